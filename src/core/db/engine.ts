@@ -1,0 +1,141 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { Kysely, PostgresDialect } from "kysely";
+import type { PGlite } from "@electric-sql/pglite";
+import type { DB } from "./schema";
+
+export type EngineKind = "pglite" | "postgresql";
+
+/** An open database: one pg-compatible pool over either engine, and Kysely on top. */
+export interface Database {
+  kind: EngineKind;
+  pool: pg.Pool;
+  kysely: Kysely<DB>;
+  /** The embedded engine, when that is what runs (LISTEN/NOTIFY goes through it). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+// Dates stay strings ("1980-04-02"): a JS Date would shift them by the server's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+
+export interface OpenOptions {
+  /** postgres:// URL; without it, PGlite. */
+  url?: string;
+  /** PGlite data directory, or "memory://" for a throw-away database. */
+  pgliteDir?: string;
+  /** Directory for the PGlite lock file (DATA_DIR). */
+  lockDir?: string;
+  poolMax?: number;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.url) return openPostgres(opts.url, opts.poolMax ?? Number(process.env.DB_POOL_MAX ?? 10));
+  return openPglite(opts.pgliteDir ?? "memory://", opts.lockDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: "carebase" });
+  // An idle client's error (server restart) must not crash the process.
+  pool.on("error", (err) => process.emitWarning(`PostgreSQL idle client error: ${err.message}`));
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  await pool.query("select 1");
+  return {
+    kind: "postgresql",
+    pool,
+    kysely,
+    close: async () => {
+      await kysely.destroy();
+    },
+  };
+}
+
+async function openPglite(dir: string, lockDir: string | undefined): Promise<Database> {
+  const release = dir.startsWith("memory://") ? () => {} : takeDataDirLock(lockDir ?? path.dirname(dir));
+  try {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { createPgConfig } = await import("@electric-sql/pglite/node-postgres");
+    const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+    const { btree_gist } = await import("@electric-sql/pglite/contrib/btree_gist");
+    if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const pglite = await PGlite.create(dir, { extensions: { pg_trgm, btree_gist } });
+    const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    let closed = false;
+    return {
+      kind: "pglite",
+      pool,
+      kysely,
+      pglite,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await kysely.destroy();
+        await pglite.close();
+        release();
+      },
+    };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/**
+ * PGlite takes no lock on its data directory, and two processes on one directory corrupt
+ * it. We take one ourselves: DATA_DIR/db.lock holds the owner's pid; a lock whose process
+ * is gone (kill -9) is stale and taken over.
+ */
+export function takeDataDirLock(dir: string): () => void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, "db.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, "wx", 0o600);
+      writeSync(fd, `${process.pid}\n${os.hostname()}\n`);
+      closeSync(fd);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        try {
+          unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const [pidText, host] = readFileSync(file, "utf8").split("\n");
+      const pid = Number(pidText);
+      if (host === os.hostname() && Number.isInteger(pid) && pid > 0 && !processAlive(pid)) {
+        unlinkSync(file); // stale: its owner died without cleaning up
+        continue;
+      }
+      throw new DataDirLockedError(dir, pid, host);
+    }
+  }
+  throw new DataDirLockedError(dir, NaN, "");
+}
+
+export class DataDirLockedError extends Error {
+  constructor(dir: string, pid: number, host: string) {
+    super(
+      `Another Carebase process (pid ${pid}${host ? ` on ${host}` : ""}) is using the embedded database in ${dir}. ` +
+        `Stop it first, or point DATA_DIR elsewhere. Running two processes on one embedded database would corrupt it; ` +
+        `to run several instances, use a PostgreSQL server (DATABASE_URL).`,
+    );
+    this.name = "DataDirLockedError";
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

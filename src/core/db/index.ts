@@ -1,0 +1,62 @@
+import { loadConfig } from "../config";
+import { openDatabase, type Database } from "./engine";
+import { migrate } from "./migrate";
+
+export type { Database } from "./engine";
+
+/**
+ * Exactly one database per process. server.ts opens it before Next prepares; Next's
+ * bundles and server.ts see different module instances, so the handle lives on
+ * globalThis under a registered symbol.
+ */
+const KEY = Symbol.for("carebase.db");
+type Slot = { db?: Database; opening?: Promise<Database> };
+const slot = (): Slot => {
+  const g = globalThis as unknown as Record<symbol, Slot | undefined>;
+  return (g[KEY] ??= {});
+};
+
+/** Opens (once) and migrates the configured database. */
+export function initDatabase(): Promise<Database> {
+  const s = slot();
+  if (s.db) return Promise.resolve(s.db);
+  if (process.env.NEXT_PHASE === "phase-production-build") {
+    return Promise.reject(new Error("The database is never opened during `next build`."));
+  }
+  s.opening ??= (async () => {
+    const config = loadConfig();
+    const db = await openDatabase({
+      url: config.databaseUrl,
+      pgliteDir: `${config.dataDir}/db`,
+      lockDir: config.dataDir,
+    });
+    try {
+      await migrate(db.pool);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+    s.db = db;
+    return db;
+  })().finally(() => {
+    s.opening = undefined;
+  });
+  return s.opening;
+}
+
+/** The process's database, opening it on first use. */
+export async function database(): Promise<Database> {
+  return slot().db ?? initDatabase();
+}
+
+/** Installs an already-open database (tests, scripts). */
+export function useDatabase(db: Database): void {
+  slot().db = db;
+}
+
+export async function closeDatabase(): Promise<void> {
+  const s = slot();
+  const db = s.db;
+  s.db = undefined;
+  if (db) await db.close();
+}

@@ -1,0 +1,212 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Kysely's view of the schema in db/migrations. Keep in step with the SQL. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type DateOnly = ColumnType<string, string, string>;
+type Json = ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+
+export type AppRole = "patient" | "provider" | "admin";
+export type CareTeamRole = "attending" | "nurse" | "specialist" | "admin";
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  password_hash: string;
+  role: AppRole;
+  full_name: string;
+  is_active: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ProvidersTable {
+  user_id: string;
+  license_number: string;
+  specialty: string;
+  is_verified: Generated<boolean>;
+  verified_at: Date | null;
+  verified_by: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface PatientsTable {
+  id: Generated<string>;
+  user_id: string | null;
+  created_by: string;
+  first_name: string;
+  last_name: string;
+  date_of_birth: DateOnly;
+  gender: "female" | "male" | "other" | "unknown";
+  blood_type: string | null;
+  allergies: ColumnType<string[], string[] | undefined, string[]>;
+  emergency_contact: Json;
+  address: string | null;
+  insurance: Json;
+  mrn: string;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface CareTeamTable {
+  id: Generated<string>;
+  patient_id: string;
+  provider_id: string;
+  role: CareTeamRole;
+  added_by: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface VisitsTable {
+  id: Generated<string>;
+  patient_id: string;
+  provider_id: string;
+  visit_date: Timestamp;
+  chief_complaint: string;
+  diagnosis: string | null;
+  notes: string | null;
+  vitals: Json;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface PrescriptionsTable {
+  id: Generated<string>;
+  visit_id: string | null;
+  patient_id: string;
+  prescriber_id: string;
+  medication: string;
+  dosage: string;
+  frequency: string;
+  start_date: DateOnly;
+  end_date: DateOnly | null;
+  is_active: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface DocumentsTable {
+  id: Generated<string>;
+  patient_id: string;
+  uploaded_by: string;
+  object_key: string;
+  document_type: string;
+  description: string | null;
+  original_name: string | null;
+  content_type: string;
+  size_bytes: ColumnType<string, number | bigint | string, number | bigint | string>;
+  sha256: string;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
+  uploaded_at: Generated<Timestamp>;
+  deleted_at: Date | null;
+  deleted_by: string | null;
+  delete_reason: string | null;
+}
+
+export type AppointmentStatus = "requested" | "confirmed" | "declined" | "cancelled" | "completed";
+
+export interface AppointmentsTable {
+  id: Generated<string>;
+  patient_id: string;
+  provider_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  status: Generated<AppointmentStatus>;
+  reason: string | null;
+  requested_by: string | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface CareMessagesTable {
+  id: Generated<string>;
+  patient_id: string;
+  sender_id: string;
+  message: string;
+  priority: Generated<"normal" | "urgent">;
+  created_at: Generated<Timestamp>;
+}
+
+export interface DevicesTable {
+  id: Generated<string>;
+  patient_id: string;
+  name: string;
+  token_hash: string;
+  created_at: Generated<Timestamp>;
+  last_seen_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface VitalsTable {
+  id: Generated<string>;
+  patient_id: string;
+  device_id: string | null;
+  recorded_by: string | null;
+  metric: string;
+  value: number;
+  unit: string;
+  recorded_at: Timestamp;
+  created_at: Generated<Timestamp>;
+}
+
+export interface InvitesTable {
+  id: Generated<string>;
+  patient_id: string;
+  code_hash: string;
+  created_by: string;
+  expires_at: Timestamp;
+  used_at: Date | null;
+  used_by: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  occurred_at: Generated<Timestamp>;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  table_name: string | null;
+  record_id: string | null;
+  patient_id: string | null;
+  old_row: Json;
+  new_row: Json;
+  details: Json;
+  request_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface StorageObjectsTable {
+  id: Generated<string>;
+  bucket_id: string;
+  name: string;
+  owner: string | null;
+  metadata: Json;
+  patient_id: Generated<string | null>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface DB {
+  "auth.users": UsersTable;
+  providers: ProvidersTable;
+  patients: PatientsTable;
+  care_team: CareTeamTable;
+  visits: VisitsTable;
+  prescriptions: PrescriptionsTable;
+  documents: DocumentsTable;
+  appointments: AppointmentsTable;
+  care_messages: CareMessagesTable;
+  devices: DevicesTable;
+  vitals: VitalsTable;
+  invites: InvitesTable;
+  audit_log: AuditLogTable;
+  "storage.objects": StorageObjectsTable;
+}
+
+export type Patient = Selectable<PatientsTable>;
+export type NewPatient = Insertable<PatientsTable>;
+export type PatientUpdate = Updateable<PatientsTable>;
+export type Visit = Selectable<VisitsTable>;
+export type Prescription = Selectable<PrescriptionsTable>;
