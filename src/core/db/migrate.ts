@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type pg from "pg";
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../../db/migrations");
+/** Migrations live at the project root; every entry point (server, scripts, tests) runs from there. */
+export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
 
 export interface MigrationResult {
   applied: string[];

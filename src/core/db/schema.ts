@@ -16,8 +16,8 @@ export interface UsersTable {
   role: AppRole;
   full_name: string;
   is_active: Generated<boolean>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface ProvidersTable {
@@ -27,7 +27,7 @@ export interface ProvidersTable {
   is_verified: Generated<boolean>;
   verified_at: Date | null;
   verified_by: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface PatientsTable {
@@ -44,8 +44,8 @@ export interface PatientsTable {
   address: string | null;
   insurance: Json;
   mrn: string;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface CareTeamTable {
@@ -54,7 +54,7 @@ export interface CareTeamTable {
   provider_id: string;
   role: CareTeamRole;
   added_by: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface VisitsTable {
@@ -66,8 +66,8 @@ export interface VisitsTable {
   diagnosis: string | null;
   notes: string | null;
   vitals: Json;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface PrescriptionsTable {
@@ -81,8 +81,8 @@ export interface PrescriptionsTable {
   start_date: DateOnly;
   end_date: DateOnly | null;
   is_active: Generated<boolean>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface DocumentsTable {
@@ -98,7 +98,7 @@ export interface DocumentsTable {
   sha256: string;
   reviewed_at: Date | null;
   reviewed_by: string | null;
-  uploaded_at: Generated<Timestamp>;
+  uploaded_at: Timestamp;
   deleted_at: Date | null;
   deleted_by: string | null;
   delete_reason: string | null;
@@ -115,8 +115,8 @@ export interface AppointmentsTable {
   status: Generated<AppointmentStatus>;
   reason: string | null;
   requested_by: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface CareMessagesTable {
@@ -125,7 +125,7 @@ export interface CareMessagesTable {
   sender_id: string;
   message: string;
   priority: Generated<"normal" | "urgent">;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface DevicesTable {
@@ -133,7 +133,7 @@ export interface DevicesTable {
   patient_id: string;
   name: string;
   token_hash: string;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
   last_seen_at: Date | null;
   revoked_at: Date | null;
 }
@@ -147,7 +147,7 @@ export interface VitalsTable {
   value: number;
   unit: string;
   recorded_at: Timestamp;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface InvitesTable {
@@ -158,12 +158,12 @@ export interface InvitesTable {
   expires_at: Timestamp;
   used_at: Date | null;
   used_by: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface AuditLogTable {
   id: Generated<string>;
-  occurred_at: Generated<Timestamp>;
+  occurred_at: Timestamp;
   actor_id: string | null;
   actor_role: string | null;
   action: string;
@@ -185,7 +185,7 @@ export interface StorageObjectsTable {
   owner: string | null;
   metadata: Json;
   patient_id: Generated<string | null>;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface DB {
@@ -203,6 +203,8 @@ export interface DB {
   invites: InvitesTable;
   audit_log: AuditLogTable;
   "storage.objects": StorageObjectsTable;
+  "auth.sessions": SessionsTable;
+  "auth.refresh_tokens": RefreshTokensTable;
 }
 
 export type Patient = Selectable<PatientsTable>;
@@ -210,3 +212,24 @@ export type NewPatient = Insertable<PatientsTable>;
 export type PatientUpdate = Updateable<PatientsTable>;
 export type Visit = Selectable<VisitsTable>;
 export type Prescription = Selectable<PrescriptionsTable>;
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  aal: Generated<"aal1" | "aal2">;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Date | null;
+  revoke_reason: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: Generated<string>;
+  session_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  spent_at: Date | null;
+}

@@ -1,0 +1,105 @@
+/**
+ * The Node entry: one HTTP server for Next.js pages and route handlers, with its own
+ * WebSocket upgrade listener for /realtime/v1. Opens (and migrates) the database before
+ * Next prepares, so Next's bundles find the one instance on globalThis.
+ */
+import { createServer, type IncomingMessage } from "node:http";
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+const dev = process.argv.includes("--dev");
+// Next reads NODE_ENV; set it before Next is imported.
+(process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
+
+const { loadConfig } = await import("./src/core/config/index");
+const { initDatabase, closeDatabase } = await import("./src/core/db/index");
+const { rootSecret } = await import("./src/core/config/index");
+const { log, redactUrl } = await import("./src/core/log");
+
+const config = loadConfig();
+
+function ensureBuild(): void {
+  if (dev || existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) return;
+  console.log("No production build found: running `next build` once (about a minute)...");
+  const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
+  const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  if (r.status !== 0) {
+    console.error("`next build` failed; see above.");
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  rootSecret(config); // fail early on a missing CAREBASE_SECRET with DATABASE_URL
+  ensureBuild();
+  let db;
+  try {
+    db = await initDatabase();
+  } catch (e) {
+    console.error(`Carebase cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  log.info({ engine: db.kind }, "database ready");
+
+  const { default: next } = await import("next");
+  const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: config.port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = createServer((req, res) => {
+    stampRequest(req);
+    handle(req, res).catch((err: unknown) => {
+      log.error({ requestId: req.headers["x-request-id"], err: (err as Error)?.message }, "request handler failed");
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side." } }));
+    });
+  });
+
+  const upgradeHandlers = (globalThis as Record<symbol, unknown>)[Symbol.for("carebase.upgrade")] as
+    | ((req: IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => void)
+    | undefined;
+  server.on("upgrade", (req, socket, head) => {
+    const url = req.url ?? "";
+    if (url.startsWith("/realtime/v1")) {
+      stampRequest(req);
+      log.info({ requestId: req.headers["x-request-id"], url: redactUrl(url) }, "realtime upgrade");
+      if (upgradeHandlers) return upgradeHandlers(req, socket, head);
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    // Next attaches its own listener for /_next/webpack-hmr in dev; anything else is refused.
+    if (!dev) socket.destroy();
+  });
+
+  server.listen(config.port, () => {
+    console.log(`Carebase listening on http://localhost:${config.port} (database: ${db.kind})`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close();
+    server.closeAllConnections();
+    await closeDatabase();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Request id and client address for logs and the audit trail; client-sent copies are overwritten. */
+function stampRequest(req: IncomingMessage): void {
+  const given = req.headers["x-request-id"];
+  req.headers["x-request-id"] = typeof given === "string" && /^[A-Za-z0-9-]{8,64}$/.test(given) ? given : randomUUID();
+  const forwarded = process.env.TRUST_PROXY === "1" ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0].trim() : "";
+  req.headers["x-carebase-client-ip"] = forwarded || req.socket.remoteAddress || "";
+}
+
+await main();

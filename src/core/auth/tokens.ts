@@ -1,0 +1,65 @@
+import { createHash, randomBytes } from "node:crypto";
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { deriveKey } from "../config";
+import type { Session } from "./session-types";
+import { UnauthorizedError } from "../errors";
+
+const ISSUER = "carebase";
+const AUDIENCE = "carebase";
+
+/** Access tokens live at most 15 minutes (ACCESS_TOKEN_TTL seconds, capped at 900). */
+export function accessTokenTtlSeconds(): number {
+  const configured = Number(process.env.ACCESS_TOKEN_TTL ?? 900);
+  return Number.isFinite(configured) && configured > 0 ? Math.min(900, Math.floor(configured)) : 900;
+}
+
+let key: Uint8Array | undefined;
+const signingKey = () => (key ??= new Uint8Array(deriveKey("access-token")));
+
+export async function signAccessToken(session: Session, ttlSeconds = accessTokenTtlSeconds()): Promise<string> {
+  return new SignJWT({ role: session.role, session_id: session.sessionId, aal: session.aal })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(session.userId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(signingKey());
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Verifies signature (HS256 only: no "none", no key confusion), issuer, audience and expiry. */
+export async function verifyAccessToken(token: string): Promise<Session> {
+  try {
+    const { payload } = await jwtVerify(token, signingKey(), {
+      algorithms: ["HS256"],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      requiredClaims: ["sub", "exp", "iat"],
+    });
+    const { sub, role, session_id, aal } = payload as Record<string, unknown>;
+    if (
+      typeof sub !== "string" || !UUID.test(sub) ||
+      (role !== "patient" && role !== "provider" && role !== "admin") ||
+      typeof session_id !== "string" || !UUID.test(session_id) ||
+      (aal !== "aal1" && aal !== "aal2")
+    ) {
+      throw new UnauthorizedError("The access token is invalid.", "invalid_token");
+    }
+    return { userId: sub, role, sessionId: session_id, aal };
+  } catch (e) {
+    if (e instanceof UnauthorizedError) throw e;
+    if (e instanceof joseErrors.JWTExpired) throw new UnauthorizedError("The access token has expired.", "token_expired");
+    throw new UnauthorizedError("The access token is invalid.", "invalid_token");
+  }
+}
+
+/** Opaque secrets (refresh tokens, invite codes, device tokens): random, stored only as SHA-256. */
+export function newOpaqueToken(bytes = 32): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+export function sha256Hex(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}

@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors";
+
+const MAX_JSON_BYTES = 256 * 1024;
+
+/**
+ * Issues about the shape of the input (wrong type, unknown key) are "malformed" (400);
+ * issues about acceptable values (too short, bad format, not one of) are "invalid" (422).
+ */
+const STRUCTURAL = new Set(["invalid_type", "unrecognized_keys", "invalid_union"]);
+
+function fieldsOf(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join(".") : "_";
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+export function validate<S extends z.ZodType>(schema: S, input: unknown, what = "request body"): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fields = fieldsOf(result.error);
+  if (result.error.issues.some((i) => STRUCTURAL.has(i.code))) {
+    throw new BadRequestError(`The ${what} is malformed: ${describe(fields)}`, "invalid_request", fields);
+  }
+  throw new ValidationError(`The ${what} has invalid values: ${describe(fields)}`, fields);
+}
+
+function describe(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .slice(0, 5)
+    .map(([k, v]) => (k === "_" ? v : `${k}: ${v}`))
+    .join("; ");
+}
+
+/** Reads a JSON body (size-capped) and validates it. */
+export async function parseJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new UnsupportedMediaTypeError("Send the body as application/json.");
+  }
+  const length = Number(req.headers.get("content-length") ?? 0);
+  if (length > MAX_JSON_BYTES) throw new PayloadTooLargeError();
+  const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw new PayloadTooLargeError();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new BadRequestError("The request body is not valid JSON.", "malformed_json");
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new BadRequestError("The request body must be a JSON object.", "malformed_json");
+  }
+  return validate(schema, body);
+}
+
+/** An empty body is allowed (e.g. optional parameters); otherwise as parseJson. */
+export async function parseOptionalJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  if ((req.headers.get("content-length") ?? "0") === "0" && !req.headers.get("content-type")) return validate(schema, {});
+  return parseJson(req, schema);
+}
+
+export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
+  const params = new URL(req.url).searchParams;
+  const obj: Record<string, string> = {};
+  for (const [k, v] of params) obj[k] = v;
+  return validate(schema, obj, "query string");
+}
+
+export const zUuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID");
+
+/** A path id: anything but a UUID is a malformed request (400), never a database error. */
+export function parseId(value: string | undefined, what = "id"): string {
+  const r = zUuid.safeParse(value);
+  if (!r.success) throw new BadRequestError(`The ${what} in the path is not a valid UUID.`, "invalid_id");
+  return r.data.toLowerCase();
+}

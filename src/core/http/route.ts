@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import { authenticateAccessToken } from "../auth/sessions";
+import type { Session } from "../auth/session-types";
+import type { RequestContext } from "../db/with-user";
+import { ForbiddenError, UnauthorizedError } from "../errors";
+import { log } from "../log";
+import { errorResponse } from "./respond";
+
+export const ACCESS_COOKIE = "cb_access";
+export const REFRESH_COOKIE = "cb_refresh";
+
+/** Headers set by server.ts from the socket (clients cannot forge them: server.ts overwrites them). */
+export const CLIENT_IP_HEADER = "x-carebase-client-ip";
+export const REQUEST_ID_HEADER = "x-request-id";
+
+export interface Call<P extends Record<string, string>> {
+  req: Request;
+  params: P;
+  session: Session | null;
+  context: RequestContext;
+}
+
+export interface AuthedCall<P extends Record<string, string>> extends Call<P> {
+  session: Session;
+}
+
+type Handler<P extends Record<string, string>, C> = (call: C) => Promise<Response>;
+
+function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.get("cookie");
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+export function requestContext(req: Request): RequestContext {
+  const given = req.headers.get(REQUEST_ID_HEADER);
+  return {
+    requestId: given && /^[A-Za-z0-9-]{8,64}$/.test(given) ? given : randomUUID(),
+    ip: req.headers.get(CLIENT_IP_HEADER) ?? undefined,
+    userAgent: req.headers.get("user-agent")?.slice(0, 512) ?? undefined,
+  };
+}
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * Cookie-carried sessions are open to cross-site request forgery; bearer tokens are not.
+ * A cookie-authenticated mutation must come from our own origin.
+ */
+function assertSameOrigin(req: Request): void {
+  const site = req.headers.get("sec-fetch-site");
+  if (site === "same-origin") return;
+  const origin = req.headers.get("origin");
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  if (origin && host) {
+    try {
+      if (new URL(origin).host === host) return;
+    } catch {
+      /* fall through */
+    }
+  }
+  throw new ForbiddenError("Cross-site request refused.", "csrf_rejected");
+}
+
+async function resolveSession(req: Request): Promise<Session | null> {
+  const header = req.headers.get("authorization");
+  if (header) {
+    const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+    if (!m) throw new UnauthorizedError("The Authorization header must be \"Bearer <token>\".", "invalid_token");
+    return authenticateAccessToken(m[1]);
+  }
+  const cookie = readCookie(req, ACCESS_COOKIE);
+  if (cookie) {
+    if (UNSAFE.has(req.method)) assertSameOrigin(req);
+    return authenticateAccessToken(cookie);
+  }
+  return null;
+}
+
+function wrap<P extends Record<string, string>>(
+  needsAuth: boolean,
+  handler: (call: Call<P>) => Promise<Response>,
+) {
+  return async (req: Request, ctx?: { params?: Promise<P> }): Promise<Response> => {
+    const context = requestContext(req);
+    const started = performance.now();
+    let status = 500;
+    let userId: string | undefined;
+    try {
+      const params = ((await ctx?.params) ?? {}) as P;
+      const session = await resolveSession(req);
+      if (needsAuth && !session) throw new UnauthorizedError();
+      userId = session?.userId;
+      const res = await handler({ req, params, session, context });
+      status = res.status;
+      res.headers.set("X-Request-Id", context.requestId!);
+      return res;
+    } catch (e) {
+      const res = errorResponse(e, context.requestId!);
+      status = res.status;
+      return res;
+    } finally {
+      log.info(
+        { requestId: context.requestId, method: req.method, path: new URL(req.url).pathname, status, userId, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    }
+  };
+}
+
+/** A route that needs a signed-in user; answers 401 otherwise. */
+export function authed<P extends Record<string, string> = Record<string, never>>(handler: Handler<P, AuthedCall<P>>) {
+  return wrap<P>(true, handler as (call: Call<P>) => Promise<Response>);
+}
+
+/** A route open to anonymous callers (it may still use a session if one is presented). */
+export function open<P extends Record<string, string> = Record<string, never>>(handler: Handler<P, Call<P>>) {
+  return wrap<P>(false, handler);
+}
+
+export { readCookie };
