@@ -4,7 +4,7 @@ import path from "node:path";
 import type pg from "pg";
 
 /** Migrations live at the project root; every entry point (server, scripts, tests) runs from there. */
-export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
+export const MIGRATIONS_DIR = path.join(/*turbopackIgnore: true*/ process.cwd(), "db", "migrations");
 
 export interface MigrationResult {
   applied: string[];
