@@ -22,6 +22,7 @@ const FIELD_BY_CONSTRAINT: Record<string, [string, string]> = {
   users_email_unique: ["email", "An account with this email already exists."],
   care_team_member_once: ["provider_id", "This provider is already on the care team."],
   appointments_no_double_booking: ["starts_at", "The provider already has a confirmed appointment at this time."],
+  appointments_status_transition: ["status", "This status change is not allowed."],
 };
 
 /** Database errors that are the caller's fault, as API errors. Anything else is ours (500). */

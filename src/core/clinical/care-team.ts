@@ -1,0 +1,68 @@
+import type { Session } from "../auth/session-types";
+import { requireAdmin } from "../auth/require";
+import { recordRead } from "../audit/record";
+import { withUser, type RequestContext } from "../db/with-user";
+import { NotFoundError, ValidationError } from "../errors";
+import { assertPatientVisible } from "./patients";
+import type { TAddCareTeamMemberRequest } from "./care-team.types";
+
+export interface CareTeamMember {
+  provider_id: string;
+  full_name: string;
+  role: string;
+  specialty: string | null;
+  added_at: Date;
+}
+
+export async function listCareTeam(session: Session, patientId: string, context: RequestContext): Promise<CareTeamMember[]> {
+  return withUser(session, async (tx) => {
+    await assertPatientVisible(tx, patientId);
+    const rows = await tx
+      .selectFrom("care_team as ct")
+      .leftJoin("auth.users as u", "u.id", "ct.provider_id")
+      .leftJoin("providers as pr", "pr.user_id", "ct.provider_id")
+      .select(["ct.provider_id", "u.full_name", "ct.role", "pr.specialty", "ct.created_at as added_at"])
+      .where("ct.patient_id", "=", patientId)
+      .orderBy("ct.created_at")
+      .execute();
+    await recordRead(tx, { kind: "care_team", patientIds: [patientId], recordIds: rows.map((r) => r.provider_id) });
+    return rows.map((r) => ({ ...r, full_name: r.full_name ?? "Unknown provider" }));
+  }, context);
+}
+
+/** Admins assign care teams; a provider can never add themselves (no policy allows it). */
+export async function addCareTeamMember(
+  session: Session,
+  patientId: string,
+  input: TAddCareTeamMemberRequest,
+  context: RequestContext,
+): Promise<CareTeamMember> {
+  return withUser(session, async (tx) => {
+    await assertPatientVisible(tx, patientId);
+    requireAdmin(session);
+    const provider = await tx
+      .selectFrom("providers as pr")
+      .innerJoin("auth.users as u", "u.id", "pr.user_id")
+      .select(["pr.user_id", "pr.specialty", "u.full_name", "u.is_active"])
+      .where("pr.user_id", "=", input.provider_id)
+      .executeTakeFirst();
+    if (!provider || !provider.is_active) {
+      throw new ValidationError("No active provider has this id.", { provider_id: "No active provider has this id." }, "invalid_reference");
+    }
+    const row = await tx
+      .insertInto("care_team")
+      .values({ patient_id: patientId, provider_id: input.provider_id, role: input.role, added_by: session.userId })
+      .returning(["provider_id", "role", "created_at"])
+      .executeTakeFirstOrThrow();
+    return { provider_id: row.provider_id, role: row.role, full_name: provider.full_name, specialty: provider.specialty, added_at: row.created_at };
+  }, context);
+}
+
+export async function removeCareTeamMember(session: Session, patientId: string, providerId: string, context: RequestContext): Promise<void> {
+  await withUser(session, async (tx) => {
+    await assertPatientVisible(tx, patientId);
+    requireAdmin(session);
+    const result = await tx.deleteFrom("care_team").where("patient_id", "=", patientId).where("provider_id", "=", providerId).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new NotFoundError("care-team member");
+  }, context);
+}
