@@ -233,3 +233,82 @@ export interface RefreshTokensTable {
   created_at: Timestamp;
   spent_at: Date | null;
 }
+
+// ---------------------------------------------------------------------------------------
+// Accounts (db/migrations/0100_accounts.sql).
+
+export interface MfaFactorsTable {
+  user_id: string;
+  secret_enc: string;
+  enabled_at: Date | null;
+  last_used_step: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  created_at: Timestamp;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  code_hash: string;
+  used_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface RateLimitsTable {
+  bucket: string;
+  key: string;
+  window_start: Timestamp;
+  hits: Generated<number>;
+}
+
+export interface SignInFailuresTable {
+  email_key: string;
+  failures: Generated<number>;
+  lock_level: Generated<number>;
+  locked_until: Date | null;
+  last_failure_at: Timestamp;
+}
+
+export interface ClinicSettingsTable {
+  id: Generated<boolean>;
+  require_mfa_for_providers: Generated<boolean>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+/** Declaration merging: adds the account tables to DB without touching the block above. */
+export interface DB {
+  "auth.mfa_factors": MfaFactorsTable;
+  "auth.recovery_codes": RecoveryCodesTable;
+  "auth.rate_limits": RateLimitsTable;
+  "auth.sign_in_failures": SignInFailuresTable;
+  clinic_settings: ClinicSettingsTable;
+}
+
+// ---- realtime, messages and vitals (migrations 0400-0401) ----
+
+export interface ChangeEventsTable {
+  id: Generated<string>;
+  table_name: "care_messages" | "vitals" | "visits" | "prescriptions" | "documents" | "appointments";
+  op: "INSERT" | "UPDATE" | "DELETE";
+  record_ids: string[];
+  patient_id: string;
+  created_at: Timestamp;
+}
+
+export interface ChangeEventsHorizonTable {
+  id: Generated<number>;
+  pruned_through: ColumnType<string, string | number, string | number>;
+}
+
+export interface CareMessageReadsTable {
+  user_id: string;
+  patient_id: string;
+  last_read_at: Timestamp;
+}
+
+/** Declaration merging: adds the realtime and messaging tables to DB. */
+export interface DB {
+  "app.change_events": ChangeEventsTable;
+  "app.change_events_horizon": ChangeEventsHorizonTable;
+  care_message_reads: CareMessageReadsTable;
+}
