@@ -29,17 +29,21 @@ export const ZPatientFields = z.object({
     .refine((d) => d >= "1880-01-01", "is too far in the past"),
   gender: z.enum(GENDERS),
   blood_type: z.enum(BLOOD_TYPES).nullable().optional(),
-  allergies: z.array(text(100)).max(100, "at most 100 allergies").default([]),
+  allergies: z.array(text(100)).max(100, "at most 100 allergies"),
   emergency_contact: ZEmergencyContact.nullable().optional(),
   address: z.string().trim().max(500).nullable().optional(),
   insurance: ZInsurance.nullable().optional(),
   mrn: z.string().trim().regex(/^[A-Za-z0-9-]{3,32}$/, "must be 3–32 letters, digits or dashes"),
 });
 
-export const ZCreatePatientRequest = ZPatientFields;
+export const ZCreatePatientRequest = ZPatientFields.extend({ allergies: ZPatientFields.shape.allergies.default([]) });
 export type TCreatePatientRequest = z.infer<typeof ZCreatePatientRequest>;
 
-export const ZUpdatePatientRequest = ZPatientFields.partial().refine((v) => Object.keys(v).length > 0, "nothing to update");
+// No defaults here: a field left out of a PATCH is left alone.
+export const ZUpdatePatientRequest = ZPatientFields.partial().refine(
+  (v) => Object.values(v).some((x) => x !== undefined),
+  "send at least one field to change",
+);
 export type TUpdatePatientRequest = z.infer<typeof ZUpdatePatientRequest>;
 
 export const PATIENT_SORTS = ["name", "-name", "date_of_birth", "-date_of_birth", "last_visit", "-last_visit"] as const;
