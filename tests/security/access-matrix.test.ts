@@ -1,0 +1,467 @@
+/**
+ * The access matrix: who may do what to whose rows, checked cell by cell at the SQL level
+ * through withUser (so through RLS, column grants and triggers exactly as the app runs).
+ *
+ * How to read a row: table, operation, scope, then one column per actor.
+ *   scope "own"     = rows of patient P, whose care team the team actors are on and whose
+ *                     portal account is the "patient" actor;
+ *   scope "foreign" = rows of patient Q, treated by a provider who is none of the actors.
+ *   allow = the statement succeeds and sees / changes the seeded row (inserts: succeed);
+ *   deny  = reads and updates/deletes see or change nothing, or fail with 42501
+ *           (insufficient_privilege: RLS or a missing grant); inserts fail with 42501.
+ *           Any other error (a constraint, a bug in the cell) fails the cell, so a "deny"
+ *           can never pass for the wrong reason.
+ * Each cell runs in its own transaction and is rolled back, so cells never affect each other.
+ * docs/access-matrix.md says how to extend it.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { engines, installTestDatabase, type TestDatabase } from "../support/db";
+import { addToCareTeam, createPatient, createUser, removeFromCareTeam, serviceQuery, type TestUser } from "../support/seed";
+import { withUser, type Tx } from "@/core/db/with-user";
+import type { Session } from "@/core/auth/session-types";
+
+const ACTORS = ["admin", "attending", "nurse", "specialist", "outsider", "unverified", "patient", "otherPatient", "anon"] as const;
+type Actor = (typeof ACTORS)[number];
+const OPS = ["select", "insert", "update", "delete"] as const;
+type Op = (typeof OPS)[number];
+type Scope = "own" | "foreign";
+const TABLES = [
+  "auth.users", "providers", "patients", "care_team", "visits", "prescriptions", "documents",
+  "appointments", "care_messages", "devices", "vitals", "invites", "audit_log", "storage.objects",
+] as const;
+type Table = (typeof TABLES)[number];
+
+const Y = "allow";
+const N = "deny";
+type Outcome = typeof Y | typeof N;
+type Row = [Table, Op, Scope, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome];
+
+// prettier-ignore
+const MATRIX: Row[] = [
+  // table            op        scope      admin attend nurse spec outsider unverif patient other anon
+  // Accounts. "own" = the patient's portal account, "foreign" = Q's. Inserts and updates: admins manage accounts.
+  ["auth.users",      "select", "own",     Y,    N,     N,    N,   N,       N,      Y,      N,    N],
+  ["auth.users",      "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.users",      "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.users",      "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.users",      "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.users",      "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.users",      "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.users",      "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Providers. "own" = the attending's row, "foreign" = Q's provider. Verified staff see the staff directory;
+  // patients see their own care team; only admins register and verify.
+  ["providers",       "select", "own",     Y,    Y,     Y,    Y,   Y,       N,      Y,      N,    N],
+  ["providers",       "select", "foreign", Y,    Y,     Y,    Y,   Y,       N,      N,      N,    N],
+  ["providers",       "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["providers",       "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["providers",       "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["providers",       "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["providers",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["providers",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Patients. Insert "own" = register a new patient as oneself; "foreign" = claiming Q's provider as creator.
+  ["patients",        "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["patients",        "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["patients",        "insert", "own",     Y,    Y,     Y,    Y,   Y,       N,      N,      N,    N],
+  ["patients",        "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["patients",        "update", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["patients",        "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["patients",        "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["patients",        "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Care teams: admins assign; nobody adds themselves. Rows: the nurse's membership of P / Q's provider's.
+  ["care_team",       "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["care_team",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_team",       "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_team",       "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_team",       "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_team",       "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_team",       "delete", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_team",       "delete", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Visits: the team records them as themselves; only the author amends (row authored by the attending).
+  ["visits",          "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["visits",          "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["visits",          "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["visits",          "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["visits",          "update", "own",     N,    Y,     N,    N,   N,       N,      N,      N,    N],
+  ["visits",          "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["visits",          "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["visits",          "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Prescriptions: attending and specialist members only.
+  ["prescriptions",   "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["prescriptions",   "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["prescriptions",   "insert", "own",     N,    Y,     N,    Y,   N,       N,      N,      N,    N],
+  ["prescriptions",   "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["prescriptions",   "update", "own",     N,    Y,     N,    Y,   N,       N,      N,      N,    N],
+  ["prescriptions",   "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["prescriptions",   "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["prescriptions",   "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Documents: the team uploads and reviews; removal is a soft delete (an update), never a DELETE.
+  ["documents",       "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["documents",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["documents",       "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["documents",       "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["documents",       "update", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["documents",       "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["documents",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["documents",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Appointments: the patient and the team request; the team manages; the patient may cancel (the update tried).
+  ["appointments",    "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["appointments",    "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["appointments",    "insert", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["appointments",    "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["appointments",    "update", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["appointments",    "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["appointments",    "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["appointments",    "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Care messages: staff only, append-only.
+  ["care_messages",   "select", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["care_messages",   "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_messages",   "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["care_messages",   "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_messages",   "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_messages",   "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_messages",   "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_messages",   "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Devices: the patient registers and revokes their own wearables; the team sees them.
+  ["devices",         "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["devices",         "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["devices",         "insert", "own",     N,    N,     N,    N,   N,       N,      Y,      N,    N],
+  ["devices",         "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["devices",         "update", "own",     N,    N,     N,    N,   N,       N,      Y,      N,    N],
+  ["devices",         "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["devices",         "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["devices",         "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Vitals: the team and the patient record them as themselves; samples are never edited.
+  ["vitals",          "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["vitals",          "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["vitals",          "insert", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["vitals",          "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["vitals",          "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["vitals",          "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["vitals",          "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["vitals",          "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Invites: the team or an admin invites; redemption is a service path.
+  ["invites",         "select", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["invites",         "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["invites",         "insert", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["invites",         "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["invites",         "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["invites",         "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["invites",         "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["invites",         "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // The audit trail: the patient reads their chart's rows, admins all; nobody writes it directly, nobody edits it.
+  ["audit_log",       "select", "own",     Y,    N,     N,    N,   N,       N,      Y,      N,    N],
+  ["audit_log",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["audit_log",       "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["audit_log",       "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["audit_log",       "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["audit_log",       "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["audit_log",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["audit_log",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Stored objects (document bytes' metadata), under <patient_id>/: mirror the patient rules.
+  ["storage.objects", "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
+  ["storage.objects", "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.objects", "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["storage.objects", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.objects", "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.objects", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.objects", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.objects", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+];
+
+// ---------------------------------------------------------------------------------- the world
+
+interface Rows {
+  [table: string]: string;
+}
+interface World {
+  users: Record<Exclude<Actor, "anon">, TestUser>;
+  /** Q's provider (attending of Q), a spare verified provider on no team, and account-only users. */
+  foreignDoc: TestUser;
+  foreignPatientUser: TestUser;
+  spare: TestUser;
+  pendingProvider: TestUser;
+  P: string;
+  Q: string;
+  R: string;
+  own: Rows;
+  foreign: Rows;
+}
+
+const hex = (n: number) => randomBytes(n).toString("hex");
+
+async function seedRows(patient: string, author: TestUser, nurseRowProvider: string, portalUser: string): Promise<Rows> {
+  return serviceQuery(async (tx) => {
+    const one = async (q: ReturnType<typeof sql<{ id: string }>>) => String((await q.execute(tx)).rows[0].id);
+    const visit = await one(sql<{ id: string }>`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint, diagnosis)
+      values (${patient}, ${author.id}, now() - interval '2 days', 'Cough', 'Bronchitis') returning id`);
+    const device = await one(sql<{ id: string }>`insert into public.devices (patient_id, name, token_hash)
+      values (${patient}, 'Watch', ${hex(32)}) returning id`);
+    const objectName = `${patient}/${randomUUID()}`;
+    return {
+      "auth.users": portalUser,
+      providers: author.id,
+      patients: patient,
+      care_team: await one(sql<{ id: string }>`select id from public.care_team where patient_id = ${patient} and provider_id = ${nurseRowProvider}`),
+      visits: visit,
+      prescriptions: await one(sql<{ id: string }>`insert into public.prescriptions (visit_id, patient_id, prescriber_id, medication, dosage, frequency, start_date)
+        values (${visit}, ${patient}, ${author.id}, 'Amoxicillin', '500 mg', 'three times daily', current_date) returning id`),
+      documents: await one(sql<{ id: string }>`insert into public.documents (patient_id, uploaded_by, object_key, document_type, content_type, size_bytes, sha256)
+        values (${patient}, ${author.id}, ${objectName}, 'lab_result', 'application/pdf', 1234, ${hex(32)}) returning id`),
+      appointments: await one(sql<{ id: string }>`insert into public.appointments (patient_id, provider_id, starts_at, ends_at, reason, requested_by)
+        values (${patient}, ${author.id}, now() + interval '3 days', now() + interval '3 days 30 minutes', 'Follow-up', ${portalUser}) returning id`),
+      care_messages: await one(sql<{ id: string }>`insert into public.care_messages (patient_id, sender_id, message)
+        values (${patient}, ${author.id}, 'Please check the labs') returning id`),
+      devices: device,
+      vitals: await one(sql<{ id: string }>`insert into public.vitals (patient_id, device_id, metric, value, unit, recorded_at)
+        values (${patient}, ${device}, 'heart_rate', 72, 'bpm', now() - interval '1 hour') returning id::text`),
+      invites: await one(sql<{ id: string }>`insert into public.invites (patient_id, code_hash, created_by, expires_at)
+        values (${patient}, ${hex(32)}, ${author.id}, now() + interval '7 days') returning id`),
+      audit_log: await one(sql<{ id: string }>`insert into public.audit_log (actor_id, actor_role, action, table_name, patient_id)
+        values (${author.id}, 'provider', 'read', 'patients', ${patient}) returning id::text`),
+      "storage.objects": await one(sql<{ id: string }>`insert into storage.objects (bucket_id, name, owner)
+        values ('medical-documents', ${objectName}, ${author.id}) returning id`),
+    };
+  });
+}
+
+async function seedWorld(): Promise<World> {
+  const admin = await createUser("admin");
+  const attending = await createUser("provider");
+  const nurse = await createUser("provider");
+  const specialist = await createUser("provider");
+  const outsider = await createUser("provider");
+  const unverified = await createUser("provider", { verified: false });
+  const patient = await createUser("patient");
+  const otherPatient = await createUser("patient");
+  const foreignDoc = await createUser("provider");
+  const foreignPatientUser = await createUser("patient");
+  const spare = await createUser("provider");
+  // an account that signed up as a provider but has no providers row yet (admin inserts it)
+  const pendingProvider = await createUser("patient");
+
+  // P: registered by the attending (who joins by trigger), treated by the team, linked to "patient".
+  const P = await createPatient({ createdBy: attending.id, userId: patient.id });
+  await addToCareTeam(P, nurse.id, "nurse");
+  await addToCareTeam(P, specialist.id, "specialist");
+  await addToCareTeam(P, unverified.id, "attending");
+  // Q: treated only by foreignDoc; its portal account is no actor.
+  const Q = await createPatient({ createdBy: foreignDoc.id, userId: foreignPatientUser.id });
+  // R: the other patient's own record, registered by the admin, treated by nobody.
+  const R = await createPatient({ createdBy: admin.id, userId: otherPatient.id });
+
+  const own = await seedRows(P, attending, nurse.id, patient.id);
+  const foreign = await seedRows(Q, foreignDoc, foreignDoc.id, foreignPatientUser.id);
+  return {
+    users: { admin, attending, nurse, specialist, outsider, unverified, patient, otherPatient },
+    foreignDoc,
+    foreignPatientUser,
+    spare,
+    pendingProvider,
+    P,
+    Q,
+    R,
+    own,
+    foreign,
+  };
+}
+
+// ---------------------------------------------------------------------------------- the cells
+
+interface Cell {
+  w: World;
+  scope: Scope;
+  /** The actor's user id; anonymous requests use the attending's so that only access decides. */
+  me: string;
+  patient: string;
+  row: string;
+  /** The provider of the scope's patient: the attending for P, foreignDoc for Q. */
+  teamProvider: string;
+}
+
+type Run = (tx: Tx, c: Cell) => Promise<number>;
+
+const affected = async (tx: Tx, q: ReturnType<typeof sql>) => Number((await q.execute(tx)).numAffectedRows ?? 0);
+const count = async (tx: Tx, q: ReturnType<typeof sql>) => (await q.execute(tx)).rows.length;
+
+/** Every statement a cell may try, per table and operation. Keep each one the plainest form of the operation. */
+const STATEMENTS: Record<Table, Record<Op, Run>> = {
+  "auth.users": {
+    select: (tx, c) => count(tx, sql`select id, email, full_name from auth.users where id = ${c.row}`),
+    insert: (tx) => affected(tx, sql`insert into auth.users (email, password_hash, role, full_name)
+      values (${`new-${hex(4)}@example.test`}, 'x', 'provider', 'New Colleague')`),
+    update: (tx, c) => affected(tx, sql`update auth.users set full_name = 'Renamed' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.users where id = ${c.row}`),
+  },
+  providers: {
+    select: (tx, c) => count(tx, sql`select user_id from public.providers where user_id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.providers (user_id, license_number, specialty)
+      values (${c.w.pendingProvider.id}, 'LIC-NEW', 'Cardiology')`),
+    update: (tx, c) => affected(tx, sql`update public.providers set is_verified = false, verified_at = null where user_id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.providers where user_id = ${c.row}`),
+  },
+  patients: {
+    select: (tx, c) => count(tx, sql`select id, first_name, last_name from public.patients where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.patients (created_by, first_name, last_name, date_of_birth, gender, mrn)
+      values (${c.scope === "own" ? c.me : c.w.foreignDoc.id}, 'New', 'Patient', '1990-01-01', 'male', ${`MRN-${hex(6)}`})`),
+    update: (tx, c) => affected(tx, sql`update public.patients set address = '1 New Street' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.patients where id = ${c.row}`),
+  },
+  care_team: {
+    select: (tx, c) => count(tx, sql`select id from public.care_team where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.care_team (patient_id, provider_id, role, added_by)
+      values (${c.patient}, ${c.w.spare.id}, 'nurse', ${c.me})`),
+    update: (tx, c) => affected(tx, sql`update public.care_team set role = 'specialist' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.care_team where id = ${c.row}`),
+  },
+  visits: {
+    select: (tx, c) => count(tx, sql`select id, diagnosis from public.visits where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint)
+      values (${c.patient}, ${c.me}, now(), 'Headache')`),
+    update: (tx, c) => affected(tx, sql`update public.visits set diagnosis = 'Amended' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.visits where id = ${c.row}`),
+  },
+  prescriptions: {
+    select: (tx, c) => count(tx, sql`select id, medication from public.prescriptions where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.prescriptions (patient_id, prescriber_id, medication, dosage, frequency, start_date)
+      values (${c.patient}, ${c.me}, 'Ibuprofen', '200 mg', 'as needed', current_date)`),
+    update: (tx, c) => affected(tx, sql`update public.prescriptions set is_active = false where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.prescriptions where id = ${c.row}`),
+  },
+  documents: {
+    select: (tx, c) => count(tx, sql`select id, description from public.documents where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.documents (patient_id, uploaded_by, object_key, document_type, content_type, size_bytes, sha256)
+      values (${c.patient}, ${c.me}, ${`${c.patient}/${randomUUID()}`}, 'referral', 'image/png', 99, ${hex(32)})`),
+    update: (tx, c) => affected(tx, sql`update public.documents set description = 'Reviewed copy' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.documents where id = ${c.row}`),
+  },
+  appointments: {
+    select: (tx, c) => count(tx, sql`select id, status from public.appointments where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.appointments (patient_id, provider_id, starts_at, ends_at, status, reason, requested_by)
+      values (${c.patient}, ${c.teamProvider}, now() + interval '10 days', now() + interval '10 days 20 minutes', 'requested', 'Check-up', ${c.me})`),
+    update: (tx, c) => affected(tx, sql`update public.appointments set status = 'cancelled' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.appointments where id = ${c.row}`),
+  },
+  care_messages: {
+    select: (tx, c) => count(tx, sql`select id, message from public.care_messages where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.care_messages (patient_id, sender_id, message)
+      values (${c.patient}, ${c.me}, 'New message')`),
+    update: (tx, c) => affected(tx, sql`update public.care_messages set message = 'Edited' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.care_messages where id = ${c.row}`),
+  },
+  devices: {
+    select: (tx, c) => count(tx, sql`select id, name from public.devices where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.devices (patient_id, name, token_hash)
+      values (${c.patient}, 'Ring', ${hex(32)})`),
+    update: (tx, c) => affected(tx, sql`update public.devices set revoked_at = now() where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.devices where id = ${c.row}`),
+  },
+  vitals: {
+    select: (tx, c) => count(tx, sql`select id, value from public.vitals where id = ${c.row}::bigint`),
+    insert: (tx, c) => affected(tx, sql`insert into public.vitals (patient_id, recorded_by, metric, value, unit, recorded_at)
+      values (${c.patient}, ${c.me}, 'spo2', 97, '%', now())`),
+    update: (tx, c) => affected(tx, sql`update public.vitals set value = 1 where id = ${c.row}::bigint`),
+    delete: (tx, c) => affected(tx, sql`delete from public.vitals where id = ${c.row}::bigint`),
+  },
+  invites: {
+    select: (tx, c) => count(tx, sql`select id, expires_at from public.invites where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.invites (patient_id, code_hash, created_by, expires_at)
+      values (${c.patient}, ${hex(32)}, ${c.me}, now() + interval '7 days')`),
+    update: (tx, c) => affected(tx, sql`update public.invites set expires_at = now() + interval '30 days' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.invites where id = ${c.row}`),
+  },
+  audit_log: {
+    select: (tx, c) => count(tx, sql`select id, action from public.audit_log where id = ${c.row}::bigint`),
+    insert: (tx, c) => affected(tx, sql`insert into public.audit_log (actor_id, action, table_name, patient_id)
+      values (${c.me}, 'read', 'visits', ${c.patient})`),
+    update: (tx, c) => affected(tx, sql`update public.audit_log set action = 'tampered' where id = ${c.row}::bigint`),
+    delete: (tx, c) => affected(tx, sql`delete from public.audit_log where id = ${c.row}::bigint`),
+  },
+  "storage.objects": {
+    select: (tx, c) => count(tx, sql`select id, name from storage.objects where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into storage.objects (bucket_id, name, owner)
+      values ('medical-documents', ${`${c.patient}/${randomUUID()}`}, ${c.me})`),
+    update: (tx, c) => affected(tx, sql`update storage.objects set metadata = '{"tampered": true}' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from storage.objects where id = ${c.row}`),
+  },
+};
+
+const ROLLBACK = Symbol("rollback");
+
+type Result = { ok: true; n: number } | { ok: false; code: string | undefined; message: string };
+
+/** Runs fn as the session in a transaction that is always rolled back. */
+async function inRolledBack(session: Session | null, fn: (tx: Tx) => Promise<number>): Promise<Result> {
+  let n = 0;
+  try {
+    await withUser(session, async (tx) => {
+      n = await fn(tx);
+      throw ROLLBACK;
+    });
+  } catch (e) {
+    if (e === ROLLBACK) return { ok: true, n };
+    const err = e as { code?: string; message?: string };
+    return { ok: false, code: err.code, message: String(err.message ?? e) };
+  }
+  throw new Error("unreachable: the cell's transaction was not rolled back");
+}
+
+/** Compares one cell's result with its expectation; returns a description of a mismatch, or null. */
+function judge(expected: Outcome, op: Op, r: Result): string | null {
+  if (!r.ok && r.code !== "42501") return `failed with an unexpected error ${r.code ?? "?"}: ${r.message}`;
+  const allowed = r.ok && (op === "insert" ? true : r.n > 0);
+  if (expected === Y) {
+    if (allowed) return op === "select" && r.ok && r.n !== 1 ? `saw ${r.n} rows, expected exactly 1` : null;
+    return r.ok ? `expected allow, but ${op === "select" ? "saw" : "changed"} 0 rows` : `expected allow, got 42501: ${r.message}`;
+  }
+  if (!allowed) return null;
+  return op === "insert" ? "expected deny, but the insert succeeded" : `expected deny, but ${op === "select" ? "saw" : "changed"} ${r.n} row(s)`;
+}
+
+function sessionOf(w: World, actor: Actor): Session | null {
+  return actor === "anon" ? null : w.users[actor].session;
+}
+
+// ---------------------------------------------------------------------------------- the tests
+
+describe("the access matrix itself", () => {
+  it("has exactly one row per table × operation × scope", () => {
+    const keys = MATRIX.map(([t, o, s]) => `${t} ${o} ${s}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.length).toBe(TABLES.length * OPS.length * 2);
+  });
+});
+
+describe.each(engines)("access matrix on %s", (engine) => {
+  let t: TestDatabase;
+  let w: World;
+  beforeAll(async () => {
+    t = await installTestDatabase(engine);
+    w = await seedWorld();
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  describe.each(MATRIX.map((row) => [`${row[0]} ${row[1]} ${row[2]}`, row] as const))("%s", (_name, row) => {
+    const [table, op, scope, ...expected] = row;
+    it(`holds for every actor`, async () => {
+      const mismatches: string[] = [];
+      for (const [i, actor] of ACTORS.entries()) {
+        const cell: Cell = {
+          w,
+          scope,
+          me: actor === "anon" ? w.users.attending.id : w.users[actor].id,
+          patient: scope === "own" ? w.P : w.Q,
+          row: w[scope][table],
+          teamProvider: scope === "own" ? w.users.attending.id : w.foreignDoc.id,
+        };
+        const result = await inRolledBack(sessionOf(w, actor), (tx) => STATEMENTS[table][op](tx, cell));
+        const problem = judge(expected[i], op, result);
+        if (problem) mismatches.push(`${actor} × ${table} × ${op} × ${scope}: ${problem}`);
+      }
+      expect(mismatches, mismatches.join("\n")).toEqual([]);
+    });
+  });
+});
