@@ -24,7 +24,7 @@ export interface AuthedCall<P extends Record<string, string>> extends Call<P> {
   session: Session;
 }
 
-type Handler<P extends Record<string, string>, C> = (call: C) => Promise<Response>;
+type Handler<C> = (call: C) => Promise<Response>;
 
 function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.get("cookie");
@@ -113,12 +113,12 @@ function wrap<P extends Record<string, string>>(
 }
 
 /** A route that needs a signed-in user; answers 401 otherwise. */
-export function authed<P extends Record<string, string> = Record<string, never>>(handler: Handler<P, AuthedCall<P>>) {
+export function authed<P extends Record<string, string> = Record<string, never>>(handler: Handler<AuthedCall<P>>) {
   return wrap<P>(true, handler as (call: Call<P>) => Promise<Response>);
 }
 
 /** A route open to anonymous callers (it may still use a session if one is presented). */
-export function open<P extends Record<string, string> = Record<string, never>>(handler: Handler<P, Call<P>>) {
+export function open<P extends Record<string, string> = Record<string, never>>(handler: Handler<Call<P>>) {
   return wrap<P>(false, handler);
 }
 
