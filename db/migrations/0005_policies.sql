@@ -24,8 +24,11 @@ create policy "Users see the providers they may see" on public.providers
   for select to authenticated using (user_id = any ((select app.my_visible_user_ids())::uuid[]));
 create policy "Admins read all providers" on public.providers
   for select to app_admin using ((select app.i_am_admin()));
+-- A verification is recorded as the admin who made it (or cleared): nobody signs for another.
 create policy "Admins verify providers" on public.providers
-  for update to app_admin using ((select app.i_am_admin())) with check ((select app.i_am_admin()));
+  for update to app_admin
+  using ((select app.i_am_admin()))
+  with check ((select app.i_am_admin()) and (verified_by is null or verified_by = (select auth.uid())));
 
 ------------------------------------------------------------------------------ patients
 alter table public.patients enable row level security;
@@ -206,8 +209,13 @@ create policy "Admins invite patients" on public.invites
 
 ------------------------------------------------------------------------------ audit_log
 -- Written only by the service identity (triggers and the data layer); nobody updates or deletes.
+-- Patients see who accessed their chart, not what the logged rows contained (old_row and
+-- new_row may hold staff-only messages or other rows they may not read), nor the
+-- accessors' network addresses: column grants, so that no policy needs an OR.
 alter table public.audit_log enable row level security;
-grant select on public.audit_log to authenticated, app_admin;
+grant select (id, occurred_at, actor_id, actor_role, action, table_name, record_id, patient_id, details, request_id)
+  on public.audit_log to authenticated;
+grant select on public.audit_log to app_admin;
 
 create policy "Patients read the trail of their own chart" on public.audit_log
   for select to authenticated using (patient_id = any ((select app.my_patient_ids())::uuid[]));

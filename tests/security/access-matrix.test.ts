@@ -465,3 +465,217 @@ describe.each(engines)("access matrix on %s", (engine) => {
     });
   });
 });
+
+// ---------------------------------------------------------------------------------- beyond the grid
+
+/** The SQLSTATE of a statement run as the session (rolled back), or "ok". */
+async function outcome(session: Session | null, q: ReturnType<typeof sql>): Promise<string> {
+  const r = await inRolledBack(session, async (tx) => Number((await q.execute(tx)).numAffectedRows ?? 0));
+  return r.ok ? "ok" : (r.code ?? `error: ${r.message}`);
+}
+
+/** Rows of `table` with this patient_id (or id, for patients) that the session sees, in a fresh transaction. */
+async function visible(session: Session | null, table: "patients" | "visits" | "care_team", patient: string): Promise<number> {
+  return withUser(session, async (tx) => {
+    const q =
+      table === "patients"
+        ? sql`select id from public.patients where id = ${patient}`
+        : table === "visits"
+          ? sql`select id from public.visits where patient_id = ${patient}`
+          : sql`select id from public.care_team where patient_id = ${patient}`;
+    return (await q.execute(tx)).rows.length;
+  });
+}
+
+describe.each(engines)("access rules beyond the grid on %s", (engine) => {
+  let t: TestDatabase;
+  let w: World;
+  beforeAll(async () => {
+    t = await installTestDatabase(engine);
+    w = await seedWorld();
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  /** A fresh patient with one visit, registered by the admin (so nobody is on its team yet). */
+  async function freshPatient(): Promise<string> {
+    const id = await createPatient({ createdBy: w.users.admin.id });
+    await serviceQuery((tx) =>
+      sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint)
+          values (${id}, ${w.users.attending.id}, now(), 'Fever')`.execute(tx),
+    );
+    return id;
+  }
+
+  it("secrets are unreadable for every actor (password, device token and invite code hashes)", async () => {
+    const queries: [string, ReturnType<typeof sql>][] = [
+      ["auth.users.password_hash", sql`select password_hash from auth.users`],
+      ["auth.users *", sql`select * from auth.users`],
+      ["devices.token_hash", sql`select token_hash from public.devices`],
+      ["devices *", sql`select * from public.devices`],
+      ["invites.code_hash", sql`select code_hash from public.invites`],
+      ["invites *", sql`select * from public.invites`],
+    ];
+    const leaks: string[] = [];
+    for (const actor of ACTORS) {
+      for (const [what, q] of queries) {
+        const got = await outcome(sessionOf(w, actor), q);
+        if (got !== "42501") leaks.push(`${actor} × ${what}: expected 42501, got ${got}`);
+      }
+    }
+    expect(leaks, leaks.join("\n")).toEqual([]);
+  });
+
+  it("the audit trail shows patients who accessed their chart, never the rows' contents", async () => {
+    const patient = w.users.patient.session;
+    expect(await outcome(patient, sql`select id, occurred_at, actor_id, action, table_name from public.audit_log`)).toBe("ok");
+    expect(await outcome(patient, sql`select old_row from public.audit_log`), "patient × audit_log.old_row").toBe("42501");
+    expect(await outcome(patient, sql`select new_row from public.audit_log`), "patient × audit_log.new_row").toBe("42501");
+    expect(await outcome(w.users.admin.session, sql`select old_row, new_row from public.audit_log`), "admin × audit_log rows").toBe("ok");
+  });
+
+  it("removal from the care team revokes access in the next transaction", async () => {
+    const p = await freshPatient();
+    const doc = await createUser("provider");
+    await addToCareTeam(p, doc.id, "nurse");
+    expect(await visible(doc.session, "patients", p)).toBe(1);
+    expect(await visible(doc.session, "visits", p)).toBe(1);
+    // the admin removes them, as the API does
+    const removed = await withUser(w.users.admin.session, async (tx) =>
+      Number((await sql`delete from public.care_team where patient_id = ${p} and provider_id = ${doc.id}`.execute(tx)).numAffectedRows),
+    );
+    expect(removed).toBe(1);
+    expect(await visible(doc.session, "patients", p), "removed nurse × patients × select").toBe(0);
+    expect(await visible(doc.session, "visits", p), "removed nurse × visits × select").toBe(0);
+    expect(await visible(doc.session, "care_team", p), "removed nurse × care_team × select").toBe(0);
+    expect(
+      await outcome(doc.session, sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint) values (${p}, ${doc.id}, now(), 'x')`),
+      "removed nurse × visits × insert",
+    ).toBe("42501");
+  });
+
+  it("an unverified provider on the team gains access once an admin verifies them", async () => {
+    const p = await freshPatient();
+    const doc = await createUser("provider", { verified: false });
+    await addToCareTeam(p, doc.id, "attending");
+    expect(await visible(doc.session, "patients", p), "unverified × patients × select").toBe(0);
+    expect(await visible(doc.session, "visits", p), "unverified × visits × select").toBe(0);
+    await withUser(w.users.admin.session, (tx) =>
+      sql`update public.providers set is_verified = true, verified_at = now(), verified_by = ${w.users.admin.id}
+          where user_id = ${doc.id}`.execute(tx),
+    );
+    expect(await visible(doc.session, "patients", p), "verified × patients × select").toBe(1);
+    expect(await visible(doc.session, "visits", p), "verified × visits × select").toBe(1);
+  });
+
+  it("a deactivated account loses access (provider and patient)", async () => {
+    const p = await freshPatient();
+    const doc = await createUser("provider");
+    const portal = await createUser("patient");
+    await addToCareTeam(p, doc.id, "attending");
+    await serviceQuery((tx) => sql`update public.patients set user_id = ${portal.id} where id = ${p}`.execute(tx));
+    expect(await visible(doc.session, "patients", p)).toBe(1);
+    expect(await visible(portal.session, "patients", p)).toBe(1);
+    await withUser(w.users.admin.session, (tx) =>
+      sql`update auth.users set is_active = false where id in (${doc.id}, ${portal.id})`.execute(tx),
+    );
+    expect(await visible(doc.session, "patients", p), "deactivated provider × patients × select").toBe(0);
+    expect(await visible(doc.session, "visits", p), "deactivated provider × visits × select").toBe(0);
+    expect(await visible(portal.session, "patients", p), "deactivated patient × patients × select").toBe(0);
+    expect(await visible(portal.session, "visits", p), "deactivated patient × visits × select").toBe(0);
+    expect(
+      await outcome(doc.session, sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint) values (${p}, ${doc.id}, now(), 'x')`),
+      "deactivated provider × visits × insert",
+    ).toBe("42501");
+  });
+
+  it("nobody links a patient record to a portal account except the invite path (patients.user_id)", async () => {
+    const { patient, otherPatient, attending, admin } = w.users;
+    const attempts: [string, Session, ReturnType<typeof sql>][] = [
+      ["other patient links themselves to P", otherPatient.session, sql`update public.patients set user_id = ${otherPatient.id} where id = ${w.P}`],
+      ["patient links themselves to Q", patient.session, sql`update public.patients set user_id = ${patient.id} where id = ${w.Q}`],
+      ["patient moves their own link", patient.session, sql`update public.patients set user_id = ${otherPatient.id} where id = ${w.P}`],
+      ["attending relinks P", attending.session, sql`update public.patients set user_id = ${otherPatient.id} where id = ${w.P}`],
+      ["admin relinks P", admin.session, sql`update public.patients set user_id = ${otherPatient.id} where id = ${w.P}`],
+      ["attending registers a pre-linked patient", attending.session,
+        sql`insert into public.patients (created_by, user_id, first_name, last_name, date_of_birth, gender, mrn)
+            values (${attending.id}, ${otherPatient.id}, 'A', 'B', '1990-01-01', 'male', ${`MRN-${hex(6)}`})`],
+    ];
+    for (const [what, session, q] of attempts) expect(await outcome(session, q), what).toBe("42501");
+  });
+
+  it("a provider cannot forge who created, recorded, prescribed, uploaded, sent, reviewed or verified", async () => {
+    const { attending, nurse, specialist, patient, admin } = w.users;
+    const P = w.P;
+    const me = attending.session;
+    const attempts: [string, Session, ReturnType<typeof sql>][] = [
+      ["patients.created_by", me, sql`insert into public.patients (created_by, first_name, last_name, date_of_birth, gender, mrn)
+        values (${nurse.id}, 'A', 'B', '1990-01-01', 'male', ${`MRN-${hex(6)}`})`],
+      ["visits.provider_id", me, sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint) values (${P}, ${nurse.id}, now(), 'x')`],
+      ["visits.provider_id (update)", me, sql`update public.visits set provider_id = ${nurse.id} where id = ${w.own.visits}`],
+      ["prescriptions.prescriber_id", me, sql`insert into public.prescriptions (patient_id, prescriber_id, medication, dosage, frequency, start_date)
+        values (${P}, ${specialist.id}, 'A', 'B', 'C', current_date)`],
+      ["prescriptions.prescriber_id (update)", me, sql`update public.prescriptions set prescriber_id = ${specialist.id} where id = ${w.own.prescriptions}`],
+      ["nurse prescribes as the attending", nurse.session, sql`insert into public.prescriptions (patient_id, prescriber_id, medication, dosage, frequency, start_date)
+        values (${P}, ${attending.id}, 'A', 'B', 'C', current_date)`],
+      ["documents.uploaded_by", me, sql`insert into public.documents (patient_id, uploaded_by, object_key, document_type, content_type, size_bytes, sha256)
+        values (${P}, ${nurse.id}, ${`${P}/${randomUUID()}`}, 'other', 'image/png', 1, ${hex(32)})`],
+      ["documents.reviewed_by", me, sql`update public.documents set reviewed_at = now(), reviewed_by = ${nurse.id} where id = ${w.own.documents}`],
+      ["documents.deleted_by", me, sql`update public.documents set deleted_at = now(), deleted_by = ${nurse.id}, delete_reason = 'dup' where id = ${w.own.documents}`],
+      ["care_messages.sender_id", me, sql`insert into public.care_messages (patient_id, sender_id, message) values (${P}, ${nurse.id}, 'x')`],
+      ["vitals.recorded_by", me, sql`insert into public.vitals (patient_id, recorded_by, metric, value, unit, recorded_at) values (${P}, ${nurse.id}, 'steps', 1, 'steps', now())`],
+      ["invites.created_by", me, sql`insert into public.invites (patient_id, code_hash, created_by, expires_at) values (${P}, ${hex(32)}, ${nurse.id}, now() + interval '1 day')`],
+      ["appointments.requested_by", me, sql`insert into public.appointments (patient_id, provider_id, starts_at, ends_at, requested_by)
+        values (${P}, ${attending.id}, now() + interval '20 days', now() + interval '20 days 10 minutes', ${patient.id})`],
+      ["storage.objects.owner", me, sql`insert into storage.objects (bucket_id, name, owner) values ('medical-documents', ${`${P}/${randomUUID()}`}, ${nurse.id})`],
+      ["care_team.added_by (admin)", admin.session, sql`insert into public.care_team (patient_id, provider_id, role, added_by) values (${P}, ${w.spare.id}, 'nurse', ${attending.id})`],
+      ["providers.verified_by (admin)", admin.session, sql`update public.providers set verified_by = ${attending.id} where user_id = ${nurse.id}`],
+    ];
+    const forged: string[] = [];
+    for (const [what, session, q] of attempts) {
+      const got = await outcome(session, q);
+      if (got !== "42501") forged.push(`${what}: expected 42501, got ${got}`);
+    }
+    expect(forged, forged.join("\n")).toEqual([]);
+    // ...while stamping oneself works
+    expect(await outcome(me, sql`update public.documents set reviewed_at = now(), reviewed_by = ${attending.id} where id = ${w.own.documents}`)).toBe("ok");
+    expect(await outcome(admin.session, sql`update public.providers set verified_by = ${admin.id} where user_id = ${nurse.id}`)).toBe("ok");
+  });
+
+  it("a provider cannot add themselves to a care team or raise their own team role", async () => {
+    const { outsider, attending, nurse, unverified } = w.users;
+    const attempts: [string, Session, ReturnType<typeof sql>][] = [
+      ["outsider joins P", outsider.session, sql`insert into public.care_team (patient_id, provider_id, role, added_by) values (${w.P}, ${outsider.id}, 'attending', ${outsider.id})`],
+      ["attending joins Q", attending.session, sql`insert into public.care_team (patient_id, provider_id, role, added_by) values (${w.Q}, ${attending.id}, 'attending', ${attending.id})`],
+      ["nurse becomes attending", nurse.session, sql`update public.care_team set role = 'attending' where patient_id = ${w.P} and provider_id = ${nurse.id}`],
+      ["unverified verifies themselves", unverified.session, sql`update public.providers set is_verified = true, verified_at = now() where user_id = ${unverified.id}`],
+    ];
+    for (const [what, session, q] of attempts) expect(await outcome(session, q), what).toBe("42501");
+  });
+
+  it("whoever registers a patient joins its care team as attending, and sees it from the next statement", async () => {
+    const { outsider } = w.users;
+    const id = randomUUID();
+    const seen = await inRolledBack(outsider.session, async (tx) => {
+      await sql`insert into public.patients (id, created_by, first_name, last_name, date_of_birth, gender, mrn)
+                values (${id}, ${outsider.id}, 'New', 'Patient', '1990-01-01', 'other', ${`MRN-${hex(6)}`})`.execute(tx);
+      const rows = (await sql<{ role: string }>`select ct.role from public.care_team ct join public.patients p on p.id = ct.patient_id
+                                               where ct.patient_id = ${id} and ct.provider_id = ${outsider.id}`.execute(tx)).rows;
+      return rows.length === 1 && rows[0].role === "attending" ? 1 : 0;
+    });
+    expect(seen).toEqual({ ok: true, n: 1 });
+  });
+
+  it("application roles cannot ask the access functions about someone else", async () => {
+    const probes: [string, ReturnType<typeof sql>][] = [
+      ["readable_patient_ids", sql`select app.readable_patient_ids(${w.users.attending.id}::uuid)`],
+      ["care_team_patient_ids", sql`select app.care_team_patient_ids(${w.users.attending.id}::uuid)`],
+      ["can_read_patient", sql`select app.can_read_patient(${w.users.attending.id}::uuid, ${w.P}::uuid)`],
+      ["visible_user_ids", sql`select app.visible_user_ids(${w.users.attending.id}::uuid)`],
+    ];
+    for (const actor of ["patient", "outsider", "admin", "anon"] as const) {
+      for (const [fn, q] of probes) expect(await outcome(sessionOf(w, actor), q), `${actor} × app.${fn}()`).toBe("42501");
+    }
+  });
+});
