@@ -1,0 +1,567 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { sql } from "kysely";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { authenticateAccessToken } from "../auth/sessions";
+import type { Session } from "../auth/session-types";
+import { recordRead, type ReadKind } from "../audit/record";
+import type { Database } from "../db/engine";
+import { asService, withUser } from "../db/with-user";
+import { log } from "../log";
+import { authorizeDelivery, endedSessions, type Recipient } from "./authorize-delivery";
+import { listenForChanges, type ChangeListener } from "./listener";
+import {
+  TABLES_BY_KIND,
+  ZChangeNotice,
+  ZClientFrame,
+  parseTopic,
+  type ChangeTable,
+  type ClientFrame,
+  type ErrorFrame,
+  type Topic,
+} from "./protocol";
+import { loadRecord, type Shape, type StoredChange } from "./shapes";
+
+export interface HubOptions {
+  /** Subscriptions one socket may hold. */
+  maxSubscriptions?: number;
+  /** Largest client frame in bytes; a bigger one closes the socket (1009). */
+  maxPayload?: number;
+  /** Client frames allowed per 10 s before the socket is closed (1008). */
+  maxFramesPer10s?: number;
+  heartbeatMs?: number;
+  /** How often every socket's session is re-checked (besides each delivery). */
+  sessionCheckMs?: number;
+  pruneEveryMs?: number;
+  /** How long change events are kept for replay (a PostgreSQL interval). */
+  keepEvents?: string;
+}
+
+const DEFAULTS: Required<HubOptions> = {
+  maxSubscriptions: 20,
+  maxPayload: 16 * 1024,
+  maxFramesPer10s: 100,
+  heartbeatMs: 30_000,
+  sessionCheckMs: 30_000,
+  pruneEveryMs: 3_600_000,
+  keepEvents: "24 hours",
+};
+
+/** Close codes: 4001 the session ended; 1008 policy (flood); 1009 frame too big (ws). */
+export const CLOSE_SESSION_ENDED = 4001;
+
+const REPLAY_PAGE = 200;
+const REPLAY_MAX_PAGES = 25;
+
+interface Sub {
+  topic: Topic;
+  replaying: boolean;
+  queued: { eventId: number; frame: string }[];
+}
+
+interface Conn {
+  id: number;
+  ws: WebSocket;
+  session: Session;
+  subs: Map<string, Sub>;
+  pendingSubscribes: number;
+  alive: boolean;
+  frames: number;
+  windowStart: number;
+  closed: boolean;
+}
+
+const AUDIT_KIND: Record<Topic["kind"], ReadKind> = { messages: "messages", vitals: "vitals", chart: "patient_chart" };
+
+/**
+ * One instance's realtime endpoint: WebSocket connections, their subscriptions, and the
+ * fan-out of database changes to them. Several instances (processes) each run one; they
+ * share nothing but PostgreSQL, whose NOTIFY reaches every instance's listener.
+ */
+export class RealtimeHub {
+  readonly stats = { changes: 0, authQueries: 0, deliveries: 0, replayed: 0, replayAuthQueries: 0, sessionsClosed: 0 };
+  private readonly opts: Required<HubOptions>;
+  private readonly wss: WebSocketServer;
+  private readonly conns = new Set<Conn>();
+  private readonly byPatient = new Map<string, Set<Conn>>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly recent = new Set<number>();
+  private lastSeenEventId = 0;
+  private nextConnId = 1;
+  private listener?: ChangeListener;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly db: Database,
+    options: HubOptions = {},
+  ) {
+    this.opts = { ...DEFAULTS, ...options };
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.opts.maxPayload, perMessageDeflate: false });
+  }
+
+  async start(): Promise<void> {
+    this.lastSeenEventId = await asService("realtime start-up: newest change event id", async (tx) => {
+      const { rows } = await sql<{ id: string | null }>`select max(id)::text as id from app.change_events`.execute(tx);
+      return Number(rows[0]?.id ?? 0);
+    });
+    this.listener = await listenForChanges(
+      this.db,
+      (payload) => this.onNotice(payload),
+      () => void this.resync(),
+    );
+    this.timers.push(
+      setInterval(() => this.heartbeat(), this.opts.heartbeatMs),
+      setInterval(() => void this.checkSessions(), this.opts.sessionCheckMs),
+      setInterval(() => void this.prune(), this.opts.pruneEveryMs),
+    );
+    for (const t of this.timers) t.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.listener?.stop();
+    for (const c of this.conns) c.ws.close(1001, "server shutting down");
+    await Promise.allSettled([...this.chains.values()]);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const c of this.conns) c.ws.terminate();
+  }
+
+  /** Number of open sockets (for tests and the bench). */
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  // ------------------------------------------------------------------ connections
+
+  /** The `upgrade` listener for /realtime/v1: authenticates, then hands over to ws. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => socket.destroy());
+    this.authenticate(req)
+      .then((session) => {
+        if (this.stopped) return refuse(socket, 503, "Service Unavailable");
+        if (!session) return refuse(socket, 401, "Unauthorized");
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, session));
+      })
+      .catch((e: Error) => {
+        log.error({ err: e.message }, "realtime upgrade failed");
+        refuse(socket, 500, "Internal Server Error");
+      });
+  };
+
+  private async authenticate(req: IncomingMessage): Promise<Session | null> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    let token = url.searchParams.get("access_token");
+    if (!token) {
+      token = readCookie(req.headers.cookie, "cb_access") ?? null;
+      // Cross-site WebSocket hijacking: a cookie rides along from any page, so a browser
+      // connection authenticated by cookie must come from our own origin.
+      const origin = req.headers.origin;
+      if (token && origin) {
+        let host: string | undefined;
+        try {
+          host = new URL(origin).host;
+        } catch {
+          return null;
+        }
+        if (host !== (req.headers["x-forwarded-host"] ?? req.headers.host)) return null;
+      }
+    }
+    if (!token || token.length > 4096) return null;
+    try {
+      return await authenticateAccessToken(token);
+    } catch {
+      return null;
+    }
+  }
+
+  private onConnection(ws: WebSocket, session: Session): void {
+    const conn: Conn = {
+      id: this.nextConnId++,
+      ws,
+      session,
+      subs: new Map(),
+      pendingSubscribes: 0,
+      alive: true,
+      frames: 0,
+      windowStart: Date.now(),
+      closed: false,
+    };
+    this.conns.add(conn);
+    log.info({ conn: conn.id, userId: session.userId }, "realtime connected");
+    ws.on("pong", () => (conn.alive = true));
+    ws.on("message", (data, isBinary) => this.onFrame(conn, data, isBinary));
+    ws.on("error", (err) => log.info({ conn: conn.id, err: err.message }, "realtime socket error"));
+    ws.on("close", () => this.forget(conn));
+  }
+
+  private forget(conn: Conn): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    this.conns.delete(conn);
+    for (const sub of conn.subs.values()) this.unindex(conn, sub.topic.patientId);
+    conn.subs.clear();
+  }
+
+  private unindex(conn: Conn, patientId: string): void {
+    const still = [...conn.subs.values()].some((s) => s.topic.patientId === patientId);
+    if (still && !conn.closed) return;
+    const set = this.byPatient.get(patientId);
+    set?.delete(conn);
+    if (set?.size === 0) this.byPatient.delete(patientId);
+  }
+
+  private close(conn: Conn, code: number, reason: string): void {
+    if (conn.closed) return;
+    conn.ws.close(code, reason);
+    this.forget(conn);
+  }
+
+  private send(conn: Conn, frame: object | string): void {
+    if (conn.closed || conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  private sendError(conn: Conn, code: string, message: string, topic?: string): void {
+    const frame: ErrorFrame = { type: "error", code, message };
+    if (topic) frame.topic = topic;
+    this.send(conn, frame);
+  }
+
+  // ------------------------------------------------------------------ client frames
+
+  private onFrame(conn: Conn, data: RawData, isBinary: boolean): void {
+    const now = Date.now();
+    if (now - conn.windowStart > 10_000) {
+      conn.windowStart = now;
+      conn.frames = 0;
+    }
+    if (++conn.frames > this.opts.maxFramesPer10s) {
+      this.sendError(conn, "rate_limited", "Too many messages; the connection is closed.");
+      this.close(conn, 1008, "rate limited");
+      return;
+    }
+    if (isBinary) return this.sendError(conn, "invalid_message", "Send JSON text frames.");
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data.toString());
+    } catch {
+      return this.sendError(conn, "invalid_message", "The message is not valid JSON.");
+    }
+    const frame = ZClientFrame.safeParse(parsed);
+    if (!frame.success) {
+      return this.sendError(conn, "invalid_message", "Expected {\"type\":\"subscribe\"|\"unsubscribe\"|\"ping\", ...}.");
+    }
+    this.dispatch(conn, frame.data).catch((e: Error) => {
+      log.error({ conn: conn.id, err: e.message }, "realtime frame failed");
+      this.sendError(conn, "internal_error", "Something went wrong on our side.");
+    });
+  }
+
+  private async dispatch(conn: Conn, frame: ClientFrame): Promise<void> {
+    if (frame.type === "ping") return this.send(conn, { type: "pong" });
+    const topic = parseTopic(frame.topic);
+    if (!topic) {
+      return this.sendError(conn, "invalid_topic", "Topics look like patient:<uuid>:messages|vitals|chart.", frame.topic.slice(0, 200));
+    }
+    if (frame.type === "unsubscribe") {
+      if (conn.subs.delete(topic.topic)) this.unindex(conn, topic.patientId);
+      return this.send(conn, { type: "unsubscribed", topic: topic.topic });
+    }
+    await this.subscribe(conn, topic, frame.since === undefined ? undefined : Number(frame.since));
+  }
+
+  private async subscribe(conn: Conn, topic: Topic, since: number | undefined): Promise<void> {
+    if (conn.subs.has(topic.topic)) return this.send(conn, { type: "subscribed", topic: topic.topic });
+    if (conn.subs.size + conn.pendingSubscribes >= this.opts.maxSubscriptions) {
+      return this.sendError(conn, "too_many_subscriptions", `At most ${this.opts.maxSubscriptions} subscriptions per connection.`, topic.topic);
+    }
+    conn.pendingSubscribes++;
+    let allowed: boolean;
+    try {
+      allowed = await this.mayRead(conn.session, topic);
+    } finally {
+      conn.pendingSubscribes--;
+    }
+    if (conn.closed) return;
+    // Indistinguishable from a patient that does not exist.
+    if (!allowed) return this.sendError(conn, "not_found", "No such topic, or it is not visible to you.", topic.topic);
+
+    const sub: Sub = { topic, replaying: since !== undefined, queued: [] };
+    conn.subs.set(topic.topic, sub);
+    let set = this.byPatient.get(topic.patientId);
+    if (!set) this.byPatient.set(topic.patientId, (set = new Set()));
+    set.add(conn);
+    this.send(conn, { type: "subscribed", topic: topic.topic, last_event_id: this.lastSeenEventId });
+    if (since !== undefined) await this.replay(conn, sub, since);
+  }
+
+  /**
+   * May this user subscribe? The same function the read policies use, as the user
+   * (withUser), and the subscription itself is audited as a read of that part of the chart.
+   */
+  private async mayRead(session: Session, topic: Topic): Promise<boolean> {
+    return withUser(session, async (tx) => {
+      const set = topic.kind === "messages" ? sql`app.my_chartable_patient_ids()` : sql`app.my_readable_patient_ids()`;
+      const { rows } = await sql<{ ok: boolean }>`select ${topic.patientId}::uuid = any (${set}) as ok`.execute(tx);
+      const ok = rows[0]?.ok === true;
+      if (ok) {
+        await recordRead(tx, {
+          kind: AUDIT_KIND[topic.kind],
+          patientIds: [topic.patientId],
+          details: { realtime: "subscribe", topic: topic.topic },
+        });
+      }
+      return ok;
+    });
+  }
+
+  /** Sends what the client missed since `since`, then what arrived live meanwhile. */
+  private async replay(conn: Conn, sub: Sub, since: number): Promise<void> {
+    const replayed = new Set<number>();
+    try {
+      const horizon = await asService("realtime replay: pruning horizon", async (tx) => {
+        const { rows } = await sql<{ h: string }>`select pruned_through::text as h from app.change_events_horizon`.execute(tx);
+        return Number(rows[0]?.h ?? 0);
+      });
+      if (since < horizon) {
+        this.sendError(conn, "replay_unavailable", "Events that old are no longer kept; reload the data over HTTP.", sub.topic.topic);
+        return;
+      }
+      let cursor = since;
+      for (let page = 0; page < REPLAY_MAX_PAGES; page++) {
+        const events = await asService("realtime replay: missed change ids", async (tx) => {
+          const { rows } = await sql<{ id: string; table_name: ChangeTable; op: StoredChange["op"]; record_ids: string[] }>`
+            select id::text, table_name, op, record_ids
+              from app.change_events
+             where patient_id = ${sub.topic.patientId} and id > ${cursor}
+               and table_name = any (${[...TABLES_BY_KIND[sub.topic.kind]]}::text[])
+             order by id
+             limit ${REPLAY_PAGE}`.execute(tx);
+          return rows;
+        });
+        for (const e of events) {
+          if (conn.closed) return;
+          const change: StoredChange = {
+            eventId: Number(e.id),
+            table: e.table_name,
+            op: e.op,
+            recordIds: e.table_name === "vitals" ? [] : e.record_ids,
+            patientId: sub.topic.patientId,
+          };
+          await this.deliver(change, { conn, sub });
+          replayed.add(change.eventId);
+          cursor = change.eventId;
+          this.stats.replayed++;
+        }
+        if (events.length < REPLAY_PAGE) return;
+      }
+      this.sendError(conn, "replay_truncated", "Too many missed events; reload the data over HTTP.", sub.topic.topic);
+    } finally {
+      sub.replaying = false;
+      for (const q of sub.queued) if (!replayed.has(q.eventId)) this.send(conn, q.frame);
+      sub.queued = [];
+    }
+  }
+
+  // ------------------------------------------------------------------ changes
+
+  private onNotice(payload: string): void {
+    let notice;
+    try {
+      notice = ZChangeNotice.parse(JSON.parse(payload));
+    } catch {
+      log.warn("realtime: ignored a malformed change notice");
+      return;
+    }
+    this.enqueue({
+      eventId: notice.event_id,
+      table: notice.table,
+      op: notice.op,
+      recordIds: notice.id ? [notice.id] : [],
+      patientId: notice.patient_id,
+    });
+  }
+
+  /** Changes of one patient are delivered in order; different patients in parallel. */
+  private enqueue(change: StoredChange): void {
+    if (this.stopped || this.recent.has(change.eventId)) return;
+    this.recent.add(change.eventId);
+    if (this.recent.size > 20_000) {
+      const drop = [...this.recent].slice(0, 10_000);
+      for (const id of drop) this.recent.delete(id);
+    }
+    if (change.eventId > this.lastSeenEventId) this.lastSeenEventId = change.eventId;
+    if (!this.byPatient.has(change.patientId)) return; // nobody here listens: no query at all
+    const key = change.patientId;
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.deliver(change))
+      .catch((e: Error) => log.error({ eventId: change.eventId, err: e.message }, "realtime delivery failed"))
+      .finally(() => {
+        if (this.chains.get(key) === next) this.chains.delete(key);
+      });
+    this.chains.set(key, next);
+  }
+
+  /** After the listener reconnects: process what was committed while it was deaf. */
+  private async resync(): Promise<void> {
+    const from = this.lastSeenEventId;
+    const rows = await asService("realtime resync after listener reconnect", async (tx) => {
+      const r = await sql<{ id: string; table_name: ChangeTable; op: StoredChange["op"]; record_ids: string[]; patient_id: string }>`
+        select id::text, table_name, op, record_ids, patient_id from app.change_events where id > ${from} order by id limit 10000`.execute(tx);
+      return r.rows;
+    }).catch((e: Error) => {
+      log.error({ err: e.message }, "realtime resync failed");
+      return [];
+    });
+    for (const e of rows) {
+      this.enqueue({
+        eventId: Number(e.id),
+        table: e.table_name,
+        op: e.op,
+        recordIds: e.table_name === "vitals" ? [] : e.record_ids,
+        patientId: e.patient_id,
+      });
+    }
+  }
+
+  /**
+   * Delivers one change to every subscriber of its patient (or, when replaying, to one
+   * subscription): one authorisation query for all of them, one read of the row per
+   * recipient shape, then the frames.
+   */
+  private async deliver(change: StoredChange, only?: { conn: Conn; sub: Sub }): Promise<void> {
+    const targets: { conn: Conn; sub: Sub }[] = [];
+    if (only) {
+      targets.push(only);
+    } else {
+      for (const conn of this.byPatient.get(change.patientId) ?? []) {
+        for (const sub of conn.subs.values()) {
+          if (sub.topic.patientId === change.patientId && TABLES_BY_KIND[sub.topic.kind].includes(change.table)) {
+            targets.push({ conn, sub });
+          }
+        }
+      }
+    }
+    if (targets.length === 0) return;
+    if (!only) this.stats.changes++;
+
+    const recipients = new Map<string, Recipient>();
+    for (const { conn } of targets) recipients.set(conn.session.sessionId, { sessionId: conn.session.sessionId, userId: conn.session.userId });
+
+    const { decisions, records } = await asService("realtime fan-out: authorise all subscribers of a patient at once", async (tx) => {
+      const decisions = await authorizeDelivery(tx, change.table, change.patientId, [...recipients.values()]);
+      if (only) this.stats.replayAuthQueries++;
+      else this.stats.authQueries++;
+      const shapes = new Set<Shape>();
+      for (const { conn } of targets) if (decisions.get(conn.session.sessionId)?.allowed) shapes.add(shapeOf(conn.session));
+      const records = new Map<Shape, Record<string, unknown> | null>();
+      for (const shape of shapes) records.set(shape, await loadRecord(tx, change, shape));
+      return { decisions, records };
+    });
+
+    const frames = new Map<string, string>();
+    for (const { conn, sub } of targets) {
+      if (conn.closed) continue;
+      const d = decisions.get(conn.session.sessionId);
+      if (!d?.live) {
+        this.stats.sessionsClosed++;
+        this.close(conn, CLOSE_SESSION_ENDED, "session ended");
+        continue;
+      }
+      if (!d.allowed) continue;
+      const record = records.get(shapeOf(conn.session));
+      if (!record) continue;
+      const key = `${sub.topic.topic}|${shapeOf(conn.session)}`;
+      let frame = frames.get(key);
+      if (!frame) {
+        frame = JSON.stringify({
+          type: "event",
+          topic: sub.topic.topic,
+          event: change.op,
+          table: change.table,
+          event_id: change.eventId,
+          record,
+        });
+        frames.set(key, frame);
+      }
+      if (sub.replaying && !only) {
+        sub.queued.push({ eventId: change.eventId, frame });
+      } else {
+        this.send(conn, frame);
+        this.stats.deliveries++;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ housekeeping
+
+  private heartbeat(): void {
+    for (const conn of this.conns) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        this.forget(conn);
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }
+
+  /** Closes every socket whose session has ended, in one query for all of them. */
+  async checkSessions(): Promise<void> {
+    if (this.conns.size === 0) return;
+    const recipients = new Map<string, Recipient>();
+    for (const c of this.conns) recipients.set(c.session.sessionId, { sessionId: c.session.sessionId, userId: c.session.userId });
+    try {
+      const ended = await asService("realtime: re-check the sessions of open sockets", (tx) =>
+        endedSessions(tx, [...recipients.values()]),
+      );
+      for (const c of this.conns) {
+        if (ended.has(c.session.sessionId)) {
+          this.stats.sessionsClosed++;
+          this.close(c, CLOSE_SESSION_ENDED, "session ended");
+        }
+      }
+    } catch (e) {
+      log.error({ err: (e as Error).message }, "realtime session check failed");
+    }
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      await asService("realtime: prune old change events", (tx) =>
+        sql`select app.prune_change_events(${this.opts.keepEvents}::interval)`.execute(tx),
+      );
+    } catch (e) {
+      log.error({ err: (e as Error).message }, "realtime prune failed");
+    }
+  }
+}
+
+function shapeOf(session: Session): Shape {
+  return session.role === "patient" ? "patient" : "staff";
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  if (socket.destroyed) return;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
