@@ -6,4 +6,9 @@ export interface Session {
   role: AppRole;
   sessionId: string;
   aal: "aal1" | "aal2";
+  /**
+   * Set when the clinic requires MFA for this account and it has none yet: the session may
+   * only use /api/v1/auth/* (to enrol) until it signs in again with MFA.
+   */
+  mfaPending?: boolean;
 }

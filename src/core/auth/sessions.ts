@@ -4,10 +4,19 @@ import { database } from "../db";
 import { UnauthorizedError } from "../errors";
 import type { AppRole } from "../db/schema";
 import type { Session } from "./session-types";
+import { auditAccountEvent, auditAccountEventTx } from "./audit-events";
 import { accessTokenTtlSeconds, newOpaqueToken, sha256Hex, signAccessToken, verifyAccessToken } from "./tokens";
 
 /** A session lasts at most 12 hours from sign-in, however often it is refreshed. */
-const SESSION_MAX_SECONDS = Number(process.env.SESSION_MAX_SECONDS ?? 12 * 3600);
+export const SESSION_MAX_SECONDS = Number(process.env.SESSION_MAX_SECONDS ?? 12 * 3600);
+
+/** Staff (providers, admins) sessions idle longer than this are refused (STAFF_IDLE_MINUTES, default 15). */
+export function staffIdleMinutes(): number {
+  const v = Number(process.env.STAFF_IDLE_MINUTES ?? 15);
+  return Number.isFinite(v) && v > 0 ? v : 15;
+}
+/** last_seen_at is written at most this often per session. */
+const TOUCH_EVERY_SECONDS = 60;
 
 export interface TokenPair {
   access_token: string;
@@ -22,6 +31,7 @@ export async function startSession(
   user: { id: string; role: AppRole },
   aal: "aal1" | "aal2",
   context: RequestContext,
+  opts: { mfaPending?: boolean } = {},
 ): Promise<{ session: Session; tokens: TokenPair }> {
   const row = await tx
     .insertInto("auth.sessions")
@@ -31,10 +41,12 @@ export async function startSession(
       expires_at: new Date(Date.now() + SESSION_MAX_SECONDS * 1000),
       ip: context.ip ?? null,
       user_agent: context.userAgent?.slice(0, 512) ?? null,
+      mfa_pending: opts.mfaPending ?? false,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
   const session: Session = { userId: user.id, role: user.role, sessionId: row.id, aal };
+  if (opts.mfaPending) session.mfaPending = true;
   return { session, tokens: await issueTokens(tx, session) };
 }
 
@@ -55,7 +67,8 @@ export async function refreshSession(refreshToken: string, context: RequestConte
       .selectFrom("auth.refresh_tokens as r")
       .innerJoin("auth.sessions as s", "s.id", "r.session_id")
       .innerJoin("auth.users as u", "u.id", "s.user_id")
-      .select(["r.id", "r.spent_at", "s.id as session_id", "s.revoked_at", "s.expires_at", "s.aal", "u.id as user_id", "u.role", "u.is_active"])
+      .select(["r.id", "r.spent_at", "s.id as session_id", "s.revoked_at", "s.expires_at", "s.aal", "s.mfa_pending", "u.id as user_id", "u.role", "u.is_active"])
+      .select(sql<boolean>`s.last_seen_at < now() - make_interval(mins => ${staffIdleMinutes()})`.as("idle"))
       .where("r.token_hash", "=", sha256Hex(refreshToken))
       .forUpdate("r")
       .executeTakeFirst();
@@ -65,13 +78,25 @@ export async function refreshSession(refreshToken: string, context: RequestConte
       return { kind: "reused" as const, sessionId: found.session_id, userId: found.user_id };
     }
     if (found.revoked_at || new Date(found.expires_at) <= new Date() || !found.is_active) return { kind: "dead" as const };
+    if (found.role !== "patient" && found.idle) {
+      await revokeSessionTx(tx, found.session_id, "idle_timeout");
+      return { kind: "idle" as const, sessionId: found.session_id };
+    }
     await tx.updateTable("auth.refresh_tokens").set({ spent_at: new Date() }).where("id", "=", found.id).execute();
     await tx.updateTable("auth.sessions").set({ last_seen_at: new Date() }).where("id", "=", found.session_id).execute();
     const session: Session = { userId: found.user_id, role: found.role, sessionId: found.session_id, aal: found.aal };
+    if (found.mfa_pending) session.mfaPending = true;
     return { kind: "ok" as const, session, tokens: await issueTokens(tx, session) };
   }, context);
   if (outcome.kind === "ok") return { session: outcome.session, tokens: outcome.tokens };
-  if (outcome.kind === "reused") forgetSession(outcome.sessionId);
+  if (outcome.kind === "reused") {
+    forgetSession(outcome.sessionId);
+    await auditAccountEvent({ action: "auth.refresh_token_reused", actorId: outcome.userId, details: { session_id: outcome.sessionId } }, context);
+  }
+  if (outcome.kind === "idle") {
+    forgetSession(outcome.sessionId);
+    throw new UnauthorizedError("You were signed out after a period of inactivity. Sign in again.", "session_idle");
+  }
   throw new UnauthorizedError("The refresh token is invalid or has been used.", "invalid_refresh_token");
 }
 
@@ -89,16 +114,73 @@ export async function revokeSession(sessionId: string, reason: string, context: 
   forgetSession(sessionId);
 }
 
-/** Revokes every live session of a user (password change, deactivation, "sign out everywhere"). */
-export async function revokeAllSessions(tx: Tx, userId: string, reason: string): Promise<void> {
-  const rows = await tx
+/** Revokes every live session of a user (password change, deactivation, "sign out everywhere"), optionally sparing one. */
+export async function revokeAllSessions(tx: Tx, userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+  let q = tx
     .updateTable("auth.sessions")
     .set({ revoked_at: new Date(), revoke_reason: reason })
     .where("user_id", "=", userId)
-    .where("revoked_at", "is", null)
-    .returning("id")
-    .execute();
+    .where("revoked_at", "is", null);
+  if (exceptSessionId) q = q.where("id", "!=", exceptSessionId);
+  const rows = await q.returning("id").execute();
   for (const r of rows) forgetSession(r.id);
+  return rows.length;
+}
+
+export interface ActiveSession {
+  id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  aal: "aal1" | "aal2";
+  current: boolean;
+}
+
+/** The caller's live sessions (auth.sessions is service-only; the filter is the caller's own id). */
+export async function listActiveSessions(session: Session, context: RequestContext = {}): Promise<ActiveSession[]> {
+  const rows = await asService("list the caller's own sessions", (tx) =>
+    tx
+      .selectFrom("auth.sessions")
+      .select(["id", "created_at", "last_seen_at", "expires_at", "ip", "user_agent", "aal"])
+      .where("user_id", "=", session.userId)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", sql<Date>`now()`)
+      .orderBy("created_at", "desc")
+      .limit(100)
+      .execute(),
+  context);
+  const iso = (d: Date | string) => new Date(d).toISOString();
+  return rows.map((r) => ({
+    id: r.id,
+    created_at: iso(r.created_at),
+    last_seen_at: iso(r.last_seen_at),
+    expires_at: iso(r.expires_at),
+    ip: r.ip,
+    user_agent: r.user_agent,
+    aal: r.aal,
+    current: r.id === session.sessionId,
+  }));
+}
+
+/** Revokes one of the caller's own sessions; false when there is no such live session. */
+export async function revokeOwnSession(session: Session, sessionId: string, context: RequestContext = {}): Promise<boolean> {
+  const n = await asService("revoke one of the caller's own sessions", async (tx) => {
+    const r = await tx
+      .updateTable("auth.sessions")
+      .set({ revoked_at: new Date(), revoke_reason: "signed_out" })
+      .where("id", "=", sessionId)
+      .where("user_id", "=", session.userId)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    if (r.numUpdatedRows > 0n) {
+      await auditAccountEventTx(tx, { action: "auth.session_revoked", actorId: session.userId, actorRole: session.role, details: { session_id: sessionId } }, context);
+    }
+    return Number(r.numUpdatedRows);
+  }, context);
+  forgetSession(sessionId);
+  return n > 0;
 }
 
 // A short in-process cache of live sessions: revocation on this instance clears it at
@@ -119,17 +201,31 @@ export async function authenticateAccessToken(token: string): Promise<Session> {
   const seen = cache().get(session.sessionId);
   if (seen !== undefined && Date.now() - seen < CACHE_MS) return session;
   const db = await database();
-  const { rows } = await sql<{ ok: boolean }>`
-    select true as ok
+  const { rows } = await sql<{ stale: boolean }>`
+    select s.last_seen_at < now() - make_interval(secs => ${TOUCH_EVERY_SECONDS}) as stale
       from auth.sessions s join auth.users u on u.id = s.user_id
      where s.id = ${session.sessionId} and s.user_id = ${session.userId}
-       and s.revoked_at is null and s.expires_at > now() and u.is_active and u.role = ${session.role}`.execute(db.kysely);
+       and s.revoked_at is null and s.expires_at > now() and u.is_active and u.role = ${session.role}
+       and (u.role = 'patient' or s.last_seen_at > now() - make_interval(mins => ${staffIdleMinutes()}))`.execute(db.kysely);
   if (rows.length === 0) {
     forgetSession(session.sessionId);
     throw new UnauthorizedError("The session has ended. Sign in again.", "session_revoked");
+  }
+  if (rows[0].stale) {
+    await sql`update auth.sessions set last_seen_at = now() where id = ${session.sessionId}`.execute(db.kysely);
   }
   const c = cache();
   if (c.size > 10_000) c.clear();
   c.set(session.sessionId, Date.now());
   return session;
+}
+
+/** Revokes the session a refresh token belongs to (browser sign-out without a live access cookie). */
+export async function revokeSessionByRefreshToken(refreshToken: string, reason: string, context: RequestContext = {}): Promise<void> {
+  const id = await asService("session revocation by refresh token", async (tx) => {
+    const row = await tx.selectFrom("auth.refresh_tokens").select("session_id").where("token_hash", "=", sha256Hex(refreshToken)).executeTakeFirst();
+    if (row) await revokeSessionTx(tx, row.session_id, reason);
+    return row?.session_id;
+  }, context);
+  if (id) forgetSession(id);
 }

@@ -17,7 +17,9 @@ let key: Uint8Array | undefined;
 const signingKey = () => (key ??= new Uint8Array(deriveKey("access-token")));
 
 export async function signAccessToken(session: Session, ttlSeconds = accessTokenTtlSeconds()): Promise<string> {
-  return new SignJWT({ role: session.role, session_id: session.sessionId, aal: session.aal })
+  const claims: Record<string, unknown> = { role: session.role, session_id: session.sessionId, aal: session.aal };
+  if (session.mfaPending) claims.mfa_pending = true;
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(session.userId)
     .setIssuer(ISSUER)
@@ -38,7 +40,7 @@ export async function verifyAccessToken(token: string): Promise<Session> {
       audience: AUDIENCE,
       requiredClaims: ["sub", "exp", "iat"],
     });
-    const { sub, role, session_id, aal } = payload as Record<string, unknown>;
+    const { sub, role, session_id, aal, mfa_pending } = payload as Record<string, unknown>;
     if (
       typeof sub !== "string" || !UUID.test(sub) ||
       (role !== "patient" && role !== "provider" && role !== "admin") ||
@@ -47,7 +49,7 @@ export async function verifyAccessToken(token: string): Promise<Session> {
     ) {
       throw new UnauthorizedError("The access token is invalid.", "invalid_token");
     }
-    return { userId: sub, role, sessionId: session_id, aal };
+    return mfa_pending === true ? { userId: sub, role, sessionId: session_id, aal, mfaPending: true } : { userId: sub, role, sessionId: session_id, aal };
   } catch (e) {
     if (e instanceof UnauthorizedError) throw e;
     if (e instanceof joseErrors.JWTExpired) throw new UnauthorizedError("The access token has expired.", "token_expired");

@@ -312,3 +312,8 @@ export interface DB {
   "app.change_events_horizon": ChangeEventsHorizonTable;
   care_message_reads: CareMessageReadsTable;
 }
+
+/** Declaration merging: columns 0100_accounts.sql adds to auth.sessions. */
+export interface SessionsTable {
+  mfa_pending: Generated<boolean>;
+}

@@ -51,9 +51,11 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Cookie-carried sessions are open to cross-site request forgery; bearer tokens are not.
  * A cookie-authenticated mutation must come from our own origin.
  */
-function assertSameOrigin(req: Request): void {
+export function assertSameOrigin(req: Request): void {
   const site = req.headers.get("sec-fetch-site");
   if (site === "same-origin") return;
+  // A browser that says where the request comes from is believed when it says "not here".
+  if (site === "cross-site" || site === "same-site") throw new ForbiddenError("Cross-site request refused.", "csrf_rejected");
   const origin = req.headers.get("origin");
   const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
   if (origin && host) {
@@ -66,17 +68,28 @@ function assertSameOrigin(req: Request): void {
   throw new ForbiddenError("Cross-site request refused.", "csrf_rejected");
 }
 
+/**
+ * A session that must enrol in MFA first (clinic setting) may only use the account
+ * endpoints under /api/v1/auth/ until it signs in with MFA.
+ */
+function assertMfaSatisfied(req: Request, session: Session): Session {
+  if (session.mfaPending && !new URL(req.url).pathname.startsWith("/api/v1/auth/")) {
+    throw new ForbiddenError("Your clinic requires two-factor authentication. Turn it on from your account page, then sign in again.", "mfa_required");
+  }
+  return session;
+}
+
 async function resolveSession(req: Request): Promise<Session | null> {
   const header = req.headers.get("authorization");
   if (header) {
     const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
     if (!m) throw new UnauthorizedError("The Authorization header must be \"Bearer <token>\".", "invalid_token");
-    return authenticateAccessToken(m[1]);
+    return assertMfaSatisfied(req, await authenticateAccessToken(m[1]));
   }
   const cookie = readCookie(req, ACCESS_COOKIE);
   if (cookie) {
     if (UNSAFE.has(req.method)) assertSameOrigin(req);
-    return authenticateAccessToken(cookie);
+    return assertMfaSatisfied(req, await authenticateAccessToken(cookie));
   }
   return null;
 }

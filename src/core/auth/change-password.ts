@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { asService, type RequestContext } from "../db/with-user";
+import { UnauthorizedError } from "../errors";
+import { auditAccountEventTx } from "./audit-events";
+import { hashPassword, verifyPassword } from "./passwords";
+import { assertAcceptablePassword } from "./password-policy";
+import type { Session } from "./session-types";
+import { revokeAllSessions } from "./sessions";
+
+export const ZChangePasswordRequest = z.object({
+  current_password: z.string().min(1, "is required").max(1024),
+  new_password: z.string().max(1024),
+});
+export type TChangePasswordRequest = z.infer<typeof ZChangePasswordRequest>;
+
+/** Changes the caller's password and signs out every other session. */
+export async function changePassword(session: Session, input: TChangePasswordRequest, context: RequestContext = {}): Promise<{ revoked_sessions: number }> {
+  const user = await asService("password change: read the hash", (tx) =>
+    tx.selectFrom("auth.users").select(["email", "password_hash"]).where("id", "=", session.userId).executeTakeFirstOrThrow(),
+  context);
+  if (!(await verifyPassword(user.password_hash, input.current_password))) {
+    throw new UnauthorizedError("The current password is not right.", "invalid_credentials");
+  }
+  assertAcceptablePassword(input.new_password, user.email, "new_password");
+  const hash = await hashPassword(input.new_password);
+  return asService("password change: write the hash, revoke other sessions", async (tx) => {
+    await tx.updateTable("auth.users").set({ password_hash: hash }).where("id", "=", session.userId).execute();
+    const revoked = await revokeAllSessions(tx, session.userId, "password_changed", session.sessionId);
+    await auditAccountEventTx(tx, { action: "auth.password_changed", actorId: session.userId, actorRole: session.role, details: { revoked_sessions: revoked } }, context);
+    return { revoked_sessions: revoked };
+  }, context);
+}

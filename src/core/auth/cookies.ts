@@ -1,0 +1,33 @@
+import { ACCESS_COOKIE, REFRESH_COOKIE } from "../http/route";
+import type { TokenPair } from "./sessions";
+import { SESSION_MAX_SECONDS } from "./sessions";
+
+/**
+ * The browser's session: the same token pair as API clients, carried in HttpOnly cookies
+ * (SameSite=Lax; Secure when served over https). The refresh cookie is Path=/ because the
+ * proxy refreshes silently on page requests too.
+ */
+export function isHttps(req: Request): boolean {
+  if (process.env.COOKIE_SECURE === "1") return true;
+  if (process.env.COOKIE_SECURE === "0") return false;
+  const proto = req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
+  return proto === "https" || new URL(req.url).protocol === "https:";
+}
+
+function cookie(name: string, value: string, maxAge: number, secure: boolean): string {
+  return `${name}=${encodeURIComponent(value)}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+}
+
+export function sessionCookies(tokens: TokenPair, secure: boolean): string[] {
+  return [cookie(ACCESS_COOKIE, tokens.access_token, tokens.expires_in, secure), cookie(REFRESH_COOKIE, tokens.refresh_token, SESSION_MAX_SECONDS, secure)];
+}
+
+export function clearedSessionCookies(secure: boolean): string[] {
+  return [cookie(ACCESS_COOKIE, "", 0, secure), cookie(REFRESH_COOKIE, "", 0, secure)];
+}
+
+/** A Response with Set-Cookie headers appended (Headers keeps several Set-Cookie values apart). */
+export function withCookies(res: Response, cookies: string[]): Response {
+  for (const c of cookies) res.headers.append("Set-Cookie", c);
+  return res;
+}

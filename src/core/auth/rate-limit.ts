@@ -1,0 +1,110 @@
+import { createHmac } from "node:crypto";
+import { sql } from "kysely";
+import { deriveKey } from "../config";
+import { asService, type RequestContext, type Tx } from "../db/with-user";
+import { RateLimitedError } from "../errors";
+import { auditAccountEventTx } from "./audit-events";
+
+/**
+ * Rate limits and lockout, stored in the database so they hold across instances.
+ * Keys are HMACs (never raw emails): the tables reveal nothing if read.
+ */
+export type Bucket = "sign_in_ip" | "sign_in_account" | "sign_up_ip" | "refresh_ip" | "invite_ip";
+
+/** [max hits, window seconds]; RATE_LIMIT_<BUCKET>=max/seconds overrides (e.g. for load tests). */
+const DEFAULTS: Record<Bucket, [number, number]> = {
+  sign_in_ip: [60, 300],
+  sign_in_account: [20, 300],
+  sign_up_ip: [10, 3600],
+  refresh_ip: [600, 60],
+  invite_ip: [10, 900],
+};
+
+export function limitFor(bucket: Bucket): [number, number] {
+  const override = process.env[`RATE_LIMIT_${bucket.toUpperCase()}`];
+  const m = override && /^(\d+)\/(\d+)$/.exec(override);
+  return m ? [Number(m[1]), Number(m[2])] : DEFAULTS[bucket];
+}
+
+let hmacKey: Buffer | undefined;
+export function throttleKey(value: string): string {
+  return createHmac("sha256", (hmacKey ??= deriveKey("rate-limit"))).update(value.trim().toLowerCase()).digest("hex");
+}
+
+/** The client IP, or one shared key when the server did not stamp it (server.ts always does). */
+export function ipKey(context: RequestContext): string {
+  return throttleKey(`ip:${context.ip ?? "unknown"}`);
+}
+
+/** Counts one hit; throws 429 (with Retry-After) once the window is full. Commits on its own. */
+export async function hit(bucket: Bucket, key: string, context: RequestContext = {}): Promise<void> {
+  const [max, windowSeconds] = limitFor(bucket);
+  const row = await asService("rate limiting", async (tx) => {
+    const r = await hitTx(tx, bucket, key, windowSeconds);
+    if (r.hits === max + 1) {
+      await auditAccountEventTx(tx, { action: "auth.rate_limited", details: { bucket } }, context);
+    }
+    return r;
+  }, context);
+  if (row.hits > max) throw new RateLimitedError(row.retryAfter);
+}
+
+async function hitTx(tx: Tx, bucket: string, key: string, windowSeconds: number): Promise<{ hits: number; retryAfter: number }> {
+  const { rows } = await sql<{ hits: number; retry_after: number }>`
+    insert into auth.rate_limits as r (bucket, key, window_start, hits)
+    values (${bucket}, ${key}, now(), 1)
+    on conflict (bucket, key) do update
+      set hits = case when r.window_start <= now() - make_interval(secs => ${windowSeconds}) then 1 else r.hits + 1 end,
+          window_start = case when r.window_start <= now() - make_interval(secs => ${windowSeconds}) then now() else r.window_start end
+    returning hits, extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))::float8 as retry_after`.execute(tx);
+  return { hits: Number(rows[0].hits), retryAfter: Math.max(1, Number(rows[0].retry_after)) };
+}
+
+// ---------------------------------------------------------------- lockout with back-off
+
+/** Failures in a row before the account key is locked. */
+export const LOCK_AFTER_FAILURES = Number(process.env.LOCK_AFTER_FAILURES ?? 5);
+/** First lock lasts this long; each further lock doubles it, up to an hour. */
+const BASE_LOCK_SECONDS = Number(process.env.LOCK_BASE_SECONDS ?? 30);
+const MAX_LOCK_SECONDS = 3600;
+/** Failures older than this are forgotten. */
+const FAILURE_MEMORY_SECONDS = 900;
+
+export function lockSeconds(level: number): number {
+  return Math.min(MAX_LOCK_SECONDS, BASE_LOCK_SECONDS * 2 ** level);
+}
+
+/** Throws 429 while the key is locked (whatever the password). */
+export async function assertNotLocked(emailKey: string, context: RequestContext): Promise<void> {
+  const row = await asService("lockout check", (tx) =>
+    tx
+      .selectFrom("auth.sign_in_failures")
+      .select(sql<number>`extract(epoch from (locked_until - now()))::float8`.as("remaining"))
+      .where("email_key", "=", emailKey)
+      .where("locked_until", ">", sql<Date>`now()`)
+      .executeTakeFirst(),
+  context);
+  if (row) throw new RateLimitedError(Number(row.remaining), "Too many failed sign-ins. The account is locked for a while; try again later.");
+}
+
+/** Records a failed sign-in; returns the lock's length in seconds when this failure locks the key. */
+export async function recordFailure(tx: Tx, emailKey: string): Promise<number | null> {
+  const { rows } = await sql<{ failures: number; lock_level: number }>`
+    insert into auth.sign_in_failures as f (email_key, failures, last_failure_at)
+    values (${emailKey}, 1, now())
+    on conflict (email_key) do update
+      set failures = case when f.last_failure_at < now() - make_interval(secs => ${FAILURE_MEMORY_SECONDS}) then 1 else f.failures + 1 end,
+          last_failure_at = now()
+    returning failures, lock_level`.execute(tx);
+  const { failures, lock_level } = rows[0];
+  if (Number(failures) < LOCK_AFTER_FAILURES) return null;
+  const seconds = lockSeconds(Number(lock_level));
+  await sql`update auth.sign_in_failures
+               set failures = 0, lock_level = lock_level + 1, locked_until = now() + make_interval(secs => ${seconds})
+             where email_key = ${emailKey}`.execute(tx);
+  return seconds;
+}
+
+export async function clearFailures(tx: Tx, emailKey: string): Promise<void> {
+  await tx.deleteFrom("auth.sign_in_failures").where("email_key", "=", emailKey).execute();
+}
