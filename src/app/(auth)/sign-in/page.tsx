@@ -1,0 +1,26 @@
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { SignInForm } from "./sign-in-form";
+
+export const metadata = { title: "Sign in" };
+
+const NOTICES: Record<string, string> = {
+  idle: "You were signed out after a period of inactivity.",
+  expired: "Your session has ended. Sign in again.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ reason?: string }> }) {
+  const { reason } = await searchParams;
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="text-xl">
+          <h1>Sign in</h1>
+        </CardTitle>
+        <CardDescription>Use the email and password of your Carebase account.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <SignInForm notice={reason ? NOTICES[reason] : undefined} />
+      </CardContent>
+    </Card>
+  );
+}

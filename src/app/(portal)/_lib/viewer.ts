@@ -1,0 +1,32 @@
+import { notFound, redirect } from "next/navigation";
+import { requireSession } from "@/app/_lib/session";
+import type { Session } from "@/core/auth/session-types";
+import { AppError } from "@/core/errors";
+import { getViewer, type Viewer } from "@/core/portal/get-viewer";
+import { pageContext } from "./page-context";
+
+export interface PageViewer {
+  session: Session;
+  viewer: Viewer;
+  context: Awaited<ReturnType<typeof pageContext>>;
+}
+
+/**
+ * The signed-in user for a page, or a redirect to sign-in. `roles` limits the page; other
+ * roles get the not-found page (a page they may not use does not exist for them).
+ * Unverified providers are sent to the waiting page. Redirects are UX: RLS is the gate.
+ */
+export async function pageViewer(roles?: Session["role"][], opts: { allowUnverified?: boolean } = {}): Promise<PageViewer> {
+  const session = await requireSession();
+  const context = await pageContext();
+  let viewer: Viewer;
+  try {
+    viewer = await getViewer(session, context);
+  } catch (e) {
+    if (e instanceof AppError && e.status === 401) redirect("/sign-in");
+    throw e;
+  }
+  if (roles && !roles.includes(viewer.role)) notFound();
+  if (viewer.role === "provider" && !viewer.verified && !opts.allowUnverified) redirect("/waiting");
+  return { session, viewer, context };
+}
