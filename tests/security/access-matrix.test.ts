@@ -18,9 +18,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
-import { addToCareTeam, createPatient, createUser, removeFromCareTeam, serviceQuery, type TestUser } from "../support/seed";
+import { addToCareTeam, createPatient, createUser, serviceQuery, type TestUser } from "../support/seed";
 import { withUser, type Tx } from "@/core/db/with-user";
 import type { Session } from "@/core/auth/session-types";
+import { sha256Hex } from "@/core/auth/tokens";
+import { withDevice } from "@/core/vitals/with-device";
 
 const ACTORS = ["admin", "attending", "nurse", "specialist", "outsider", "unverified", "patient", "otherPatient", "anon"] as const;
 type Actor = (typeof ACTORS)[number];
@@ -677,5 +679,46 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
     for (const actor of ["patient", "outsider", "admin", "anon"] as const) {
       for (const [fn, q] of probes) expect(await outcome(sessionOf(w, actor), q), `${actor} × app.${fn}()`).toBe("42501");
     }
+  });
+
+  it("a wearable's token reads nothing and writes only its own patient's samples", async () => {
+    const token = `cbd_${hex(24)}`;
+    const deviceId = await serviceQuery(async (tx) =>
+      String((await sql<{ id: string }>`insert into public.devices (patient_id, name, token_hash)
+        values (${w.P}, 'Band', ${sha256Hex(token)}) returning id`.execute(tx)).rows[0].id),
+    );
+    /** Runs q as the device in a rolled-back transaction: "ok:<rows>", a SQLSTATE, or the app error code. */
+    const asDevice = async (q: ReturnType<typeof sql>): Promise<string> => {
+      let n = 0;
+      try {
+        await withDevice(token, async (tx) => {
+          const r = await q.execute(tx);
+          n = Number(r.numAffectedRows ?? r.rows.length);
+          throw ROLLBACK;
+        });
+      } catch (e) {
+        if (e === ROLLBACK) return `ok:${n}`;
+        return (e as { code?: string }).code ?? String(e);
+      }
+      throw new Error("unreachable: the device's transaction was not rolled back");
+    };
+    const reads: string[] = [];
+    for (const table of TABLES) {
+      const got = await asDevice(sql`select 1 from ${sql.table(table)}`);
+      if (got !== "ok:0" && got !== "42501") reads.push(`device × ${table} × select: ${got}`);
+    }
+    expect(reads, reads.join("\n")).toEqual([]);
+    const sample = (patient: string, recordedBy: string | null) =>
+      sql`insert into public.vitals (patient_id, device_id, recorded_by, metric, value, unit, recorded_at)
+          values (${patient}, ${deviceId}, ${recordedBy}, 'heart_rate', 64, 'bpm', now())`;
+    expect(await asDevice(sample(w.P, null)), "device × vitals × insert own").toBe("ok:1");
+    expect(await asDevice(sample(w.Q, null)), "device × vitals × insert foreign").toBe("42501");
+    expect(await asDevice(sample(w.P, w.users.attending.id)), "device × vitals × insert as a user").toBe("42501");
+    expect(
+      await asDevice(sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint) values (${w.P}, ${w.users.attending.id}, now(), 'x')`),
+      "device × visits × insert",
+    ).toBe("42501");
+    await serviceQuery((tx) => sql`update public.devices set revoked_at = now() where id = ${deviceId}`.execute(tx));
+    expect(await asDevice(sample(w.P, null)), "revoked device").toBe("invalid_device_token");
   });
 });
