@@ -23,6 +23,9 @@ export interface SignInResult {
   user: Account;
 }
 
+// Hash the dummy password ahead of the first unknown-email sign-in, which would otherwise pay for it.
+dummyHash().catch(() => undefined);
+
 const BAD_CREDENTIALS = () => new UnauthorizedError("The email or password is not right.", "invalid_credentials");
 
 /**
