@@ -22,5 +22,8 @@ export const log: pino.Logger = (g[KEY] ??= pino({
 
 /** Strips secrets from a URL before it is logged (the WebSocket endpoint takes ?access_token=). */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:access_token|token|code|invite_code)=)[^&#]*/gi, "$1[redacted]");
+  return url
+    .replace(/([?&](?:access_token|token|code|invite_code)=)[^&#]*/gi, "$1[redacted]")
+    // signed download URLs carry their capability token as a path segment
+    .replace(/(\/api\/v1\/files\/)[^/?#]+/gi, "$1[redacted]");
 }

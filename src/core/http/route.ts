@@ -3,7 +3,7 @@ import { authenticateAccessToken } from "../auth/sessions";
 import type { Session } from "../auth/session-types";
 import type { RequestContext } from "../db/with-user";
 import { ForbiddenError, UnauthorizedError } from "../errors";
-import { log } from "../log";
+import { log, redactUrl } from "../log";
 import { errorResponse } from "./respond";
 
 export const ACCESS_COOKIE = "cb_access";
@@ -118,7 +118,7 @@ function wrap<P extends Record<string, string>>(
       return res;
     } finally {
       log.info(
-        { requestId: context.requestId, method: req.method, path: new URL(req.url).pathname, status, userId, ms: Math.round(performance.now() - started) },
+        { requestId: context.requestId, method: req.method, path: redactUrl(new URL(req.url).pathname), status, userId, ms: Math.round(performance.now() - started) },
         "request",
       );
     }

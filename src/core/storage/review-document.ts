@@ -1,0 +1,26 @@
+import type { Session } from "../auth/session-types";
+import { withUser, type RequestContext } from "../db/with-user";
+import { ForbiddenError } from "../errors";
+import { findReadableDocument, selectDocuments, toDocumentView, type DocumentView } from "./document-view";
+
+/**
+ * Marks a document reviewed, as the caller. Providers on the patient's care team only (the
+ * update policy); anyone else who can see it gets 403, anyone who cannot, 404. Reviewing
+ * twice keeps the first review.
+ */
+export async function reviewDocument(session: Session, documentId: string, context: RequestContext): Promise<DocumentView> {
+  return withUser(session, async (tx) => {
+    const doc = await findReadableDocument(tx, documentId);
+    if (session.role !== "provider") throw new ForbiddenError("Only the patient's care team reviews documents.");
+    if (!doc.reviewed_at) {
+      const r = await tx
+        .updateTable("documents")
+        .set({ reviewed_at: new Date(), reviewed_by: session.userId })
+        .where("id", "=", documentId)
+        .where("reviewed_at", "is", null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw new ForbiddenError("Only the patient's care team reviews documents.");
+    }
+    return toDocumentView(await selectDocuments(tx).where("d.id", "=", documentId).executeTakeFirstOrThrow());
+  }, context);
+}

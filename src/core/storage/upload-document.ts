@@ -1,0 +1,290 @@
+import { createHash, randomUUID, type Hash } from "node:crypto";
+import type { Readable } from "node:stream";
+import busboy from "busboy";
+import { sql } from "kysely";
+import type { Session } from "../auth/session-types";
+import { assertPatientVisible } from "../clinical/patients";
+import { withUser, type RequestContext } from "../db/with-user";
+import {
+  AppError,
+  BadRequestError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "../errors";
+import { validate } from "../http/parse";
+import { log } from "../log";
+import { loadStorageConfig, type DocumentContentType, type StorageConfig } from "./config";
+import { declaredType, sniffContentType, SNIFF_BYTES, typeOfExtension } from "./content-type";
+import { BUCKET, selectDocuments, toDocumentView, type DocumentView } from "./document-view";
+import { assertPlainFileName, sanitiseFileName } from "./file-name";
+import { objectStore } from "./index";
+import type { ObjectStore } from "./object-store";
+import { ZUploadDocumentFields } from "./upload-document.types";
+
+export interface UploadRequest {
+  /** The request's Content-Type (multipart/form-data; boundary=...). */
+  contentType: string | null;
+  contentLength: number | null;
+  /** The raw request body, consumed as a stream. */
+  body: Readable;
+}
+
+export interface UploadOptions {
+  store?: ObjectStore;
+  config?: StorageConfig;
+}
+
+interface StoredBlob {
+  key: string;
+  size: number;
+  sha256: string;
+  contentType: DocumentContentType;
+  fileName: string;
+}
+
+/** Multipart framing and the text fields are small; anything beyond this on top of the file is abuse. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+/**
+ * Receives a document: checks access, streams the file part through type sniffing, size
+ * cap and SHA-256 into the object store, then commits the documents and storage.objects
+ * rows in one transaction as the uploader (RLS decides again). The blob is written before
+ * the rows and removed if they are not committed; a crash in between leaves a blob that
+ * sweepOrphans() removes at start-up. So there is never a row without its blob.
+ */
+export async function uploadDocument(
+  session: Session,
+  patientId: string,
+  request: UploadRequest,
+  context: RequestContext,
+  opts: UploadOptions = {},
+): Promise<DocumentView> {
+  const config = opts.config ?? loadStorageConfig();
+  const store = opts.store ?? objectStore();
+
+  const canWrite = await withUser(session, async (tx) => {
+    await assertPatientVisible(tx, patientId); // 404 for a patient the caller cannot see
+    const { rows } = await sql<{ ok: boolean }>`select ${patientId}::uuid = any (app.my_chartable_patient_ids()) as ok`.execute(tx);
+    return rows[0]?.ok === true;
+  }, context);
+  if (!canWrite) throw new ForbiddenError("Only the patient's care team uploads documents.");
+
+  if (request.contentLength !== null && request.contentLength > config.maxUploadBytes + MULTIPART_OVERHEAD) {
+    throw tooLarge(config);
+  }
+
+  const { blob, fields } = await receive(request, patientId, store, config);
+  try {
+    const input = validate(ZUploadDocumentFields, fields, "form");
+    return await withUser(session, async (tx) => {
+      const id = randomUUID();
+      await tx
+        .insertInto("documents")
+        .values({
+          id,
+          patient_id: patientId,
+          uploaded_by: session.userId,
+          object_key: blob.key,
+          document_type: input.document_type,
+          description: input.description,
+          original_name: blob.fileName,
+          content_type: blob.contentType,
+          size_bytes: blob.size,
+          sha256: blob.sha256,
+        })
+        .execute();
+      await tx
+        .insertInto("storage.objects")
+        .values({
+          bucket_id: BUCKET,
+          name: blob.key,
+          owner: session.userId,
+          metadata: JSON.stringify({ document_id: id, size: blob.size, content_type: blob.contentType, sha256: blob.sha256 }),
+        })
+        .execute();
+      return toDocumentView(await selectDocuments(tx).where("d.id", "=", id).executeTakeFirstOrThrow());
+    }, context);
+  } catch (e) {
+    await removeBlob(store, blob.key);
+    throw e;
+  }
+}
+
+function tooLarge(config: StorageConfig): PayloadTooLargeError {
+  return new PayloadTooLargeError(`Documents may be at most ${Math.floor(config.maxUploadBytes / (1024 * 1024) * 10) / 10} MB.`);
+}
+
+async function removeBlob(store: ObjectStore, key: string): Promise<void> {
+  try {
+    await store.delete(key);
+  } catch (e) {
+    // The start-up sweeper removes it later; a blob without a row reveals nothing (encrypted, unreachable).
+    log.warn({ objectKey: key, err: (e as Error).message }, "could not remove an uncommitted upload");
+  }
+}
+
+/** Parses the multipart body; stores the one `file` part; collects the text fields. */
+function receive(
+  request: UploadRequest,
+  patientId: string,
+  store: ObjectStore,
+  config: StorageConfig,
+): Promise<{ blob: StoredBlob; fields: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: { "content-type": request.contentType ?? "" },
+        preservePath: true, // we want to see (and refuse) path-like names
+        limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 4096, parts: 12, fieldNameSize: 100 },
+      });
+    } catch {
+      reject(new UnsupportedMediaTypeError("Send the document as multipart/form-data."));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let storing: Promise<StoredBlob> | undefined;
+    let fileStream: Readable | undefined;
+    let settled = false;
+
+    const stopReading = () => {
+      request.body.unpipe(parser);
+      request.body.destroy();
+      fileStream?.resume();
+    };
+
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      stopReading();
+      void (async () => {
+        if (storing) {
+          const blob = await storing.catch(() => undefined);
+          if (blob) await removeBlob(store, blob.key);
+        }
+        reject(err);
+      })();
+    };
+
+    parser.on("field", (name, value, info) => {
+      if (info.valueTruncated || info.nameTruncated) {
+        fail(new ValidationError("A form field is too long.", { [name]: "Too long." }));
+        return;
+      }
+      if (name === "document_type" || name === "description") fields[name] = value;
+    });
+
+    parser.on("file", (name, stream, info) => {
+      stream.on("error", () => undefined); // errors surface through the pipeline below
+      if (name !== "file" || storing) {
+        stream.resume();
+        fail(new BadRequestError("Send exactly one file, in the field named \"file\".", "unexpected_file"));
+        return;
+      }
+      try {
+        assertPlainFileName(info.filename);
+      } catch (e) {
+        stream.resume();
+        fail(e as Error);
+        return;
+      }
+      fileStream = stream;
+      const key = `${patientId}/${randomUUID()}`;
+      const state = new Inspection(config, info.mimeType, info.filename);
+      stream.on("limit", () => {
+        state.overLimit = true;
+      });
+      storing = store.put(key, state.inspect(stream)).then(() => ({
+        key,
+        size: state.size,
+        sha256: state.hash.digest("hex"),
+        contentType: state.contentType!,
+        fileName: sanitiseFileName(info.filename, state.contentType!),
+      }));
+      storing.catch((e: unknown) => fail(e instanceof AppError ? e : new BadRequestError("The upload was interrupted.", "upload_interrupted")));
+    });
+
+    parser.on("filesLimit", () => fail(new BadRequestError("Send exactly one file, in the field named \"file\".", "unexpected_file")));
+    parser.on("fieldsLimit", () => fail(new BadRequestError("Too many form fields.", "too_many_fields")));
+    parser.on("partsLimit", () => fail(new BadRequestError("Too many form parts.", "too_many_fields")));
+    parser.on("error", () => fail(new BadRequestError("The multipart body is malformed.", "malformed_multipart")));
+    parser.on("close", () => {
+      if (settled) return;
+      if (!storing) {
+        fail(new ValidationError("Attach the document as the form field \"file\".", { file: "Required." }, "missing_file"));
+        return;
+      }
+      storing.then(
+        (blob) => {
+          if (settled) return void removeBlob(store, blob.key);
+          settled = true;
+          resolve({ blob, fields });
+        },
+        () => undefined, // handled by the catch above
+      );
+    });
+    request.body.on("error", () => fail(new BadRequestError("The upload was interrupted.", "upload_interrupted")));
+    request.body.pipe(parser);
+  });
+}
+
+/** Size cap, magic-byte type check and SHA-256, applied to the bytes as they stream through. */
+class Inspection {
+  size = 0;
+  readonly hash: Hash = createHash("sha256");
+  contentType: DocumentContentType | undefined;
+  overLimit = false;
+
+  constructor(
+    private readonly config: StorageConfig,
+    private readonly declaredMime: string,
+    private readonly fileName: string | undefined,
+  ) {}
+
+  private decide(head: Buffer): void {
+    const sniffed = sniffContentType(head);
+    if (!sniffed || !this.config.allowedTypes.includes(sniffed)) {
+      throw new UnsupportedMediaTypeError(`Only ${this.config.allowedTypes.map(label).join(", ")} documents are accepted.`);
+    }
+    const declared = declaredType(this.declaredMime);
+    const byName = typeOfExtension(this.fileName ?? "");
+    if ((declared !== null && declared !== sniffed) || (byName !== undefined && byName !== sniffed)) {
+      throw new UnsupportedMediaTypeError("The file's content does not match its declared type.");
+    }
+    this.contentType = sniffed;
+  }
+
+  async *inspect(source: Readable): AsyncGenerator<Buffer> {
+    let head: Buffer[] = [];
+    let headBytes = 0;
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (this.overLimit) throw tooLarge(this.config);
+      this.size += chunk.length;
+      this.hash.update(chunk);
+      if (this.contentType) {
+        yield chunk;
+        continue;
+      }
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (headBytes < SNIFF_BYTES) continue;
+      const all = Buffer.concat(head);
+      head = [];
+      this.decide(all);
+      yield all;
+    }
+    if (this.overLimit) throw tooLarge(this.config);
+    if (this.size === 0) throw new ValidationError("The file is empty.", { file: "The file is empty." }, "empty_file");
+    if (!this.contentType) {
+      const all = Buffer.concat(head);
+      this.decide(all);
+      yield all;
+    }
+  }
+}
+
+function label(type: DocumentContentType): string {
+  return type === "application/pdf" ? "PDF" : type === "image/png" ? "PNG" : "JPEG";
+}
