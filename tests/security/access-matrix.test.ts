@@ -220,8 +220,11 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
         values (${patient}, ${device}, 'heart_rate', 72, 'bpm', now() - interval '1 hour') returning id::text`),
       invites: await one(sql<{ id: string }>`insert into public.invites (patient_id, code_hash, created_by, expires_at)
         values (${patient}, ${hex(32)}, ${author.id}, now() + interval '7 days') returning id`),
-      audit_log: await one(sql<{ id: string }>`insert into public.audit_log (actor_id, actor_role, action, table_name, patient_id)
-        values (${author.id}, 'provider', 'read', 'patients', ${patient}) returning id::text`),
+      // through the audit read contract (app.record_read), as the data layer writes it
+      audit_log: await (async () => {
+        await sql`select app.record_read('patients', array[${patient}]::uuid[], array[${patient}]::text[])`.execute(tx);
+        return one(sql<{ id: string }>`select max(id)::text as id from public.audit_log where patient_id = ${patient} and action = 'read'`);
+      })(),
       "storage.objects": await one(sql<{ id: string }>`insert into storage.objects (bucket_id, name, owner)
         values ('medical-documents', ${objectName}, ${author.id}) returning id`),
     };
