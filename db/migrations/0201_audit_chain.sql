@@ -133,11 +133,13 @@ create trigger audit_checkpoints_append_only before update or delete on app.audi
 create trigger audit_checkpoints_no_truncate before truncate on app.audit_checkpoints
   for each statement execute function app.audit_refuse_change();
 
--- Privileges: application roles never write the trail. Patients read a few columns of
--- their own chart's records (policy in 0005); admins read everything. The owner gives up
--- its own update, delete and truncate rights too (the triggers above refuse it anyway).
+-- Privileges (as 0005 grants them, restated because this migration revokes first):
+-- application roles never write the trail. Patients read who/what/when columns of their
+-- own chart's records, never old_row/new_row or network addresses (policy in 0005);
+-- admins read everything. The owner gives up its own update, delete and truncate rights
+-- too (the triggers above refuse it anyway).
 revoke all on public.audit_log from public, anon, authenticated, app_admin;
-grant select (id, occurred_at, actor_id, actor_role, action, table_name, record_id, patient_id)
+grant select (id, occurred_at, actor_id, actor_role, action, table_name, record_id, patient_id, details, request_id)
   on public.audit_log to authenticated;
 grant select on public.audit_log to app_admin;
 revoke update, delete, truncate on public.audit_log from current_user;

@@ -25,6 +25,6 @@ as $$
      and a.patient_id = p_patient
      and (p_before_at is null or (a.occurred_at, a.id) < (p_before_at, p_before_id))
    order by a.occurred_at desc, a.id desc
-   limit least(greatest(coalesce(p_limit, 50), 1), 200)
+   limit least(greatest(coalesce(p_limit, 50), 1), 201)
 $$;
 grant execute on function app.patient_access_log(uuid, timestamptz, bigint, integer) to authenticated, app_admin;

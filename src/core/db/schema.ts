@@ -317,3 +317,34 @@ export interface DB {
 export interface SessionsTable {
   mfa_pending: Generated<boolean>;
 }
+
+// ---- audit trail: hash chains and checkpoints (migrations 0201-0204) ----
+
+/** Declaration merging: the chain columns of audit_log (0201). */
+export interface AuditLogTable {
+  chain_id: Generated<number>;
+  chain_seq: Generated<string>;
+  prev_hash: Generated<string>;
+  hash: Generated<string>;
+}
+
+export interface AuditChainHeadsTable {
+  chain_id: number;
+  seq: ColumnType<string, string | number, string | number>;
+  hash: string;
+}
+
+export interface AuditCheckpointsTable {
+  id: Generated<string>;
+  created_at: Timestamp;
+  chain_id: number;
+  chain_seq: ColumnType<string, string | number, string | number>;
+  hash: string;
+  hmac: string;
+}
+
+/** Declaration merging: adds the audit chain tables to DB. */
+export interface DB {
+  "app.audit_chain_heads": AuditChainHeadsTable;
+  "app.audit_checkpoints": AuditCheckpointsTable;
+}

@@ -1,0 +1,79 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type pg from "pg";
+import { deriveKey } from "../config";
+
+/**
+ * Signed checkpoints of the audit chain heads. The key is derived from CAREBASE_SECRET and
+ * never stored in the database, so nobody with only database access (a superuser
+ * included) can forge one: a record covered by a checkpoint cannot be removed or
+ * rewritten without audit:verify noticing.
+ */
+export function checkpointKey(): Buffer {
+  return deriveKey("audit-checkpoint");
+}
+
+export function checkpointMac(key: Buffer, cp: { chainId: number; chainSeq: string; hash: string; createdAt: Date }): string {
+  return createHmac("sha256", key)
+    .update(`carebase-audit-checkpoint:v1:${cp.chainId}:${cp.chainSeq}:${cp.hash}:${cp.createdAt.toISOString()}`)
+    .digest("hex");
+}
+
+export function checkpointMacValid(key: Buffer, cp: { chainId: number; chainSeq: string; hash: string; createdAt: Date; hmac: string }): boolean {
+  const expected = Buffer.from(checkpointMac(key, cp), "hex");
+  const given = Buffer.from(cp.hmac, "hex");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Signs every chain head that moved since its last checkpoint. Runs as the service
+ * identity (the pool's login owns the audit tables). Returns how many were written.
+ * The server calls it periodically (startAuditCheckpoints); audit:verify --checkpoint too.
+ */
+export async function writeCheckpoints(pool: pg.Pool, key: Buffer = checkpointKey()): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    // Read committed heads without waiting for writers that hold a chain right now.
+    const { rows } = await client.query<{ chain_id: number; seq: string; hash: string; last_seq: string | null }>(`
+      select h.chain_id, h.seq::text as seq, h.hash,
+             (select max(c.chain_seq)::text from app.audit_checkpoints c where c.chain_id = h.chain_id) as last_seq
+        from app.audit_chain_heads h
+       where h.seq > 0
+       order by h.chain_id`);
+    const createdAt = new Date(Math.floor(Date.now()));
+    let written = 0;
+    for (const r of rows) {
+      if (r.last_seq !== null && r.last_seq === r.seq) continue;
+      const hmac = checkpointMac(key, { chainId: r.chain_id, chainSeq: r.seq, hash: r.hash, createdAt });
+      await client.query(
+        "insert into app.audit_checkpoints (created_at, chain_id, chain_seq, hash, hmac) values ($1, $2, $3, $4, $5)",
+        [createdAt, r.chain_id, r.seq, r.hash, hmac],
+      );
+      written++;
+    }
+    await client.query("commit");
+    return written;
+  } catch (e) {
+    await client.query("rollback");
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+/** Writes checkpoints every `intervalMs` until the returned stop function is called. */
+export function startAuditCheckpoints(pool: pg.Pool, intervalMs = 60_000, onError: (e: unknown) => void = () => {}): () => void {
+  const key = checkpointKey();
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    writeCheckpoints(pool, key)
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,77 @@
+import { sql } from "kysely";
+import type { Session } from "../auth/session-types";
+import { requireAdmin } from "../auth/require";
+import { withUser, type RequestContext } from "../db/with-user";
+import { BadRequestError, NotFoundError } from "../errors";
+import { recordRead } from "./record";
+import { encodeCursor, parseAuditQuery, ZListAuditQuery } from "./list-audit-records.types";
+
+export interface AccessLogEntry {
+  id: string;
+  occurred_at: string;
+  /** Who: a name and an account role, never an internal id alone. */
+  actor: { name: string; role: string };
+  /** viewed, created, changed, deleted, or an account event such as invite.created */
+  activity: string;
+  /** What kind of record: patient_chart, visits, prescriptions, documents, ... */
+  record_kind: string | null;
+}
+
+export interface AccessLogPage {
+  data: AccessLogEntry[];
+  next_cursor: string | null;
+}
+
+const ACTIVITY: Record<string, string> = { read: "viewed", insert: "created", update: "changed", delete: "deleted" };
+
+function actorOf(name: string | null, role: string | null): { name: string; role: string } {
+  if (name) return { name, role: role ?? "unknown" };
+  if (role === "device") return { name: "Wearable device", role: "device" };
+  return { name: "Carebase system", role: "system" };
+}
+
+export function parseAccessLogQuery(url: string): { cursor?: { at: string; id: string }; limit?: number } {
+  const q = parseAuditQuery(url, ZListAuditQuery);
+  const extra = Object.keys(q).filter((k) => k !== "cursor" && k !== "limit" && q[k as keyof typeof q] !== undefined);
+  if (extra.length) throw new BadRequestError(`The query string is malformed: ${extra.join(", ")} is not a known parameter.`, "invalid_request");
+  return { cursor: q.cursor, limit: q.limit };
+}
+
+/**
+ * GET /api/v1/patients/{id}/access-log: who opened or changed this patient's record.
+ * The patient themself, or an admin (aal2); anyone else, care team included, gets 404.
+ * Reading the report is itself recorded.
+ */
+export async function getAccessLog(
+  session: Session,
+  patientId: string,
+  page: { cursor?: { at: string; id: string }; limit?: number },
+  context: RequestContext,
+): Promise<AccessLogPage> {
+  if (session.role === "admin") requireAdmin(session);
+  else if (session.role !== "patient") throw new NotFoundError("patient");
+  const limit = page.limit ?? 50;
+  return withUser(session, async (tx) => {
+    const visible =
+      session.role === "admin"
+        ? await tx.selectFrom("patients").select("id").where("id", "=", patientId).executeTakeFirst()
+        : await tx.selectFrom("patients").select("id").where("id", "=", patientId).where("user_id", "=", session.userId).executeTakeFirst();
+    if (!visible) throw new NotFoundError("patient");
+    const { rows } = await sql<{
+      id: string; cursor_at: string; actor_name: string | null; actor_role: string | null; action: string; kind: string | null;
+    }>`select id::text as id, cursor_at, actor_name, actor_role, action, kind
+         from app.patient_access_log(${patientId}::uuid, ${page.cursor?.at ?? null}::timestamptz, ${page.cursor?.id ?? null}::bigint, ${limit + 1})`.execute(tx);
+    const more = rows.length > limit;
+    const shown = more ? rows.slice(0, limit) : rows;
+    const data = shown.map((r) => ({
+      id: r.id,
+      occurred_at: r.cursor_at,
+      actor: actorOf(r.actor_name, r.actor_role),
+      activity: ACTIVITY[r.action] ?? r.action,
+      record_kind: r.kind,
+    }));
+    await recordRead(tx, { kind: "access_log", patientIds: [patientId], recordIds: data.map((d) => d.id) });
+    const last = shown[shown.length - 1];
+    return { data, next_cursor: more && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
+  }, context);
+}
