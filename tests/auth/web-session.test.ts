@@ -1,0 +1,108 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { engines, installTestDatabase, type TestDatabase } from "../support/db";
+import { createUser, serviceQuery, TEST_PASSWORD } from "../support/seed";
+import { call, setCookies } from "./support";
+import { ACCESS_COOKIE, REFRESH_COOKIE } from "@/core/http/route";
+import * as sessionRoute from "@/app/api/v1/auth/session/route";
+import * as refreshRoute from "@/app/api/v1/auth/session/refresh/route";
+import * as userRoute from "@/app/api/v1/auth/user/route";
+import * as tokenRefreshRoute from "@/app/api/v1/auth/token/refresh/route";
+import * as tokenRoute from "@/app/api/v1/auth/token/route";
+
+describe.each(engines)("browser cookie sessions on %s", (engine) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await installTestDatabase(engine);
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+  afterEach(() => {
+    delete process.env.COOKIE_SECURE;
+  });
+
+  async function browserSignIn(email: string) {
+    const res = await call(sessionRoute.POST, "/api/v1/auth/session", { body: { email, password: TEST_PASSWORD }, cookies: {} });
+    expect(res.status).toBe(200);
+    const c = setCookies(res.headers);
+    return { res, access: c[ACCESS_COOKIE], refresh: c[REFRESH_COOKIE] };
+  }
+
+  it("sets HttpOnly, SameSite=Lax cookies (Secure over https) and no tokens in the body", async () => {
+    const u = await createUser("patient");
+    const { res, access, refresh } = await browserSignIn(u.email);
+    expect(res.body.user.id).toBe(u.id);
+    expect(JSON.stringify(res.body)).not.toContain(access.value);
+    for (const c of [access, refresh]) {
+      expect(c.attrs).toMatch(/HttpOnly/);
+      expect(c.attrs).toMatch(/SameSite=Lax/);
+      expect(c.attrs).toMatch(/Path=\//);
+      expect(c.attrs).not.toMatch(/Secure/);
+    }
+    const me = await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: access.value } });
+    expect(me.status).toBe(200);
+    const https = await call(sessionRoute.POST, "/api/v1/auth/session", { body: { email: u.email, password: TEST_PASSWORD }, cookies: {}, headers: { "x-forwarded-proto": "https" } });
+    expect(https.headers.getSetCookie().every((c) => /; Secure/.test(c))).toBe(true);
+  });
+
+  it("refuses a cross-site sign-in form (login CSRF)", async () => {
+    const u = await createUser("patient");
+    const res = await call(sessionRoute.POST, "/api/v1/auth/session", { body: { email: u.email, password: TEST_PASSWORD }, cookies: {}, site: "cross-site" });
+    expect(res.status).toBe(403);
+    expect(res.headers.getSetCookie()).toHaveLength(0);
+  });
+
+  it("refreshes silently from the refresh cookie, rotating it", async () => {
+    const u = await createUser("provider");
+    const { refresh } = await browserSignIn(u.email);
+    const r = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: refresh.value } });
+    expect(r.status).toBe(200);
+    const c = setCookies(r.headers);
+    expect(c[REFRESH_COOKIE].value).not.toBe(refresh.value);
+    expect((await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: c[ACCESS_COOKIE].value } })).status).toBe(200);
+    const cross = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: c[REFRESH_COOKIE].value }, site: "cross-site" });
+    expect(cross.status).toBe(403);
+    // a replayed refresh cookie kills the session and clears the cookies
+    const replay = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: refresh.value } });
+    expect(replay.status).toBe(401);
+    expect(setCookies(replay.headers)[ACCESS_COOKIE].attrs).toMatch(/Max-Age=0/);
+    expect((await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: c[ACCESS_COOKIE].value } })).status).toBe(401);
+  });
+
+  it("sign-out revokes the session and clears both cookies", async () => {
+    const u = await createUser("patient");
+    const { access, refresh } = await browserSignIn(u.email);
+    const out = await call(sessionRoute.DELETE, "/api/v1/auth/session", { method: "DELETE", cookies: { [ACCESS_COOKIE]: access.value, [REFRESH_COOKIE]: refresh.value } });
+    expect(out.status).toBe(204);
+    const cleared = setCookies(out.headers);
+    expect(cleared[ACCESS_COOKIE].value).toBe("");
+    expect(cleared[REFRESH_COOKIE].attrs).toMatch(/Max-Age=0/);
+    expect((await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: access.value } })).status).toBe(401);
+    expect((await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: refresh.value } })).status).toBe(401);
+  });
+
+  it("ends an idle staff session (STAFF_IDLE_MINUTES) but not a patient's", async () => {
+    const doc = await createUser("provider");
+    const pt = await createUser("patient");
+    const docPair = (await call(tokenRoute.POST, "/api/v1/auth/token", { body: { email: doc.email, password: TEST_PASSWORD } })).body;
+    const ptPair = (await call(tokenRoute.POST, "/api/v1/auth/token", { body: { email: pt.email, password: TEST_PASSWORD } })).body;
+    await serviceQuery((tx) => tx.updateTable("auth.sessions").set({ last_seen_at: new Date(Date.now() - 16 * 60_000) }).where("user_id", "in", [doc.id, pt.id]).execute());
+    await new Promise((r) => setTimeout(r, 1100)); // past the 1 s live-session cache
+    const docMe = await call(userRoute.GET, "/api/v1/auth/user", { token: docPair.access_token });
+    expect(docMe.status).toBe(401);
+    const docRefresh = await call(tokenRefreshRoute.POST, "/api/v1/auth/token/refresh", { body: { refresh_token: docPair.refresh_token } });
+    expect(docRefresh.status).toBe(401);
+    expect(docRefresh.body.error.code).toBe("session_idle");
+    expect((await call(userRoute.GET, "/api/v1/auth/user", { token: ptPair.access_token })).status).toBe(200);
+    expect((await call(tokenRefreshRoute.POST, "/api/v1/auth/token/refresh", { body: { refresh_token: ptPair.refresh_token } })).status).toBe(200);
+  });
+
+  it("activity keeps last_seen_at fresh, written at most once a minute", async () => {
+    const doc = await createUser("provider");
+    await serviceQuery((tx) => tx.updateTable("auth.sessions").set({ last_seen_at: new Date(Date.now() - 5 * 60_000) }).where("id", "=", doc.session.sessionId).execute());
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await call(userRoute.GET, "/api/v1/auth/user", { token: doc.accessToken })).status).toBe(200);
+    const seen = await serviceQuery((tx) => tx.selectFrom("auth.sessions").select("last_seen_at").where("id", "=", doc.session.sessionId).executeTakeFirstOrThrow());
+    expect(Date.now() - new Date(seen.last_seen_at).getTime()).toBeLessThan(10_000);
+  });
+});
