@@ -1,0 +1,137 @@
+import { Suspense } from "react";
+import { notFound } from "next/navigation";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
+import { ChartSkeleton } from "@/components/app/skeletons";
+import { PatientHeader } from "@/components/app/patient-header";
+import { VisitsTable } from "@/components/app/chart/visits-table";
+import { NewVisitDialog } from "@/components/app/chart/new-visit-dialog";
+import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
+import { NewPrescriptionDialog } from "@/components/app/chart/new-prescription-dialog";
+import { AppointmentsList } from "@/components/app/chart/appointments-list";
+import { CareTeamPanel } from "@/components/app/chart/care-team-panel";
+import { DocumentsList } from "@/components/app/chart/documents-list";
+import { InviteButton } from "@/components/app/chart/invite-button";
+import { getPatient } from "@/core/clinical/patients";
+import { listVisits } from "@/core/clinical/visits";
+import { listPrescriptions } from "@/core/clinical/prescriptions";
+import { listAppointments } from "@/core/clinical/appointments";
+import { listCareTeam } from "@/core/clinical/care-team";
+import { listDocuments } from "@/core/storage/list-documents";
+import { listProviders } from "@/core/auth/verify-provider";
+import { AppError } from "@/core/errors";
+import { zUuid } from "@/core/http/parse";
+import { pageViewer } from "../../_lib/viewer";
+
+export const metadata = { title: "Patient chart" };
+
+export default function ChartPage({ params }: { params: Promise<{ id: string }> }) {
+  return (
+    <Suspense fallback={<ChartSkeleton />}>
+      <Chart params={params} />
+    </Suspense>
+  );
+}
+
+/** 404 and "not yours" are the same answer: the same not-found page, nothing of the patient in it. */
+async function orNotFound<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof AppError && (e.status === 404 || e.status === 400)) notFound();
+    throw e;
+  }
+}
+
+async function Chart({ params }: { params: Promise<{ id: string }> }) {
+  const { id: raw } = await params;
+  if (!zUuid.safeParse(raw).success) notFound();
+  const id = raw.toLowerCase();
+  const { session, viewer, context } = await pageViewer(["provider", "admin"]);
+  // The patient first: nothing else is read for a chart the caller cannot see.
+  const patient = await orNotFound(getPatient(session, id, context));
+  const [visits, prescriptions, appointments, careTeam, documents] = await Promise.all([
+    listVisits(session, id, context),
+    listPrescriptions(session, id, context),
+    listAppointments(session, id, context),
+    listCareTeam(session, id, context),
+    listDocuments(session, id, context),
+  ]);
+  const isAdmin = viewer.role === "admin";
+  const providers = isAdmin && session.aal === "aal2" ? (await listProviders(session, { status: "verified", limit: 200, offset: 0 }, context)).data : [];
+  const myRole = careTeam.find((m) => m.provider_id === viewer.id)?.role;
+  const canChart = viewer.role === "provider" && myRole !== undefined;
+  const canPrescribe = myRole === "attending" || myRole === "specialist";
+  const ec = (patient.emergency_contact ?? null) as { name?: string; relationship?: string; phone?: string } | null;
+  const ins = (patient.insurance ?? null) as { provider?: string; policy_number?: string; group_number?: string } | null;
+
+  return (
+    // Keyed by patient: navigating to another chart never shows this one's state.
+    <div key={patient.id} className="grid gap-6">
+      <PatientHeader patient={patient} actions={!patient.has_portal_account ? <InviteButton patientId={patient.id} /> : undefined} />
+      <Tabs defaultValue="visits">
+        <TabsList aria-label="Chart sections">
+          <TabsTrigger value="demographics">Demographics</TabsTrigger>
+          <TabsTrigger value="visits">Visits ({visits.length})</TabsTrigger>
+          <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.filter((p) => p.is_active).length})</TabsTrigger>
+          <TabsTrigger value="documents">Documents ({documents.length})</TabsTrigger>
+          <TabsTrigger value="appointments">Appointments</TabsTrigger>
+          <TabsTrigger value="care-team">Care team</TabsTrigger>
+        </TabsList>
+        <TabsContent value="demographics">
+          <div className="grid gap-4 md:grid-cols-3">
+            <Card className="gap-3">
+              <CardHeader><CardTitle><h2>Emergency contact</h2></CardTitle></CardHeader>
+              <CardContent className="text-sm">
+                {ec ? (
+                  <dl className="grid gap-1">
+                    <dt className="sr-only">Name</dt><dd className="font-medium">{ec.name}</dd>
+                    {ec.relationship && (<><dt className="sr-only">Relationship</dt><dd className="text-muted-foreground">{ec.relationship}</dd></>)}
+                    <dt className="sr-only">Phone</dt><dd><a className="text-primary underline-offset-4 hover:underline" href={`tel:${ec.phone}`}>{ec.phone}</a></dd>
+                  </dl>
+                ) : <p className="text-muted-foreground">None on file.</p>}
+              </CardContent>
+            </Card>
+            <Card className="gap-3">
+              <CardHeader><CardTitle><h2>Address</h2></CardTitle></CardHeader>
+              <CardContent className="text-sm whitespace-pre-wrap">{patient.address ?? <span className="text-muted-foreground">None on file.</span>}</CardContent>
+            </Card>
+            <Card className="gap-3">
+              <CardHeader><CardTitle><h2>Insurance</h2></CardTitle></CardHeader>
+              <CardContent className="text-sm">
+                {ins ? (
+                  <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
+                    <dt className="text-muted-foreground">Insurer</dt><dd>{ins.provider}</dd>
+                    <dt className="text-muted-foreground">Policy</dt><dd className="font-mono">{ins.policy_number}</dd>
+                    {ins.group_number && (<><dt className="text-muted-foreground">Group</dt><dd className="font-mono">{ins.group_number}</dd></>)}
+                  </dl>
+                ) : <p className="text-muted-foreground">None on file.</p>}
+              </CardContent>
+            </Card>
+          </div>
+        </TabsContent>
+        <TabsContent value="visits" className="grid gap-3">
+          {canChart && <div className="flex justify-end"><NewVisitDialog patientId={patient.id} /></div>}
+          <VisitsTable visits={visits} emptyHint={canChart ? "Record the first visit with “New visit”." : "Visits recorded by the care team appear here."} />
+        </TabsContent>
+        <TabsContent value="prescriptions" className="grid gap-3">
+          {canPrescribe && <div className="flex justify-end"><NewPrescriptionDialog patientId={patient.id} visits={visits} /></div>}
+          <PrescriptionsTable
+            prescriptions={prescriptions}
+            canChange={canPrescribe}
+            emptyHint={canPrescribe ? "Prescribe with “New prescription”." : "Only the attending or a specialist on the care team prescribes."}
+          />
+        </TabsContent>
+        <TabsContent value="documents">
+          <DocumentsList documents={documents} emptyHint="Documents uploaded for this patient (lab results, referrals, imaging) appear here." />
+        </TabsContent>
+        <TabsContent value="appointments">
+          <AppointmentsList appointments={appointments} mode={canChart ? "staff" : "none"} emptyHint="Appointments the patient requests appear here for the care team to confirm." />
+        </TabsContent>
+        <TabsContent value="care-team">
+          <CareTeamPanel patientId={patient.id} members={careTeam} canManage={isAdmin && session.aal === "aal2"} providers={providers} />
+        </TabsContent>
+      </Tabs>
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+"use client";
+
+import * as React from "react";
+import { useRouter } from "next/navigation";
+import { Trash2Icon, UserPlusIcon, UsersIcon } from "lucide-react";
+import { toast } from "sonner";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { NativeSelect } from "@/components/ui/native-select";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { CARE_TEAM_ROLES, ZAddCareTeamMemberRequest } from "@/core/clinical/care-team.types";
+import { api } from "../api-client";
+import { EmptyState } from "../empty-state";
+import { Field, FormError } from "../form";
+import { titleCase } from "../format";
+import { useJsonForm } from "../use-json-form";
+
+export interface CareTeamMemberView {
+  provider_id: string;
+  full_name: string;
+  role: string;
+  specialty: string | null;
+}
+
+/** Members and roles; admins add and remove (the API refuses everyone else). */
+export function CareTeamPanel({
+  patientId,
+  members,
+  canManage,
+  providers,
+}: {
+  patientId: string;
+  members: CareTeamMemberView[];
+  canManage: boolean;
+  providers: { user_id: string; full_name: string; specialty: string }[];
+}) {
+  const router = useRouter();
+  const [busy, setBusy] = React.useState<string | null>(null);
+  const f = useJsonForm({ provider_id: "", role: "nurse" });
+  const available = providers.filter((p) => !members.some((m) => m.provider_id === p.user_id));
+
+  async function remove(id: string) {
+    setBusy(id);
+    const r = await api(`/api/v1/patients/${patientId}/care-team/${id}`, { method: "DELETE" });
+    setBusy(null);
+    if (r.ok) {
+      toast.success("Removed from the care team.");
+      router.refresh();
+    } else toast.error(r.error.message);
+  }
+
+  async function add(e: React.FormEvent) {
+    e.preventDefault();
+    const r = await f.submit(ZAddCareTeamMemberRequest, f.values, `/api/v1/patients/${patientId}/care-team`);
+    if (r?.ok) {
+      toast.success("Added to the care team.");
+      f.setValues({ provider_id: "", role: "nurse" });
+      router.refresh();
+    } else if (r && !r.ok) toast.error(r.error.message);
+  }
+
+  return (
+    <div className="grid gap-4">
+      {members.length === 0 ? (
+        <EmptyState icon={UsersIcon} title="No one is on this care team">An administrator assigns providers here.</EmptyState>
+      ) : (
+        <div className="bg-card rounded-lg border">
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead>Provider</TableHead>
+                <TableHead>Role</TableHead>
+                <TableHead>Specialty</TableHead>
+                {canManage && <TableHead><span className="sr-only">Actions</span></TableHead>}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {members.map((m) => (
+                <TableRow key={m.provider_id}>
+                  <TableCell className="font-medium">{m.full_name}</TableCell>
+                  <TableCell><Badge variant="secondary" className="capitalize">{m.role}</Badge></TableCell>
+                  <TableCell>{m.specialty ?? "—"}</TableCell>
+                  {canManage && (
+                    <TableCell className="text-right">
+                      <Button variant="ghost" size="sm" disabled={busy === m.provider_id} onClick={() => void remove(m.provider_id)} aria-label={`Remove ${m.full_name}`}>
+                        <Trash2Icon aria-hidden />
+                        Remove
+                      </Button>
+                    </TableCell>
+                  )}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </div>
+      )}
+      {canManage && (
+        <form onSubmit={add} noValidate className="bg-card grid gap-3 rounded-lg border p-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end">
+          <div className="sm:col-span-3">
+            <FormError message={f.formError} />
+          </div>
+          <Field id="ct-provider_id" label="Provider" error={f.errors.provider_id}>
+            <NativeSelect {...f.bind("provider_id")}>
+              <option value="">Choose a verified provider…</option>
+              {available.map((p) => (
+                <option key={p.user_id} value={p.user_id}>
+                  {p.full_name} — {p.specialty}
+                </option>
+              ))}
+            </NativeSelect>
+          </Field>
+          <Field id="ct-role" label="Role" error={f.errors.role}>
+            <NativeSelect {...f.bind("role")}>
+              {CARE_TEAM_ROLES.map((r) => (
+                <option key={r} value={r}>{titleCase(r)}</option>
+              ))}
+            </NativeSelect>
+          </Field>
+          <Button type="submit" disabled={f.busy}>
+            <UserPlusIcon aria-hidden />
+            Add
+          </Button>
+        </form>
+      )}
+    </div>
+  );
+}

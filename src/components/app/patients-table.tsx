@@ -1,0 +1,235 @@
+"use client";
+
+import * as React from "react";
+import Link from "next/link";
+import { ArrowDownIcon, ArrowUpDownIcon, ArrowUpIcon, ChevronLeftIcon, ChevronRightIcon, SearchIcon, UsersIcon, XIcon } from "lucide-react";
+import { createColumnHelper, rowSortingFeature, tableFeatures, useTable, type SortingState } from "@tanstack/react-table";
+import { toast } from "sonner";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { EmptyState } from "./empty-state";
+import { formatDate, isoDate } from "./format";
+
+export interface PatientRowView {
+  id: string;
+  first_name: string;
+  last_name: string;
+  date_of_birth: string | Date;
+  mrn: string;
+  last_visit_date: string | Date | null;
+  last_diagnosis: string | null;
+  active_prescriptions: number;
+}
+
+export type PatientSort = "name" | "-name" | "date_of_birth" | "-date_of_birth" | "last_visit" | "-last_visit";
+type Page = { data: PatientRowView[]; count: number };
+
+const features = tableFeatures({ rowSortingFeature });
+const col = createColumnHelper<typeof features, PatientRowView>();
+
+const SORT_COLUMN: Record<string, "name" | "date_of_birth" | "last_visit"> = { name: "name", date_of_birth: "date_of_birth", last_visit_date: "last_visit" };
+
+function toSorting(sort: PatientSort): SortingState {
+  const desc = sort.startsWith("-");
+  const key = sort.replace(/^-/, "");
+  const id = Object.entries(SORT_COLUMN).find(([, v]) => v === key)?.[0] ?? "name";
+  return [{ id, desc }];
+}
+function fromSorting(s: SortingState): PatientSort {
+  const first = s[0];
+  if (!first) return "name";
+  const key = SORT_COLUMN[first.id] ?? "name";
+  return (first.desc ? `-${key}` : key) as PatientSort;
+}
+
+/**
+ * The provider's patients. Sort and page (not PHI) live in the URL; the search text
+ * never does: it stays in this component and goes to the server in a POST body.
+ */
+export function PatientsTable({
+  initial,
+  initialSort,
+  initialPage,
+  pageSize,
+  search: searchAction,
+}: {
+  initial: Page;
+  initialSort: PatientSort;
+  initialPage: number;
+  pageSize: number;
+  search: (q: { search?: string; sort: PatientSort; limit: number; offset: number }) => Promise<Page>;
+}) {
+  const [page, setPage] = React.useState(initialPage);
+  const [sort, setSort] = React.useState<PatientSort>(initialSort);
+  const [term, setTerm] = React.useState("");
+  const [applied, setApplied] = React.useState("");
+  const [result, setResult] = React.useState<Page>(initial);
+  const [pending, startTransition] = React.useTransition();
+  const firstRender = React.useRef(true);
+
+  React.useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    const url = new URL(window.location.href);
+    url.searchParams.set("sort", sort);
+    url.searchParams.set("page", String(page));
+    window.history.replaceState(null, "", url);
+    startTransition(async () => {
+      try {
+        setResult(await searchAction({ search: applied || undefined, sort, limit: pageSize, offset: (page - 1) * pageSize }));
+      } catch {
+        toast.error("Could not load patients. Try again.");
+      }
+    });
+  }, [sort, page, applied, pageSize, searchAction]);
+
+  const columns = React.useMemo(
+    () =>
+      col.columns([
+      col.accessor((r) => `${r.last_name}, ${r.first_name}`, {
+        id: "name",
+        header: "Name",
+        cell: (info) => (
+          <Link href={`/patients/${info.row.original.id}`} className="text-primary font-medium underline-offset-4 hover:underline">
+            {info.getValue()}
+          </Link>
+        ),
+      }),
+      col.accessor("mrn", { header: "MRN", enableSorting: false, cell: (i) => <span className="font-mono text-xs">{i.getValue()}</span> }),
+      col.accessor((r) => isoDate(r.date_of_birth), { id: "date_of_birth", header: "Date of birth", cell: (i) => formatDate(i.getValue()) }),
+      col.accessor("last_visit_date", { id: "last_visit_date", header: "Last visit", cell: (i) => formatDate(i.getValue()) }),
+      col.accessor("last_diagnosis", {
+        header: "Last diagnosis",
+        enableSorting: false,
+        cell: (i) => <span className="block max-w-64 truncate">{i.getValue() ?? "—"}</span>,
+      }),
+      col.accessor("active_prescriptions", {
+        header: "Active Rx",
+        enableSorting: false,
+        cell: (i) => (i.getValue() > 0 ? <Badge variant="success">{i.getValue()}</Badge> : <span className="text-muted-foreground">0</span>),
+      }),
+      ]),
+    [],
+  );
+
+  const sorting = React.useMemo(() => toSorting(sort), [sort]);
+  const table = useTable({
+    features,
+    columns,
+    data: result.data,
+    manualSorting: true,
+    enableSortingRemoval: false,
+    state: { sorting },
+    onSortingChange: (updater) => {
+      const next = typeof updater === "function" ? updater(sorting) : updater;
+      setSort(fromSorting(next));
+      setPage(1);
+    },
+    getRowId: (r) => r.id,
+  });
+
+  const pages = Math.max(1, Math.ceil(result.count / pageSize));
+  const from = result.count === 0 ? 0 : (page - 1) * pageSize + 1;
+  const to = Math.min(result.count, page * pageSize);
+
+  return (
+    <div className="grid gap-3">
+      <form
+        role="search"
+        className="flex max-w-lg items-end gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied(term.trim());
+          setPage(1);
+        }}
+      >
+        <div className="grid flex-1 gap-1.5">
+          <Label htmlFor="patient-search">Search by name or MRN</Label>
+          <div className="relative">
+            <SearchIcon aria-hidden className="text-muted-foreground absolute top-1/2 left-2.5 size-4 -translate-y-1/2" />
+            <Input id="patient-search" className="pl-8" value={term} onChange={(e) => setTerm(e.target.value)} autoComplete="off" placeholder="e.g. Garcia or MRN-1042" />
+          </div>
+        </div>
+        <Button type="submit" variant="secondary" disabled={pending}>
+          Search
+        </Button>
+        {applied && (
+          <Button type="button" variant="ghost" size="icon" aria-label="Clear search" onClick={() => { setTerm(""); setApplied(""); setPage(1); }}>
+            <XIcon aria-hidden />
+          </Button>
+        )}
+      </form>
+      <div className="bg-card rounded-lg border" aria-busy={pending}>
+        <Table className={pending ? "opacity-60" : undefined}>
+          <TableHeader>
+            {table.getHeaderGroups().map((hg) => (
+              <TableRow key={hg.id}>
+                {hg.headers.map((header) => {
+                  const canSort = header.column.getCanSort();
+                  const dir = header.column.getIsSorted();
+                  return (
+                    <TableHead key={header.id} aria-sort={dir === "asc" ? "ascending" : dir === "desc" ? "descending" : undefined}>
+                      {canSort ? (
+                        <button
+                          type="button"
+                          className="hover:text-primary -mx-1 inline-flex items-center gap-1 rounded px-1"
+                          onClick={header.column.getToggleSortingHandler()}
+                        >
+                          <table.FlexRender header={header} />
+                          {dir === "asc" ? <ArrowUpIcon aria-hidden className="size-3.5" /> : dir === "desc" ? <ArrowDownIcon aria-hidden className="size-3.5" /> : <ArrowUpDownIcon aria-hidden className="text-muted-foreground size-3.5" />}
+                        </button>
+                      ) : (
+                        <table.FlexRender header={header} />
+                      )}
+                    </TableHead>
+                  );
+                })}
+              </TableRow>
+            ))}
+          </TableHeader>
+          <TableBody>
+            {table.getRowModel().rows.map((row) => (
+              <TableRow key={row.id}>
+                {row.getAllCells().map((cell) => (
+                  <TableCell key={cell.id}>
+                    <table.FlexRender cell={cell} />
+                  </TableCell>
+                ))}
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+        {result.data.length === 0 && (
+          <EmptyState icon={UsersIcon} title={applied ? "No patient matches this search" : "No patients yet"} className="m-4">
+            {applied
+              ? "Check the spelling, search by the start of the last name, or by MRN."
+              : "Register your first patient with “New patient”. Patients an administrator assigns to your care team appear here too."}
+          </EmptyState>
+        )}
+      </div>
+      <nav aria-label="Pagination" className="flex flex-wrap items-center justify-between gap-2 text-sm">
+        <p className="text-muted-foreground" aria-live="polite">
+          {result.count === 0 ? "0 patients" : `${from}–${to} of ${result.count} patients`}
+        </p>
+        <div className="flex items-center gap-2">
+          <Button variant="outline" size="sm" disabled={page <= 1 || pending} onClick={() => setPage((p) => p - 1)}>
+            <ChevronLeftIcon aria-hidden />
+            Previous
+          </Button>
+          <span className="text-muted-foreground">
+            Page {page} of {pages}
+          </span>
+          <Button variant="outline" size="sm" disabled={page >= pages || pending} onClick={() => setPage((p) => p + 1)}>
+            Next
+            <ChevronRightIcon aria-hidden />
+          </Button>
+        </div>
+      </nav>
+    </div>
+  );
+}
