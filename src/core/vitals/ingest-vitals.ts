@@ -69,7 +69,10 @@ export async function ingestVitals(
           from unnest(${samples.map((s) => s.metric)}::text[], ${samples.map((s) => s.value)}::float8[],
                       ${samples.map((s) => s.unit)}::text[], ${samples.map((s) => s.recordedAt)}::timestamptz[])
                as s(metric, value, unit, recorded_at)
-        on conflict on constraint vitals_one_sample do nothing`.execute(tx);
+        on conflict do nothing`.execute(tx);
+      // No conflict target on purpose: naming the arbiter (vitals_one_sample) makes
+      // PostgreSQL apply the SELECT policies too, which a device passes for no row. The
+      // only other unique key is the identity id, which never conflicts.
       const accepted = Number(result.numAffectedRows ?? 0n);
       return { accepted, duplicates: samples.length - accepted };
     },
