@@ -186,3 +186,14 @@ async function walk(pool: pg.PoolClient, key: Buffer, opts: { pageSize?: number;
   const first = broken.length ? broken.reduce((a, b) => (b < a ? b : a)).toString() : null;
   return { ok: problems.length === 0, records, checkpoints, problems, firstBrokenRecordId: first };
 }
+
+/** The verifier's report, for people: a verdict line first, then each problem. */
+export function formatVerifyResult(r: VerifyResult): string {
+  if (r.ok) return `audit trail intact: ${r.records} records on their chains, ${r.checkpoints} signed checkpoints match.`;
+  const lines = [
+    `AUDIT TRAIL BROKEN: ${r.problems.length} problem(s) in ${r.records} records and ${r.checkpoints} checkpoints.` +
+      (r.firstBrokenRecordId ? ` First broken record: id ${r.firstBrokenRecordId}.` : ""),
+    ...r.problems.map((p) => `  - ${p.reason}`),
+  ];
+  return lines.join("\n");
+}
