@@ -1,0 +1,46 @@
+import Link from "next/link";
+import { Suspense } from "react";
+import { ScrollTextIcon, UsersIcon, UsersRoundIcon } from "lucide-react";
+import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { PageSkeleton } from "@/components/app/skeletons";
+import { pageViewer } from "../_lib/viewer";
+
+export const metadata = { title: "Administration" };
+
+const SECTIONS = [
+  { href: "/admin/users", title: "Users", text: "Verify providers, deactivate and reactivate accounts.", icon: UsersIcon },
+  { href: "/patients", title: "Care teams", text: "Open a patient's chart, then its Care team tab, to add or remove providers.", icon: UsersRoundIcon },
+  { href: "/admin/audit", title: "Audit trail", text: "Who read or changed which record, when and from where.", icon: ScrollTextIcon },
+];
+
+export default function AdminPage() {
+  return (
+    <Suspense fallback={<PageSkeleton />}>
+      <Admin />
+    </Suspense>
+  );
+}
+
+async function Admin() {
+  await pageViewer(["admin"]);
+  return (
+    <div className="grid gap-6">
+      <h1 className="text-2xl font-semibold tracking-tight">Administration</h1>
+      <ul className="grid gap-4 md:grid-cols-3">
+        {SECTIONS.map((s) => (
+          <li key={s.href}>
+            <Link href={s.href} className="block h-full rounded-xl focus-visible:outline-2">
+              <Card className="hover:border-primary h-full transition-colors">
+                <CardHeader>
+                  <s.icon aria-hidden className="text-primary mb-2 size-6" />
+                  <CardTitle><h2>{s.title}</h2></CardTitle>
+                  <CardDescription>{s.text}</CardDescription>
+                </CardHeader>
+              </Card>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

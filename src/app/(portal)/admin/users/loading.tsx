@@ -1,0 +1,5 @@
+import { TableSkeleton } from "@/components/app/skeletons";
+
+export default function Loading() {
+  return <TableSkeleton />;
+}

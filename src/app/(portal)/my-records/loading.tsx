@@ -1,0 +1,5 @@
+import { ChartSkeleton } from "@/components/app/skeletons";
+
+export default function Loading() {
+  return <ChartSkeleton />;
+}

@@ -1,0 +1,100 @@
+"use client";
+
+import * as React from "react";
+import { useRouter } from "next/navigation";
+import { BadgeCheckIcon, UserXIcon, UserCheckIcon, UsersIcon } from "lucide-react";
+import { toast } from "sonner";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { api } from "../api-client";
+import { EmptyState } from "../empty-state";
+import { formatDate } from "../format";
+
+export interface UserRowView {
+  id: string;
+  email: string;
+  role: string;
+  full_name: string;
+  is_active: boolean;
+  verified: boolean;
+  mfa_enabled: boolean;
+  license_number: string | null;
+  specialty: string | null;
+  created_at: string;
+}
+
+/** Accounts for admins: verify pending providers, deactivate (sessions die at once) or reactivate. */
+export function UsersTable({ users, selfId }: { users: UserRowView[]; selfId: string }) {
+  const router = useRouter();
+  const [busy, setBusy] = React.useState<string | null>(null);
+  if (users.length === 0) return <EmptyState icon={UsersIcon} title="No accounts match">Providers appear here when they sign up; patients when they accept an invitation.</EmptyState>;
+
+  async function act(u: UserRowView, path: string, done: string) {
+    setBusy(u.id);
+    const r = await api(path, { method: "POST", body: {} });
+    setBusy(null);
+    if (r.ok) {
+      toast.success(done);
+      router.refresh();
+    } else toast.error(r.error.message);
+  }
+
+  return (
+    <div className="bg-card rounded-lg border">
+      <Table>
+        <TableHeader>
+          <TableRow>
+            <TableHead>Name</TableHead>
+            <TableHead>Email</TableHead>
+            <TableHead>Role</TableHead>
+            <TableHead>License · specialty</TableHead>
+            <TableHead>Status</TableHead>
+            <TableHead>Created</TableHead>
+            <TableHead><span className="sr-only">Actions</span></TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {users.map((u) => (
+            <TableRow key={u.id} data-testid={`user-${u.email}`}>
+              <TableCell className="font-medium">{u.full_name}</TableCell>
+              <TableCell>{u.email}</TableCell>
+              <TableCell><Badge variant="secondary" className="capitalize">{u.role}</Badge></TableCell>
+              <TableCell>{u.role === "provider" ? `${u.license_number ?? "—"} · ${u.specialty ?? "—"}` : "—"}</TableCell>
+              <TableCell>
+                <div className="flex flex-wrap gap-1">
+                  {u.is_active ? <Badge variant="success">Active</Badge> : <Badge variant="muted">Deactivated</Badge>}
+                  {u.role === "provider" && !u.verified && <Badge variant="secondary">Pending verification</Badge>}
+                  {u.mfa_enabled && <Badge variant="outline">2FA</Badge>}
+                </div>
+              </TableCell>
+              <TableCell>{formatDate(u.created_at)}</TableCell>
+              <TableCell>
+                <div className="flex justify-end gap-1">
+                  {u.role === "provider" && !u.verified && u.is_active && (
+                    <Button size="sm" disabled={busy === u.id} onClick={() => void act(u, `/api/v1/admin/providers/${u.id}/verify`, `${u.full_name} is verified.`)}>
+                      <BadgeCheckIcon aria-hidden />
+                      Verify
+                    </Button>
+                  )}
+                  {u.id !== selfId &&
+                    (u.is_active ? (
+                      <Button size="sm" variant="outline" disabled={busy === u.id} onClick={() => void act(u, `/api/v1/admin/users/${u.id}/deactivate`, `${u.full_name} is deactivated and signed out.`)}>
+                        <UserXIcon aria-hidden />
+                        Deactivate
+                      </Button>
+                    ) : (
+                      <Button size="sm" variant="outline" disabled={busy === u.id} onClick={() => void act(u, `/api/v1/admin/users/${u.id}/activate`, `${u.full_name} is active again.`)}>
+                        <UserCheckIcon aria-hidden />
+                        Reactivate
+                      </Button>
+                    ))}
+                </div>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </div>
+  );
+}
