@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { createUser, createPatient, serviceQuery, TEST_PASSWORD } from "../support/seed";
-import { call } from "./support";
+import { call, type CallOptions } from "./support";
 import { signAccessToken } from "@/core/auth/tokens";
 import { ACCESS_COOKIE } from "@/core/http/route";
 import * as tokenRoute from "@/app/api/v1/auth/token/route";
@@ -150,7 +150,7 @@ describe.each(engines)("attacks on accounts, %s", (engine) => {
   });
 
   describe("admin endpoints", () => {
-    const endpoints = (id: string) =>
+    const endpoints = (id: string): Array<[string, () => [unknown, string, CallOptions]]> =>
       [
         ["GET /admin/users", () => [usersRoute.GET, "/api/v1/admin/users", {}]],
         ["POST /admin/users", () => [usersRoute.POST, "/api/v1/admin/users", { body: { email: "new@x.test", password: "long enough passphrase", full_name: "N", role: "admin" } }]],
@@ -158,7 +158,7 @@ describe.each(engines)("attacks on accounts, %s", (engine) => {
         ["POST /admin/providers/{id}/verify", () => [verifyRoute.POST, `/api/v1/admin/providers/${id}/verify`, { method: "POST", params: { id } }]],
         ["POST /admin/users/{id}/deactivate", () => [deactivateRoute.POST, `/api/v1/admin/users/${id}/deactivate`, { method: "POST", params: { id } }]],
         ["GET /admin/settings", () => [settingsRoute.GET, "/api/v1/admin/settings", {}]],
-      ] as const;
+      ];
 
     it.each(["patient", "provider"] as const)("refuse a %s with 403", async (role) => {
       const caller = await createUser(role);

@@ -19,6 +19,7 @@ export interface CallOptions {
 
 export const randomIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test bodies are inspected loosely
 export async function call(handler: unknown, path: string, opts: CallOptions = {}): Promise<{ status: number; body: any; headers: Headers; res: Response }> {
   const headers: Record<string, string> = { "x-carebase-client-ip": opts.ip ?? randomIp(), ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -39,6 +40,7 @@ export async function call(handler: unknown, path: string, opts: CallOptions = {
   const req = new Request(`http://localhost${path}`, { method: opts.method ?? (body ? "POST" : "GET"), headers, body });
   const res = await (handler as Handler)(req, { params: Promise.resolve(opts.params ?? {}) });
   const text = await res.clone().text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let parsed: any = null;
   try {
     parsed = text ? JSON.parse(text) : null;

@@ -1,4 +1,4 @@
-import { ACCESS_COOKIE, REFRESH_COOKIE } from "../http/route";
+import { ACCESS_COOKIE, REFRESH_COOKIE } from "./cookie-names";
 import type { TokenPair } from "./sessions";
 import { SESSION_MAX_SECONDS } from "./sessions";
 

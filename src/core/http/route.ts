@@ -6,8 +6,8 @@ import { ForbiddenError, UnauthorizedError } from "../errors";
 import { log, redactUrl } from "../log";
 import { errorResponse } from "./respond";
 
-export const ACCESS_COOKIE = "cb_access";
-export const REFRESH_COOKIE = "cb_refresh";
+import { ACCESS_COOKIE, REFRESH_COOKIE } from "../auth/cookie-names";
+export { ACCESS_COOKIE, REFRESH_COOKIE };
 
 /** Headers set by server.ts from the socket (clients cannot forge them: server.ts overwrites them). */
 export const CLIENT_IP_HEADER = "x-carebase-client-ip";
