@@ -33,7 +33,7 @@ export async function listMessages(
       let unread = 0;
       if (!query.before && session.role === "provider") {
         unread = (await unreadCounts(tx, [patientId]))[patientId] ?? 0;
-        if (rows.length > 0) await markRead(tx, patientId, rows[0].created_at);
+        if (rows.length > 0) await markRead(tx, patientId, rows[0].id);
       }
       await recordRead(tx, { kind: "messages", patientIds: [patientId], recordIds: rows.map((r) => r.id) });
       return {
@@ -60,11 +60,16 @@ export async function assertChannelVisible(tx: Tx, session: Session, patientId: 
   if (session.role === "patient") throw new ForbiddenError("The care-team channel is for the care team.");
 }
 
-/** Moves the caller's read marker forward (never back) to `upTo`. */
-async function markRead(tx: Tx, patientId: string, upTo: Date | string): Promise<void> {
+/**
+ * Moves the caller's read marker forward (never back) to the time of message `upTo`.
+ * The time is taken in SQL: PostgreSQL keeps microseconds, a JS Date only milliseconds.
+ */
+export async function markRead(tx: Tx, patientId: string, upTo: string): Promise<void> {
   await sql`
     insert into public.care_message_reads (user_id, patient_id, last_read_at)
-    values (auth.uid(), ${patientId}, ${new Date(upTo)})
+    select (select auth.uid()), m.patient_id, m.created_at
+      from public.care_messages m
+     where m.id = ${upTo} and m.patient_id = ${patientId}
     on conflict (user_id, patient_id) do update
       set last_read_at = greatest(public.care_message_reads.last_read_at, excluded.last_read_at)`.execute(tx);
 }

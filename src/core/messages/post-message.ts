@@ -1,6 +1,6 @@
 import type { Session } from "../auth/session-types";
 import { withUser, type RequestContext } from "../db/with-user";
-import { assertChannelVisible } from "./list-messages";
+import { assertChannelVisible, markRead } from "./list-messages";
 import type { MessageView, TPostMessageRequest } from "./messages.types";
 
 /**
@@ -24,11 +24,7 @@ export async function postMessage(
         .returning(["id", "patient_id", "sender_id", "message", "priority", "created_at"])
         .executeTakeFirstOrThrow();
       // The sender has read their own message.
-      await tx
-        .insertInto("care_message_reads")
-        .values({ user_id: session.userId, patient_id: patientId, last_read_at: row.created_at })
-        .onConflict((oc) => oc.columns(["user_id", "patient_id"]).doUpdateSet({ last_read_at: row.created_at }))
-        .execute();
+      await markRead(tx, patientId, row.id);
       const sender = await tx.selectFrom("auth.users").select("full_name").where("id", "=", session.userId).executeTakeFirst();
       return {
         id: row.id,
