@@ -76,7 +76,13 @@ export async function generate(opts: GenerateOptions = {}): Promise<GenerateResu
   await ensureDatabase(url, opts.fresh ?? false, say);
   const db = await openDatabase({ url, poolMax: 2 });
   try {
-    await step("migrations", () => migrate(db.pool));
+    await step("migrations", () =>
+      migrate(db.pool).catch((e: unknown) => {
+        const m = (e as Error).message;
+        if (/changed after it was applied/.test(m)) throw new Error(`${m} (bench database: reload it with --fresh)`, { cause: e });
+        throw e;
+      }),
+    );
     const before = await countRows(db);
     if (isLoaded(before)) {
       say(`bench data already loaded (${formatCounts(before)}); pass --fresh to reload`);
