@@ -40,6 +40,7 @@ export function ipKey(context: RequestContext): string {
 export async function hit(bucket: Bucket, key: string, context: RequestContext = {}): Promise<void> {
   const [max, windowSeconds] = limitFor(bucket);
   const row = await asService("rate limiting", async (tx) => {
+    if (Math.random() < 0.002) await sweep(tx);
     const r = await hitTx(tx, bucket, key, windowSeconds);
     if (r.hits === max + 1) {
       await auditAccountEventTx(tx, { action: "auth.rate_limited", details: { bucket } }, context);
@@ -47,6 +48,13 @@ export async function hit(bucket: Bucket, key: string, context: RequestContext =
     return r;
   }, context);
   if (row.hits > max) throw new RateLimitedError(row.retryAfter);
+}
+
+/** Forgets counters and failures nobody needs any more (run now and then by hit()). */
+export async function sweep(tx: Tx): Promise<void> {
+  await sql`delete from auth.rate_limits where window_start < now() - interval '1 day'`.execute(tx);
+  await sql`delete from auth.sign_in_failures
+             where last_failure_at < now() - interval '1 day' and (locked_until is null or locked_until < now())`.execute(tx);
 }
 
 async function hitTx(tx: Tx, bucket: string, key: string, windowSeconds: number): Promise<{ hits: number; retryAfter: number }> {
