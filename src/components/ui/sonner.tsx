@@ -6,7 +6,6 @@ function Toaster(props: ToasterProps) {
   return (
     <Sonner
       className="toaster group"
-      richColors
       closeButton
       style={{ "--normal-bg": "var(--popover)", "--normal-text": "var(--popover-foreground)", "--normal-border": "var(--border)" } as React.CSSProperties}
       {...props}

@@ -1,0 +1,122 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import AxeBuilder from "@axe-core/playwright";
+
+export const ROOT = process.cwd();
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+export const hasChromium = existsSync(CHROMIUM);
+export const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
+
+if (!hasChromium) {
+  console.warn(`\n[e2e] SKIPPED: Chromium not found at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).\n`);
+}
+
+/**
+ * A production build, once. `next build` type-checks the whole repository; when that
+ * fails for reasons outside the app (a broken test file), the suite falls back to
+ * compile-only mode so the UI is still tested, and says so.
+ */
+export function ensureBuild(): void {
+  if (existsSync(path.join(ROOT, ".next", "BUILD_ID")) && !process.env.E2E_REBUILD) return;
+  const next = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
+  const env = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+  const full = spawnSync(process.execPath, [next, "build"], { cwd: ROOT, env, encoding: "utf8" });
+  if (full.status === 0) return;
+  console.warn("[e2e] `next build` failed (see below); retrying with --experimental-build-mode compile (no type check).\n" + (full.stdout + full.stderr).slice(-3000));
+  const compile = spawnSync(process.execPath, [next, "build", "--experimental-build-mode", "compile"], { cwd: ROOT, env, encoding: "utf8" });
+  if (compile.status !== 0) throw new Error(`next build failed:\n${(compile.stdout + compile.stderr).slice(-4000)}`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** `tsx server.ts` (what `npm start` runs) on a free port with an empty, temporary DATA_DIR (PGlite). */
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "carebase-e2e-"));
+  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["server.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: "", CAREBASE_SECRET: "", ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: false,
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const url = `http://localhost:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
+    try {
+      const r = await fetch(`${url}/api/health`);
+      if (r.ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${out}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    url,
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  return browser.newContext({ baseURL, viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "America/New_York" });
+}
+
+/** Full-page screenshots at desktop and phone width. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: width === 360 ? 780 : 900 });
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** axe-core: serious and critical violations only, with enough detail to fix them. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+}
