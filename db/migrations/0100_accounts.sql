@@ -94,7 +94,8 @@ create policy "Admins create accounts" on auth.users
 
 grant insert (user_id, license_number, specialty, is_verified, verified_at, verified_by) on public.providers to app_admin;
 create policy "Admins register providers" on public.providers
-  for insert to app_admin with check ((select app.i_am_admin()));
+  for insert to app_admin
+  with check ((select app.i_am_admin()) and (verified_by is null or verified_by = (select auth.uid())));
 
 -- Session listing for "active sessions" goes through the service path (auth.sessions stays service-only).
 create index sessions_user_all_idx on auth.sessions (user_id, created_at desc);
