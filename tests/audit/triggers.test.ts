@@ -25,6 +25,7 @@ describe.each(engines)("audit trail writers on %s", (engine) => {
   let admin: TestUser;
   let patientUser: TestUser;
   let patientId: string;
+  let outsiderId: string;
 
   beforeAll(async () => {
     t = await installTestDatabase(engine);
@@ -34,6 +35,7 @@ describe.each(engines)("audit trail writers on %s", (engine) => {
     patientUser = await createUser("patient");
     patientId = await createPatient({ createdBy: doc.id, userId: patientUser.id });
     await addToCareTeam(patientId, nurse.id, "nurse");
+    outsiderId = (await createUser("provider")).id;
   });
   afterAll(async () => {
     await t?.drop();
@@ -128,6 +130,50 @@ describe.each(engines)("audit trail writers on %s", (engine) => {
     expect(rows[2].details).toMatchObject({ reason: "bad_credentials", service: true });
     expect(rows[2].details).not.toHaveProperty("password");
     expect(await failure(withUser(doc.session, (tx) => recordEvent(tx, { action: "bogus action" as never })))).toBe("22023");
+  });
+
+  it("commits a read-only request's read records asynchronously, but any audited write durably", async () => {
+    const setting = (tx: Parameters<Parameters<typeof withUser>[1]>[0]) =>
+      sql<{ s: string }>`select current_setting('synchronous_commit') as s`.execute(tx).then((r) => r.rows[0].s);
+    const readOnly = await withUser(doc.session, async (tx) => {
+      await recordRead(tx, { kind: "patient_chart", patientIds: [patientId] });
+      return setting(tx);
+    });
+    expect(readOnly).toBe("off");
+    const readThenWrite = await withUser(doc.session, async (tx) => {
+      await recordRead(tx, { kind: "patient_chart", patientIds: [patientId] });
+      await tx.insertInto("visits").values({ patient_id: patientId, provider_id: doc.id, visit_date: new Date(), chief_complaint: "Check" }).execute();
+      return setting(tx);
+    });
+    expect(readThenWrite).toBe("on");
+    const writeThenRead = await withUser(doc.session, async (tx) => {
+      await tx.insertInto("visits").values({ patient_id: patientId, provider_id: doc.id, visit_date: new Date(), chief_complaint: "Check" }).execute();
+      await recordRead(tx, { kind: "visits", patientIds: [patientId] });
+      return setting(tx);
+    });
+    expect(writeThenRead).toBe("on");
+    const eventAfterRead = await withUser(admin.session, async (tx) => {
+      await recordRead(tx, { kind: "patient_chart", patientIds: [patientId] });
+      await recordEvent(tx, { action: "auth.user_deactivated", targetUserId: outsiderId });
+      return setting(tx);
+    });
+    expect(eventAfterRead).toBe("on");
+  });
+
+  it("keeps one chain consistent through a transaction that writes thousands of records", async () => {
+    const before = await lastAuditId();
+    await withUser(doc.session, (tx) =>
+      tx
+        .insertInto("care_messages")
+        .values(Array.from({ length: 3000 }, (_, i) => ({ patient_id: patientId, sender_id: doc.id, message: `bulk ${i}` })))
+        .execute(),
+    );
+    const rows = await serviceQuery(async (tx) =>
+      (await sql<{ chains: string; n: string; span: string }>`
+        select count(distinct chain_id)::text as chains, count(*)::text as n, (max(chain_seq) - min(chain_seq) + 1)::text as span
+          from public.audit_log where id > ${before}::bigint`.execute(tx)).rows[0],
+    );
+    expect(rows).toEqual({ chains: "1", n: "3000", span: "3000" });
   });
 
   it("chains every record: consecutive positions, each linking to the hash before it", async () => {

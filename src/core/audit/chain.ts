@@ -22,6 +22,7 @@ export const RECOMPUTED_HASH_SQL = `encode(sha256(convert_to(a.prev_hash || ${CA
 /** The triggers that make the trail what it is; verify refuses a trail whose triggers are off. */
 export const GUARD_TRIGGERS: ReadonlyArray<readonly [table: string, trigger: string]> = [
   ["public.audit_log", "audit_log_chain"],
+  ["public.audit_log", "audit_log_head"],
   ["public.audit_log", "audit_log_append_only"],
   ["public.audit_log", "audit_log_no_truncate"],
   ["app.audit_checkpoints", "audit_checkpoints_append_only"],

@@ -1,0 +1,263 @@
+/**
+ * Audit-trail benchmark (issue 4, "Measure"), on PostgreSQL.
+ *
+ *   npm run bench:audit
+ *   BENCH_AUDIT_URL=postgres://carebase_app@127.0.0.1:5432/postgres  (the server; the bench
+ *       creates and finally drops its own database, carebase_bench_audit)
+ *   BENCH_SECONDS=10        duration of each write run
+ *   BENCH_ROWS=1000000      audit records loaded for the pagination and verify figures (0 skips)
+ *   npm run bench:audit -- --keep   keep the database afterwards
+ *
+ * 1. Audited writes, 8 concurrent writers (withUser as verified providers, RLS on, realtime
+ *    capture on): visits inserted 1 per transaction and 10 per statement → audit records/s.
+ * 2. A patient-chart read's p50 with and without recordRead, interleaved in the same run
+ *    (one client, then 8 concurrent): the audit write's added cost. Goal ≤ 25 %.
+ * 3. Admin search over BENCH_ROWS records: first page, filtered, and a deep keyset page.
+ * 4. audit:verify over the whole trail.
+ * The HTTP figure (≥ 500 chart reads/s through the API) needs the built server: not here.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import path from "node:path";
+import pg from "pg";
+import { sql } from "kysely";
+import { openDatabase } from "@/core/db/engine";
+import { migrate } from "@/core/db/migrate";
+import { useDatabase, closeDatabase } from "@/core/db";
+import { withUser, asService, type Tx } from "@/core/db/with-user";
+import type { Session } from "@/core/auth/session-types";
+import { recordRead } from "@/core/audit/record";
+import { selectAuditPage } from "@/core/audit/list-audit-records";
+import { checkpointKey, writeCheckpoints } from "@/core/audit/checkpoint";
+import { verifyAuditTrail } from "@/core/audit/verify-trail";
+
+process.env.CAREBASE_SECRET ||= randomBytes(32).toString("base64url");
+
+const SERVER = process.env.BENCH_AUDIT_URL ?? "postgres://carebase_app@127.0.0.1:5432/postgres";
+const DB_NAME = "carebase_bench_audit";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const WRITERS = 8;
+const GOAL = { recordsPerSecond: 5000, readOverhead: 0.25 };
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+async function admin(q: string) {
+  const c = new pg.Client({ connectionString: SERVER });
+  await c.connect();
+  try {
+    await c.query(q);
+  } finally {
+    await c.end();
+  }
+}
+
+function session(userId: string, role: Session["role"], aal: Session["aal"] = "aal1"): Session {
+  return { userId, role, sessionId: randomUUID(), aal };
+}
+
+async function seed(providers: number, patientsEach: number) {
+  return asService("bench seeding", async (tx) => {
+    const { rows: adminRows } = await sql<{ id: string }>`
+      insert into auth.users (email, password_hash, role, full_name) values ('admin@bench.test', 'x', 'admin', 'Bench Admin') returning id`.execute(tx);
+    const docs: Array<{ id: string; patients: string[] }> = [];
+    for (let i = 0; i < providers; i++) {
+      const { rows } = await sql<{ id: string }>`
+        insert into auth.users (email, password_hash, role, full_name) values (${`doc${i}@bench.test`}, 'x', 'provider', ${`Doctor ${i}`}) returning id`.execute(tx);
+      const id = rows[0].id;
+      await sql`insert into public.providers (user_id, license_number, specialty, is_verified, verified_at) values (${id}, ${`LIC-${i}`}, 'Family medicine', true, now())`.execute(tx);
+      const { rows: pts } = await sql<{ id: string }>`
+        insert into public.patients (created_by, first_name, last_name, date_of_birth, gender, mrn)
+        select ${id}, 'Pat', 'Ient ' || g, date '1970-01-01' + g, 'female', ${`B${i}-`} || g from generate_series(1, ${patientsEach}) g
+        returning id`.execute(tx);
+      docs.push({ id, patients: pts.map((p) => p.id) });
+    }
+    return { adminId: adminRows[0].id, docs };
+  });
+}
+
+async function auditCount(): Promise<number> {
+  return asService("bench: count", async (tx) => Number((await sql<{ n: string }>`select coalesce(max(id), 0)::text as n from public.audit_log`.execute(tx)).rows[0].n));
+}
+
+async function writeRun(docs: Array<{ id: string; patients: string[] }>, perTx: number): Promise<{ recordsPerSecond: number; txPerSecond: number; p50: number }> {
+  const before = await auditCount();
+  const deadline = performance.now() + SECONDS * 1000;
+  const latencies: number[] = [];
+  let txs = 0;
+  const started = performance.now();
+  await Promise.all(
+    docs.slice(0, WRITERS).map(async (doc, w) => {
+      const s = session(doc.id, "provider");
+      let i = 0;
+      while (performance.now() < deadline) {
+        const patient = doc.patients[i++ % doc.patients.length];
+        const t0 = performance.now();
+        await withUser(s, (tx) =>
+          tx
+            .insertInto("visits")
+            .values(Array.from({ length: perTx }, (_, k) => ({
+              patient_id: patient, provider_id: doc.id, visit_date: new Date(), chief_complaint: `Follow-up ${w}-${i}-${k}`,
+            })))
+            .execute(),
+        );
+        latencies.push(performance.now() - t0);
+        txs++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const records = (await auditCount()) - before;
+  return { recordsPerSecond: records / elapsed, txPerSecond: txs / elapsed, p50: pct(latencies, 50) };
+}
+
+async function chartRead(s: Session, patientId: string, audited: boolean): Promise<number> {
+  const t0 = performance.now();
+  await withUser(s, async (tx: Tx) => {
+    const row = await tx.selectFrom("patients").selectAll().where("id", "=", patientId).executeTakeFirstOrThrow();
+    if (audited) await recordRead(tx, { kind: "patient_chart", patientIds: [row.id], recordIds: [row.id] });
+  }, { requestId: randomUUID(), ip: "127.0.0.1", userAgent: "bench" });
+  return performance.now() - t0;
+}
+
+async function readRun(docs: Array<{ id: string; patients: string[] }>, clients: number, iterations: number) {
+  const withA: number[] = [];
+  const without: number[] = [];
+  await Promise.all(
+    docs.slice(0, clients).map(async (doc) => {
+      const s = session(doc.id, "provider");
+      for (let i = 0; i < iterations; i++) {
+        const p = doc.patients[i % doc.patients.length];
+        // alternate the order so neither side always runs warm
+        if (i % 2) {
+          withA.push(await chartRead(s, p, true));
+          without.push(await chartRead(s, p, false));
+        } else {
+          without.push(await chartRead(s, p, false));
+          withA.push(await chartRead(s, p, true));
+        }
+      }
+    }),
+  );
+  const a = pct(withA, 50);
+  const b = pct(without, 50);
+  return { p50With: a, p50Without: b, overhead: a / b - 1, p95With: pct(withA, 95), p95Without: pct(without, 95) };
+}
+
+async function load(rows: number, patients: string[], actors: string[]) {
+  const chunk = 100_000;
+  for (let done = 0; done < rows; done += chunk) {
+    const n = Math.min(chunk, rows - done);
+    await asService("bench: bulk audit records", (tx) =>
+      sql`insert into public.audit_log (actor_id, actor_role, action, table_name, patient_id, details)
+          select (${actors}::uuid[])[1 + g % ${actors.length}], 'provider',
+                 (array['read','read','read','insert','update'])[1 + g % 5],
+                 (array['patient_chart','visits','prescriptions','visits','visits'])[1 + g % 5],
+                 (${patients}::uuid[])[1 + g % ${patients.length}], jsonb_build_object('records', jsonb_build_array(g))
+            from generate_series(1, ${n}) g`.execute(tx),
+    );
+    process.stdout.write(`  loaded ${done + n} records\r`);
+  }
+  process.stdout.write("\n");
+  await asService("bench: analyze", (tx) => sql`analyze public.audit_log`.execute(tx));
+}
+
+async function timeSearch(adminSession: Session, label: string, filters: Parameters<typeof selectAuditPage>[1], deep: boolean) {
+  const times: number[] = [];
+  let cursor: Parameters<typeof selectAuditPage>[2];
+  if (deep) {
+    // a cursor from the middle of the range: what page 10,000 costs
+    cursor = await asService("bench: cursor", async (tx) => {
+      const { rows } = await sql<{ at: string; id: string }>`
+        select to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at, id::text as id
+          from public.audit_log order by id limit 1 offset (select count(*) / 2 from public.audit_log)`.execute(tx);
+      return rows[0];
+    });
+  }
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    await withUser(adminSession, (tx) => selectAuditPage(tx, filters, cursor, 50));
+    times.push(performance.now() - t0);
+  }
+  console.log(`  ${label.padEnd(44)} p50 ${ms(pct(times, 50))}   p95 ${ms(pct(times, 95))}`);
+  return { label, p50: pct(times, 50), p95: pct(times, 95) };
+}
+
+async function main() {
+  const keep = process.argv.includes("--keep");
+  await admin(`drop database if exists ${DB_NAME} with (force)`);
+  await admin(`create database ${DB_NAME}`);
+  const url = new URL(SERVER);
+  url.pathname = `/${DB_NAME}`;
+  const db = await openDatabase({ url: url.toString(), poolMax: WRITERS + 1 });
+  useDatabase(db);
+  try {
+    await migrate(db.pool);
+    const { rows: v } = await db.pool.query<{ v: string }>("show server_version");
+    console.log(`PostgreSQL ${v[0].v}; ${WRITERS} writers; ${SECONDS} s per write run`);
+    const { adminId, docs } = await seed(WRITERS, 50);
+    const results: Record<string, unknown> = { server: v[0].v, writers: WRITERS, seconds: SECONDS };
+
+    console.log("1. audited writes (visits; row trigger + chain; realtime capture on)");
+    const single = await writeRun(docs, 1);
+    console.log(`  1 row per transaction:   ${single.recordsPerSecond.toFixed(0)} audit records/s  (${single.txPerSecond.toFixed(0)} tx/s, p50 ${ms(single.p50)})`);
+    const batch = await writeRun(docs, 10);
+    console.log(`  10 rows per statement:   ${batch.recordsPerSecond.toFixed(0)} audit records/s  (${batch.txPerSecond.toFixed(0)} tx/s, p50 ${ms(batch.p50)})`);
+    results.writes = { single, batch, goal: GOAL.recordsPerSecond };
+
+    console.log("2. patient-chart read, with vs without recordRead (interleaved)");
+    const seq = await readRun(docs, 1, 2000);
+    console.log(`  1 client:   p50 ${ms(seq.p50With)} vs ${ms(seq.p50Without)}  → +${(seq.overhead * 100).toFixed(1)} %  (p95 ${ms(seq.p95With)} vs ${ms(seq.p95Without)})`);
+    const conc = await readRun(docs, WRITERS, 400);
+    console.log(`  8 clients:  p50 ${ms(conc.p50With)} vs ${ms(conc.p50Without)}  → +${(conc.overhead * 100).toFixed(1)} %  (p95 ${ms(conc.p95With)} vs ${ms(conc.p95Without)})`);
+    results.chartRead = { oneClient: seq, eightClients: conc, goal: GOAL.readOverhead };
+
+    if (ROWS > 0) {
+      console.log(`3. admin search over ${ROWS.toLocaleString("en")} more records (keyset pages of 50)`);
+      const t0 = performance.now();
+      await load(ROWS, docs.flatMap((d) => d.patients), docs.map((d) => d.id));
+      const loadSeconds = (performance.now() - t0) / 1000;
+      console.log(`  bulk load: ${(ROWS / loadSeconds).toFixed(0)} audit records/s in one writer (insert … select, chained per row)`);
+      const a = session(adminId, "admin", "aal2");
+      const patient = docs[3].patients[7];
+      const search = [
+        await timeSearch(a, "first page, no filter", {}, false),
+        await timeSearch(a, "first page, one patient", { patient }, false),
+        await timeSearch(a, "first page, one actor + action", { actor: docs[2].id, action: "update" }, false),
+        await timeSearch(a, "first page, table filter", { table: "prescriptions" }, false),
+        await timeSearch(a, "page from the middle (keyset), no filter", {}, true),
+        await timeSearch(a, "page from the middle (keyset), one patient", { patient }, true),
+      ];
+      results.search = { rows: ROWS, loadRecordsPerSecond: ROWS / loadSeconds, pages: search };
+    }
+
+    console.log("4. audit:verify over the whole trail");
+    const key = checkpointKey();
+    await writeCheckpoints(db.pool, key);
+    const v0 = performance.now();
+    const verified = await verifyAuditTrail(db.pool, key);
+    const vs = (performance.now() - v0) / 1000;
+    console.log(`  ${verified.ok ? "intact" : "BROKEN"}: ${verified.records.toLocaleString("en")} records in ${vs.toFixed(1)} s (${(verified.records / vs).toFixed(0)} records/s)`);
+    results.verify = { ok: verified.ok, records: verified.records, seconds: vs };
+
+    const dir = path.join(process.cwd(), "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "audit.json"), JSON.stringify({ at: new Date().toISOString(), ...results }, null, 2) + "\n");
+    const okWrites = batch.recordsPerSecond >= GOAL.recordsPerSecond;
+    const okReads = seq.overhead <= GOAL.readOverhead;
+    console.log(`\ngoals: ≥ ${GOAL.recordsPerSecond} audit records/s with 8 writers: ${okWrites ? "met" : "NOT met"} (${batch.recordsPerSecond.toFixed(0)}/s batched, ${single.recordsPerSecond.toFixed(0)}/s single-row); ` +
+      `chart-read p50 overhead ≤ ${GOAL.readOverhead * 100} %: ${okReads ? "met" : "NOT met"} (+${(seq.overhead * 100).toFixed(1)} %)`);
+  } finally {
+    await closeDatabase();
+    if (!keep) await admin(`drop database if exists ${DB_NAME} with (force)`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
