@@ -73,6 +73,12 @@ describe.each(engines)("realtime feed on %s", (engine) => {
     const ok = await Client.connect(rt.url, attending.accessToken, { origin: `http://${sameOrigin.host}` });
     open.push(ok);
     expect((await ok.subscribe(`patient:${patientId}:chart`)).type).toBe("subscribed");
+    // The web UI's way in: the HttpOnly session cookie, from our own origin.
+    const bare = rt.url.replace(/\?.*$/, "");
+    const WebSocket = (await import("ws")).default;
+    const viaCookie = new WebSocket(bare, { headers: { cookie: `cb_access=${encodeURIComponent(attending.accessToken)}`, origin: `http://${sameOrigin.host}` } });
+    await new Promise((resolve, reject) => viaCookie.once("open", resolve).once("unexpected-response", () => reject(new Error("refused"))));
+    viaCookie.close();
   });
 
   it("refuses every topic of a patient to a provider off the care team, and they never receive its events", async () => {
