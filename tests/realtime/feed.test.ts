@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, removeFromCareTeam, serviceQuery, type TestUser } from "../support/seed";
 import { revokeSession } from "@/core/auth/sessions";
+import { withUser } from "@/core/db/with-user";
+import { sql } from "kysely";
 import { CLOSE_SESSION_ENDED } from "@/core/realtime/hub";
 import { Client, settle, startInstance, type TestInstance } from "./support";
 
@@ -229,5 +231,14 @@ describe.each(engines)("realtime feed on %s", (engine) => {
     await rt.hub.checkSessions();
     expect(await c2.waitClosed()).toBe(CLOSE_SESSION_ENDED);
     expect(idle.closeCode).toBeUndefined();
+  });
+
+  it("keeps the change log service-only: no application role reads or writes it", async () => {
+    for (const u of [attending, patientUser]) {
+      await expect(withUser(u.session, (tx) => sql`select id from app.change_events limit 1`.execute(tx))).rejects.toMatchObject({ code: "42501" });
+      await expect(
+        withUser(u.session, (tx) => sql`update app.change_events_horizon set pruned_through = 0`.execute(tx)),
+      ).rejects.toMatchObject({ code: "42501" });
+    }
   });
 });
