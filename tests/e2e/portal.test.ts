@@ -35,6 +35,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
   }
   async function scan(p: Page, name: string) {
     await p.waitForLoadState("networkidle");
+    await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
     a11y[name] = await seriousViolations(p);
     await screenshots(p, name);
   }
@@ -213,7 +214,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     await patient.waitForURL("**/my-records");
     await expect.poll(() => patient.getByTestId("patient-name").textContent()).toBe(`${PATIENT.first} ${PATIENT.last}`);
     await expect.poll(() => patient.getByText("Contact your provider to update your records").count()).toBe(1);
-    expect(await patient.getByRole("cell", { name: "Acute bronchitis" }).count()).toBe(1);
+    await expect.poll(() => patient.getByRole("cell", { name: "Acute bronchitis" }).count()).toBe(1);
     await patient.getByRole("tab", { name: /Prescriptions/ }).click();
     await expect.poll(() => patient.getByRole("cell", { name: "Amoxicillin", exact: true }).count()).toBe(1);
     for (const name of ["New visit", "New prescription", "Stop", "New patient", "Invite to portal", "Remove", "Add"]) {
