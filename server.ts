@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   log.info({ engine: db.kind }, "database ready");
+  const { startRealtime, stopRealtime } = await import("./src/core/realtime/index");
+  await startRealtime(db);
 
   const { default: next } = await import("next");
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: config.port });
@@ -58,12 +60,12 @@ async function main(): Promise<void> {
     });
   });
 
-  const upgradeHandlers = (globalThis as Record<symbol, unknown>)[Symbol.for("carebase.upgrade")] as
-    | ((req: IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => void)
-    | undefined;
   server.on("upgrade", (req, socket, head) => {
     const url = req.url ?? "";
     if (url.startsWith("/realtime/v1")) {
+      const upgradeHandlers = (globalThis as Record<symbol, unknown>)[Symbol.for("carebase.upgrade")] as
+        | ((req: IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => void)
+        | undefined;
       stampRequest(req);
       log.info({ requestId: req.headers["x-request-id"], url: redactUrl(url) }, "realtime upgrade");
       if (upgradeHandlers) return upgradeHandlers(req, socket, head);
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     force.unref();
     server.close();
     server.closeAllConnections();
+    await stopRealtime().catch((e: unknown) => log.warn({ err: (e as Error).message }, "realtime stop failed"));
     await closeDatabase();
     process.exit(0);
   };
