@@ -27,6 +27,7 @@ import { useDatabase, closeDatabase } from "@/core/db";
 import { withUser, asService, type Tx } from "@/core/db/with-user";
 import type { Session } from "@/core/auth/session-types";
 import { recordRead } from "@/core/audit/record";
+import { recordEvent } from "@/core/audit/events";
 import { selectAuditPage } from "@/core/audit/list-audit-records";
 import { checkpointKey, writeCheckpoints } from "@/core/audit/checkpoint";
 import { verifyAuditTrail } from "@/core/audit/verify-trail";
@@ -84,7 +85,29 @@ async function auditCount(): Promise<number> {
   return asService("bench: count", async (tx) => Number((await sql<{ n: string }>`select coalesce(max(id), 0)::text as n from public.audit_log`.execute(tx)).rows[0].n));
 }
 
-async function writeRun(docs: Array<{ id: string; patients: string[] }>, perTx: number): Promise<{ recordsPerSecond: number; txPerSecond: number; p50: number }> {
+async function eventRun(docs: Array<{ id: string; patients: string[] }>, adminId: string) {
+  const before = await auditCount();
+  const deadline = performance.now() + SECONDS * 1000;
+  let txs = 0;
+  const started = performance.now();
+  const s = session(adminId, "admin", "aal2");
+  await Promise.all(
+    docs.slice(0, WRITERS).map(async (doc) => {
+      while (performance.now() < deadline) {
+        await withUser(s, async (tx) => {
+          for (let k = 0; k < 20; k++) {
+            await recordEvent(tx, { action: "care_team.changed", patientId: doc.patients[k], details: { change: "role_changed", provider_id: doc.id, role: "nurse" } });
+          }
+        });
+        txs++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { recordsPerSecond: ((await auditCount()) - before) / elapsed, txPerSecond: txs / elapsed };
+}
+
+async function writeRun(docs: Array<{ id: string; patients: string[] }>, perTx: number, audited = true): Promise<{ recordsPerSecond: number; txPerSecond: number; p50: number }> {
   const before = await auditCount();
   const deadline = performance.now() + SECONDS * 1000;
   const latencies: number[] = [];
@@ -112,6 +135,7 @@ async function writeRun(docs: Array<{ id: string; patients: string[] }>, perTx: 
   );
   const elapsed = (performance.now() - started) / 1000;
   const records = (await auditCount()) - before;
+  if (audited && records < txs * perTx) throw new Error(`expected at least ${txs * perTx} audit records, found ${records}`);
   return { recordsPerSecond: records / elapsed, txPerSecond: txs / elapsed, p50: pct(latencies, 50) };
 }
 
@@ -197,8 +221,9 @@ async function main() {
   useDatabase(db);
   try {
     await migrate(db.pool);
-    const { rows: v } = await db.pool.query<{ v: string }>("show server_version");
-    console.log(`PostgreSQL ${v[0].v}; ${WRITERS} writers; ${SECONDS} s per write run`);
+    const { rows: v } = await db.pool.query<{ v: string }>("select current_setting('server_version') as v");
+    const loadAvg = (await import("node:os")).loadavg()[0].toFixed(1);
+    console.log(`PostgreSQL ${v[0].v}; ${WRITERS} writers; ${SECONDS} s per write run; load average ${loadAvg} on ${(await import("node:os")).cpus().length} cores`);
     const { adminId, docs } = await seed(WRITERS, 50);
     const results: Record<string, unknown> = { server: v[0].v, writers: WRITERS, seconds: SECONDS };
 
@@ -207,7 +232,16 @@ async function main() {
     console.log(`  1 row per transaction:   ${single.recordsPerSecond.toFixed(0)} audit records/s  (${single.txPerSecond.toFixed(0)} tx/s, p50 ${ms(single.p50)})`);
     const batch = await writeRun(docs, 10);
     console.log(`  10 rows per statement:   ${batch.recordsPerSecond.toFixed(0)} audit records/s  (${batch.txPerSecond.toFixed(0)} tx/s, p50 ${ms(batch.p50)})`);
-    results.writes = { single, batch, goal: GOAL.recordsPerSecond };
+    // the same writes with the audit trigger off (owner only, for the bench): the audit's share
+    await db.pool.query("alter table public.visits disable trigger visits_audit_insert");
+    const bare1 = await writeRun(docs, 1, false);
+    const bare10 = await writeRun(docs, 10, false);
+    await db.pool.query("alter table public.visits enable trigger visits_audit_insert");
+    console.log(`  without the audit trigger: ${bare1.txPerSecond.toFixed(0)} tx/s single-row, ${(bare10.txPerSecond * 10).toFixed(0)} rows/s batched`);
+    // audit records alone: 8 writers, each transaction records 20 account events (durable commit)
+    const events = await eventRun(docs, adminId);
+    console.log(`  audit records alone (recordEvent × 20 per transaction): ${events.recordsPerSecond.toFixed(0)} audit records/s (${events.txPerSecond.toFixed(0)} tx/s)`);
+    results.writes = { single, batch, withoutAudit: { single: bare1, batch: bare10 }, eventsOnly: events, goal: GOAL.recordsPerSecond };
 
     console.log("2. patient-chart read, with vs without recordRead (interleaved)");
     const seq = await readRun(docs, 1, 2000);

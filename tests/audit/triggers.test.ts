@@ -67,8 +67,10 @@ describe.each(engines)("audit trail writers on %s", (engine) => {
     const other = await createPatient({ createdBy: doc.id });
     await asService("test: remove member", (tx) => tx.deleteFrom("care_team").where("patient_id", "=", other).execute());
     const rows = await auditRecordsSince(before);
-    expect(summarize(rows)).toEqual([`insert patients ${other}`, `insert care_team ${other}`, `delete care_team ${other}`]);
-    expect(rows[0].record_id).toBe(other);
+    // the care-team row is added by a row trigger inside the patient's insert statement, so
+    // its statement's record lands first
+    expect(summarize(rows)).toEqual([`insert care_team ${other}`, `insert patients ${other}`, `delete care_team ${other}`]);
+    expect(rows[1].record_id).toBe(other);
     expect(rows[2].old_row).toMatchObject({ provider_id: doc.id, role: "attending" });
     expect(rows[2].new_row).toBeNull();
     // the service path names itself and its reason
@@ -174,6 +176,23 @@ describe.each(engines)("audit trail writers on %s", (engine) => {
           from public.audit_log where id > ${before}::bigint`.execute(tx)).rows[0],
     );
     expect(rows).toEqual({ chains: "1", n: "3000", span: "3000" });
+  });
+
+  it("puts a table added later on the trail with one line, app.audit_table", async () => {
+    await asService("test: a new PHI table", async (tx) => {
+      await sql`create table public.test_phi_notes (note_id uuid primary key, patient_id uuid not null, body text, token_hash text)`.execute(tx);
+      await sql`select app.audit_table('public.test_phi_notes', 'note_id', 'patient_id')`.execute(tx);
+    });
+    const before = await lastAuditId();
+    await asService("test: write", (tx) =>
+      sql`insert into public.test_phi_notes values (gen_random_uuid(), ${patientId}::uuid, 'hello', 'secret'), (gen_random_uuid(), ${patientId}::uuid, 'again', 'secret')`.execute(tx),
+    );
+    await asService("test: write", (tx) => sql`update public.test_phi_notes set body = 'changed'`.execute(tx));
+    const rows = await auditRecordsSince(before);
+    expect(summarize(rows)).toEqual([0, 1, 2, 3].map((i) => `${i < 2 ? "insert" : "update"} test_phi_notes ${patientId}`));
+    expect(rows[2].old_row).toMatchObject({ note_id: rows[2].record_id });
+    expect(rows[2].new_row).toMatchObject({ note_id: rows[2].record_id, body: "changed" });
+    expect(JSON.stringify(rows)).not.toContain("secret\"");
   });
 
   it("chains every record: consecutive positions, each linking to the hash before it", async () => {

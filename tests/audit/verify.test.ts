@@ -135,11 +135,11 @@ describe.each(engines)("audit:verify on %s", (engine) => {
   });
 
   it("fails while an audit trigger is disabled, and on a forged checkpoint", async () => {
-    await asSuperuser(t, (q) => q("alter table public.visits disable trigger visits_audit"));
+    await asSuperuser(t, (q) => q("alter table public.visits disable trigger visits_audit_insert"));
     let r = await verify();
     expect(r.ok).toBe(false);
-    expect(r.problems[0].reason).toBe("audit trigger visits_audit on public.visits is disabled");
-    await asSuperuser(t, (q) => q("alter table public.visits enable trigger visits_audit"));
+    expect(r.problems[0].reason).toBe("audit trigger visits_audit_insert on public.visits is disabled");
+    await asSuperuser(t, (q) => q("alter table public.visits enable trigger visits_audit_insert"));
     expect((await verify()).ok).toBe(true);
 
     await tamper(t, [[

@@ -29,8 +29,11 @@ export const GUARD_TRIGGERS: ReadonlyArray<readonly [table: string, trigger: str
   ["app.audit_checkpoints", "audit_checkpoints_no_truncate"],
 ];
 
-/** PHI tables whose writes must be recorded (db/migrations/0203_audit_triggers.sql). */
+/** PHI tables whose writes must be recorded (db/migrations/0203, 0206: app.audit_table). */
 export const AUDITED_TABLES = [
   "patients", "care_team", "visits", "prescriptions", "documents", "appointments",
   "care_messages", "devices", "vitals", "invites",
 ] as const;
+
+/** The functions audit triggers on PHI tables run (0202, 0206). */
+export const AUDIT_TRIGGER_FUNCTIONS: readonly string[] = ["audit_statement_change", "audit_vitals_batch", "audit_row_change"];

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { AUDITED_TABLES, CHAIN_COUNT, GENESIS_HASH, GUARD_TRIGGERS, RECOMPUTED_HASH_SQL } from "./chain";
+import { AUDIT_TRIGGER_FUNCTIONS, AUDITED_TABLES, CHAIN_COUNT, GENESIS_HASH, GUARD_TRIGGERS, RECOMPUTED_HASH_SQL } from "./chain";
 import { checkpointMacValid } from "./checkpoint";
 
 export interface AuditProblem {
@@ -82,7 +82,7 @@ async function walk(pool: pg.PoolClient, key: Buffer, opts: { pageSize?: number;
     }
   }
   for (const table of AUDITED_TABLES) {
-    const mine = triggers.filter((x) => x.tbl === `public.${table}` && (x.proname === "audit_row_change" || x.proname === "audit_vitals_batch"));
+    const mine = triggers.filter((x) => x.tbl === `public.${table}` && AUDIT_TRIGGER_FUNCTIONS.includes(x.proname));
     if (mine.length === 0) report({ recordId: null, chainId: null, chainSeq: null, reason: `public.${table} has no audit trigger` });
     for (const t of mine.filter((x) => !enabled(x))) {
       report({ recordId: null, chainId: null, chainSeq: null, reason: `audit trigger ${t.tgname} on public.${table} is disabled` });
