@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -35,18 +34,16 @@ export class LocalObjectStore implements ObjectStore {
     const tmpDir = path.join(this.root, INCOMPLETE_DIR);
     await mkdir(tmpDir, { recursive: true, mode: 0o700 });
     const tmp = path.join(tmpDir, `${randomUUID()}.part`);
+    // Opened before streaming, so that on failure the file certainly exists to be removed.
+    const out = await open(tmp, "wx", 0o600);
     try {
-      await pipeline(source, new EncryptStream(this.kek, key), createWriteStream(tmp, { flags: "wx", mode: 0o600 }));
-      const fh = await open(tmp, "r");
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      // flush: fsync before the stream closes the file, so the rename publishes durable bytes
+      await pipeline(source, new EncryptStream(this.kek, key), out.createWriteStream({ flush: true }));
       await mkdir(path.dirname(final), { recursive: true, mode: 0o700 });
       await rename(tmp, final);
       await syncDir(path.dirname(final));
     } catch (e) {
+      await out.close().catch(() => undefined);
       await rm(tmp, { force: true });
       throw e;
     }
@@ -58,7 +55,7 @@ export class LocalObjectStore implements ObjectStore {
       throw e.code === "ENOENT" ? new ObjectMissingError(key) : e;
     });
     const decrypt = new DecryptStream(this.kek, key);
-    const raw = createReadStream("", { fd: fh.fd, autoClose: true, highWaterMark: 64 * 1024 });
+    const raw = fh.createReadStream({ autoClose: true, highWaterMark: 64 * 1024 });
     raw.on("error", (e) => decrypt.destroy(e));
     decrypt.on("close", () => raw.destroy());
     return raw.pipe(decrypt);

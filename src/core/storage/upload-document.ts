@@ -138,6 +138,7 @@ function receive(
       parser = busboy({
         headers: { "content-type": request.contentType ?? "" },
         preservePath: true, // we want to see (and refuse) path-like names
+        defParamCharset: "utf8", // browsers send file names as raw UTF-8
         limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 4096, parts: 12, fieldNameSize: 100 },
       });
     } catch {
@@ -149,16 +150,17 @@ function receive(
     let fileStream: Readable | undefined;
     let settled = false;
 
-    const stopReading = () => {
+    const stopReading = (err: Error) => {
       request.body.unpipe(parser);
       request.body.destroy();
-      fileStream?.resume();
+      // ends the inspection generator, so the store's put() fails and cleans up
+      fileStream?.destroy(err);
     };
 
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
-      stopReading();
+      stopReading(err);
       void (async () => {
         if (storing) {
           const blob = await storing.catch(() => undefined);
@@ -194,7 +196,9 @@ function receive(
       const key = `${patientId}/${randomUUID()}`;
       const state = new Inspection(config, info.mimeType, info.filename);
       stream.on("limit", () => {
+        // the moment the file passes the cap: stop reading the request and answer 413
         state.overLimit = true;
+        fail(tooLarge(config));
       });
       storing = store.put(key, state.inspect(stream)).then(() => ({
         key,
