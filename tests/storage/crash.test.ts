@@ -21,9 +21,13 @@ interface Child {
 
 const SERVER = path.join(import.meta.dirname, "fixtures", "upload-server.ts");
 
+const running = new Set<ChildProcess>();
+
 async function start(env: NodeJS.ProcessEnv): Promise<Child> {
   // node itself (not the tsx wrapper, which would fork): SIGKILL must hit the server process
   const proc = spawn(process.execPath, ["--import", "tsx", SERVER], { env, stdio: ["ignore", "pipe", "inherit"] });
+  running.add(proc);
+  proc.once("exit", () => running.delete(proc));
   const waiting = new Map<string, (v: Record<string, unknown>) => void>();
   const seen: Record<string, unknown>[] = [];
   createInterface({ input: proc.stdout! }).on("line", (line) => {
@@ -94,6 +98,7 @@ async function state(port: number): Promise<{ objects: string[]; documents: stri
 describe.each(engines)("a server killed mid-upload (SIGKILL) on %s", (engine) => {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
+    for (const p of running) p.kill("SIGKILL"); // a failed assertion must not leave a server behind
     for (const c of cleanups.reverse()) await c();
   });
 
@@ -112,6 +117,7 @@ describe.each(engines)("a server killed mid-upload (SIGKILL) on %s", (engine) =>
       url.pathname = `/${name}`;
       env.DATABASE_URL = url.toString();
       env.CAREBASE_SECRET = randomBytes(32).toString("base64url");
+      env.SWEEP_MIN_AGE_MS = "0"; // one instance only: no upload in flight elsewhere
       cleanups.push(async () => {
         const c = new pg.Client({ connectionString: TEST_PG_URL });
         await c.connect();

@@ -51,7 +51,7 @@ describe("chunked AES-256-GCM envelope", () => {
     const plain = randomBytes(4000);
     const sealed = await seal(plain);
     const bad = Buffer.from(sealed);
-    bad[bad.length - 20] ^= 0xff; // inside the last frame
+    bad[bad.length - 21 - 100] ^= 0xff; // inside the last data frame (the final frame is 21 bytes)
     const got: Buffer[] = [];
     const d = Readable.from([bad]).pipe(new DecryptStream(kek, KEY));
     await expect(

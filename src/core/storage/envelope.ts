@@ -11,6 +11,7 @@ import { ObjectIntegrityError } from "./object-store";
  *   header  = "CBE1" | version 1 | wrap iv (12) | wrapped data key (32) | wrap tag (16)
  *             | nonce prefix (7) | chunk size (u32 BE)                        = 76 bytes
  *   frame   = flag (1: 0 more, 1 final) | length (u32 BE) | ciphertext | tag (16)
+ *             (data frames are full chunks except the last; the final frame is empty)
  *   nonce   = nonce prefix (7) | frame counter (u32 BE) | flag (1)
  *   aad     = the whole header, for every frame
  *
@@ -23,7 +24,7 @@ const VERSION = 1;
 export const HEADER_BYTES = 4 + 1 + 12 + 32 + 16 + 7 + 4;
 const FRAME_HEAD = 5;
 const TAG = 16;
-export const DEFAULT_CHUNK_BYTES = 64 * 1024;
+export const DEFAULT_CHUNK_BYTES = 256 * 1024;
 const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
 function wrapAad(objectKey: string): Buffer {
@@ -42,7 +43,8 @@ export class EncryptStream extends Transform {
   private readonly dataKey = randomBytes(32);
   private readonly header: Buffer;
   private readonly prefix = randomBytes(7);
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private counter = 0;
   private headerSent = false;
   /** Plaintext bytes seen. */
@@ -77,18 +79,23 @@ export class EncryptStream extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.plaintextBytes += chunk.length;
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    // Keep at least one byte back: only flush knows which frame is the final one.
-    while (this.pending.length > this.chunkBytes) {
-      this.seal(this.pending.subarray(0, this.chunkBytes), false);
-      this.pending = this.pending.subarray(this.chunkBytes);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= this.chunkBytes) {
+      // one copy per byte: gather, seal every full chunk, keep the rest
+      const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+      let off = 0;
+      for (; data.length - off >= this.chunkBytes; off += this.chunkBytes) this.seal(data.subarray(off, off + this.chunkBytes), false);
+      this.pending = off < data.length ? [data.subarray(off)] : [];
+      this.pendingBytes = data.length - off;
     }
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    this.seal(this.pending, true);
-    this.pending = Buffer.alloc(0);
+    if (this.pendingBytes) this.seal(Buffer.concat(this.pending, this.pendingBytes), false);
+    this.seal(Buffer.alloc(0), true); // the final frame: its absence means truncation
+    this.pending = [];
     this.dataKey.fill(0);
     done();
   }
@@ -96,6 +103,8 @@ export class EncryptStream extends Transform {
 
 export class DecryptStream extends Transform {
   private buf: Buffer = Buffer.alloc(0);
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
   private header: Buffer | undefined;
   private dataKey: Buffer | undefined;
   private prefix: Buffer | undefined;
@@ -157,8 +166,23 @@ export class DecryptStream extends Transform {
     this.buf = offset === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(offset);
   }
 
+  /** Bytes needed before drain() can make progress. */
+  private needed(): number {
+    if (!this.header) return HEADER_BYTES;
+    if (this.buf.length < FRAME_HEAD) return FRAME_HEAD;
+    return FRAME_HEAD + Math.min(this.buf.readUInt32BE(1), this.chunkBytes + 1) + TAG;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.parts.push(chunk);
+    this.partsBytes += chunk.length;
+    if (this.buf.length + this.partsBytes < this.needed() && this.buf.length >= FRAME_HEAD) {
+      done();
+      return;
+    }
+    this.buf = Buffer.concat([this.buf, ...this.parts], this.buf.length + this.partsBytes);
+    this.parts = [];
+    this.partsBytes = 0;
     try {
       this.drain();
       done();
@@ -168,6 +192,17 @@ export class DecryptStream extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
+    if (this.partsBytes) {
+      this.buf = Buffer.concat([this.buf, ...this.parts]);
+      this.parts = [];
+      this.partsBytes = 0;
+      try {
+        this.drain();
+      } catch (e) {
+        done(e as Error);
+        return;
+      }
+    }
     if (!this.finished || this.buf.length) {
       done(new ObjectIntegrityError(this.finished ? "Data after the final frame." : "The object is truncated."));
       return;

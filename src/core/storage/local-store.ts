@@ -55,7 +55,7 @@ export class LocalObjectStore implements ObjectStore {
       throw e.code === "ENOENT" ? new ObjectMissingError(key) : e;
     });
     const decrypt = new DecryptStream(this.kek, key);
-    const raw = fh.createReadStream({ autoClose: true, highWaterMark: 64 * 1024 });
+    const raw = fh.createReadStream({ autoClose: true, highWaterMark: 256 * 1024 });
     raw.on("error", (e) => decrypt.destroy(e));
     decrypt.on("close", () => raw.destroy());
     return raw.pipe(decrypt);

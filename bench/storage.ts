@@ -1,0 +1,155 @@
+/**
+ * npm run bench:storage — the documents pipeline on the local (encrypted) driver.
+ *
+ *  1. Resident memory growth while a 10 MB PDF goes through the upload pipeline (multipart
+ *     parse, magic-byte check, SHA-256, AES-256-GCM chunking, fsync, rows): goal ≤ 8 MB.
+ *  2. Upload and download throughput against a plain file copy of the same bytes on the
+ *     same disk, measured in the same run: goal ≥ 50%.
+ *
+ * Runs against an in-memory PGlite and a temp DATA_DIR; prints a table and a JSON line.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { copyFile, mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), "carebase-bench-storage-"));
+process.env.DATA_DIR = dataDir;
+process.env.LOG_LEVEL = "silent";
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+const { openDatabase } = await import("../src/core/db/engine");
+const { migrate } = await import("../src/core/db/migrate");
+const { useDatabase, closeDatabase } = await import("../src/core/db");
+const { LocalObjectStore } = await import("../src/core/storage/local-store");
+const { useObjectStore } = await import("../src/core/storage");
+const { uploadDocument } = await import("../src/core/storage/upload-document");
+const { issueSignedUrl } = await import("../src/core/storage/issue-signed-url");
+const { downloadDocument } = await import("../src/core/storage/download-document");
+const { createPatient, createUser } = await import("../tests/support/seed");
+
+const SIZE = 10_000_000; // a 10 MB PDF (the cap is 10 MiB)
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+const db = await openDatabase({ pgliteDir: "memory://" });
+await migrate(db.pool);
+useDatabase(db);
+const store = new LocalObjectStore(path.join(dataDir, "objects"));
+useObjectStore(store);
+const provider = await createUser("provider");
+const patientId = await createPatient({ createdBy: provider.id });
+
+// The request body on disk: multipart framing around a PDF-looking 10 MB payload.
+const boundary = "----carebasebench";
+const head = Buffer.from(
+  `--${boundary}\r\nContent-Disposition: form-data; name="document_type"\r\n\r\nlab_result\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+);
+const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+const payload = Buffer.alloc(SIZE);
+payload.write("%PDF-1.7\n");
+for (let i = 9; i < SIZE; i += 4096) payload.write(`${i.toString(36)} 0 obj << /Length 4000 >> stream `, i);
+const bodyFile = path.join(dataDir, "upload.multipart");
+const pdfFile = path.join(dataDir, "source.pdf");
+await writeFile(bodyFile, Buffer.concat([head, payload, tail]));
+await writeFile(pdfFile, payload);
+const bodyBytes = (await stat(bodyFile)).size;
+
+async function uploadOnce() {
+  return uploadDocument(
+    provider.session,
+    patientId,
+    { contentType: `multipart/form-data; boundary=${boundary}`, contentLength: bodyBytes, body: createReadStream(bodyFile, { highWaterMark: 64 * 1024 }) },
+    {},
+    { store },
+  );
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const out = await fn();
+  return [performance.now() - t, out];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mbps = (ms: number) => SIZE / 1e6 / (ms / 1000);
+
+// --- 1. memory
+for (let i = 0; i < 2; i++) await uploadOnce(); // warm up code paths and the database
+const growth: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  gc();
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 1);
+  await uploadOnce();
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  growth.push((peak - base) / (1024 * 1024));
+}
+
+// --- 2. throughput: interleaved so the disk's state is shared fairly
+const upMs: number[] = [];
+const downMs: number[] = [];
+const copyStreamMs: number[] = [];
+const copyFsyncMs: number[] = [];
+const copyFileMs: number[] = [];
+let n = 0;
+for (let i = 0; i < RUNS; i++) {
+  const [u, doc] = await timed(uploadOnce);
+  upMs.push(u);
+  const link = await issueSignedUrl(provider.session, doc.id, {}, "http://localhost", {});
+  const token = new URL(link.url).pathname.split("/").pop()!;
+  const out = path.join(dataDir, `download-${i}.pdf`);
+  const [d] = await timed(async () => {
+    const file = await downloadDocument(token, {}, store);
+    await pipeline(file.body, createWriteStream(out));
+  });
+  downMs.push(d);
+  if (!(await stat(out)).size || (await stat(out)).size !== SIZE) throw new Error("download size mismatch");
+
+  copyStreamMs.push((await timed(() => pipeline(createReadStream(pdfFile), createWriteStream(path.join(dataDir, `copy-${n++}`)))))[0]);
+  copyFsyncMs.push(
+    (
+      await timed(async () => {
+        const fh = await open(path.join(dataDir, `copy-${n++}`), "w");
+        await pipeline(createReadStream(pdfFile), fh.createWriteStream({ flush: true }));
+      })
+    )[0],
+  );
+  copyFileMs.push((await timed(() => copyFile(pdfFile, path.join(dataDir, `copy-${n++}`))))[0]);
+}
+
+const rows = [
+  ["upload (multipart → sniff → sha256 → AES-GCM → fsync → rows)", median(upMs)],
+  ["download (token → session → RLS read + audit → decrypt → file)", median(downMs)],
+  ["plain copy: read stream → write stream", median(copyStreamMs)],
+  ["plain copy: read stream → write stream + fsync", median(copyFsyncMs)],
+  ["plain copy: fs.copyFile", median(copyFileMs)],
+] as const;
+console.log(`\nDocuments storage benchmark — local encrypted driver, ${SIZE / 1e6} MB PDF, ${RUNS} runs (medians), ${os.cpus().length} cores`);
+console.log(`RSS growth during one upload: median ${median(growth).toFixed(1)} MB, max ${Math.max(...growth).toFixed(1)} MB (goal ≤ 8 MB)`);
+for (const [name, ms] of rows) console.log(`${name.padEnd(66)} ${ms.toFixed(1).padStart(7)} ms ${mbps(ms).toFixed(0).padStart(6)} MB/s`);
+const base = median(copyStreamMs);
+console.log(`upload   / stream copy: ${((base / median(upMs)) * 100).toFixed(0)}%   (vs copy+fsync ${((median(copyFsyncMs) / median(upMs)) * 100).toFixed(0)}%, vs copyFile ${((median(copyFileMs) / median(upMs)) * 100).toFixed(0)}%)  goal ≥ 50%`);
+console.log(`download / stream copy: ${((base / median(downMs)) * 100).toFixed(0)}%   (vs copyFile ${((median(copyFileMs) / median(downMs)) * 100).toFixed(0)}%)  goal ≥ 50%`);
+console.log(
+  JSON.stringify({
+    bench: "storage",
+    rss_growth_mb: { median: +median(growth).toFixed(2), max: +Math.max(...growth).toFixed(2) },
+    ms: Object.fromEntries(rows.map(([k, v]) => [k.split(" ")[0] + (k.includes("fsync") ? "_fsync" : k.includes("copyFile") ? "_copyfile" : k.includes("copy") ? "_stream" : ""), +v.toFixed(1)])),
+    upload_vs_stream_copy: +(base / median(upMs)).toFixed(3),
+    download_vs_stream_copy: +(base / median(downMs)).toFixed(3),
+  }),
+);
+
+await closeDatabase();
+await rm(dataDir, { recursive: true, force: true });
