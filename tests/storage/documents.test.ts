@@ -9,6 +9,7 @@ import { LocalObjectStore } from "@/core/storage/local-store";
 import { HEADER_BYTES } from "@/core/storage/envelope";
 import { signDownloadGrant } from "@/core/storage/signed-url-token";
 import { sweepOrphans } from "@/core/storage/sweep-orphans";
+import { purgeDeletedDocuments } from "@/core/storage/purge-deleted-documents";
 import { revokeSession } from "@/core/auth/sessions";
 import { GET as listRoute, POST as uploadRoute } from "@/app/api/v1/patients/[id]/documents/route";
 import { POST as signedUrlRoute } from "@/app/api/v1/documents/[id]/signed-url/route";
@@ -370,6 +371,14 @@ describe.each(matrix)("documents on %s with the %s store", (engine, driver) => {
       const row = await serviceQuery((tx) => tx.selectFrom("documents").select(["deleted_by", "delete_reason"]).where("id", "=", docId).executeTakeFirstOrThrow());
       expect(row).toEqual({ deleted_by: attending.id, delete_reason: "Uploaded to the wrong chart" });
       expect(await s.keys()).toContain(key);
+    });
+
+    it("keeps deleted documents until the retention job purges rows, then blobs", async () => {
+      const live = (await keysNow()).filter((k) => k !== key);
+      expect(await purgeDeletedDocuments(1, s.store)).toBe(0); // deleted moments ago: within retention
+      expect(await s.keys()).toContain(key);
+      expect(await purgeDeletedDocuments(0, s.store)).toBe(1);
+      await expectStored(live);
     });
   });
 
