@@ -73,6 +73,25 @@ describe.each(engines)("access sets on %s", (engine) => {
     expect(await setOf("readable_patient_ids", unverified.id)).toEqual([]);
   });
 
+  it("reads the caller from the claims (auth.uid(), inlined since 0007_claims_inline)", async () => {
+    const doc = await createUser("provider");
+    const uidOf = (session: typeof doc.session | null) =>
+      withUser(session, async (tx) => {
+        const { rows } = await sql<{ uid: string | null; sub: string | null }>`
+          select auth.uid()::text as uid, auth.jwt() ->> 'sub' as sub`.execute(tx);
+        return rows[0];
+      });
+    expect(await uidOf(doc.session)).toEqual({ uid: doc.id, sub: doc.id });
+    expect(await uidOf(null)).toEqual({ uid: null, sub: null });
+    const outside = await serviceQuery(async (tx) => {
+      const { rows } = await sql<{ uid: string | null; jwt: unknown }>`
+        select auth.uid()::text as uid, auth.jwt() as jwt
+          from (select set_config('request.jwt.claims', '', true)) s`.execute(tx);
+      return rows[0];
+    });
+    expect(outside).toEqual({ uid: null, jwt: {} });
+  });
+
   it("returns the staff a provider may see sorted", async () => {
     const doc = await createUser("provider");
     await createUser("provider");
