@@ -11,6 +11,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 600_000,
+    // A shared 2-core machine: give the UI time to answer before an expectation fails.
+    expect: { poll: { timeout: 20_000, interval: 100 } },
     env: { NEXT_TELEMETRY_DISABLED: "1" },
   },
 });

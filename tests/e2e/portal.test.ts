@@ -266,6 +266,30 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     await scan(doc2, "not-found");
   });
 
+  it("lets an admin assign a care team; a nurse charts but cannot prescribe; removal hides the chart again", async () => {
+    await admin.goto(patientUrl);
+    await admin.getByRole("tab", { name: "Care team" }).click();
+    await admin.getByLabel("Provider").selectOption({ label: `${DOC2.name} — ${DOC2.specialty}` });
+    await admin.getByLabel("Role").selectOption("nurse");
+    await admin.getByRole("button", { name: "Add", exact: true }).click();
+    await expect.poll(() => admin.getByRole("cell", { name: DOC2.name, exact: true }).count()).toBe(1);
+    await scan(admin, "chart-care-team");
+
+    await doc2.goto(patientUrl);
+    await expect.poll(() => doc2.getByTestId("patient-name").textContent()).toBe(`${PATIENT.first} ${PATIENT.last}`);
+    expect(await doc2.getByRole("button", { name: "New visit" }).count()).toBe(1);
+    await doc2.getByRole("tab", { name: /Prescriptions/ }).click();
+    await expect.poll(() => doc2.getByRole("cell", { name: "Amoxicillin", exact: true }).count()).toBe(1);
+    expect(await doc2.getByRole("button", { name: "New prescription" }).count()).toBe(0);
+    expect(await doc2.getByRole("button", { name: /^Stop/ }).count()).toBe(0);
+
+    await admin.getByRole("button", { name: `Remove ${DOC2.name}` }).click();
+    await expect.poll(() => admin.getByRole("cell", { name: DOC2.name, exact: true }).count()).toBe(0);
+    await doc2.goto(patientUrl);
+    await doc2.getByTestId("not-found").waitFor();
+    expect(await doc2.content()).not.toContain(PATIENT.last);
+  });
+
   it("finds no serious or critical accessibility violations on the main pages", () => {
     const failures = Object.entries(a11y).filter(([, v]) => v.length > 0);
     expect(failures, JSON.stringify(failures, null, 2)).toEqual([]);

@@ -3,6 +3,7 @@
 import * as React from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { api } from "./api-client";
 import { signOut } from "./sign-out-button";
 
 const STORAGE_KEY = "carebase.lastActivity";
@@ -13,8 +14,10 @@ const ACTIVITY_EVENTS = ["pointerdown", "keydown", "wheel", "touchstart", "scrol
  * warns one minute before. Activity in any tab of the portal counts (localStorage).
  * This is a UX guard: the server's session lifetime is the real limit.
  */
-export function IdleTimeout({ minutes, warnSeconds = 60 }: { minutes: number; warnSeconds?: number }) {
+export function IdleTimeout({ minutes, warnSeconds: warnGiven = 60 }: { minutes: number; warnSeconds?: number }) {
   const limitMs = minutes * 60_000;
+  // One minute's warning, or half the limit when the limit is shorter than two minutes.
+  const warnSeconds = Math.min(warnGiven, limitMs / 2000);
   const [secondsLeft, setSecondsLeft] = React.useState<number | null>(null);
   const signingOut = React.useRef(false);
 
@@ -66,6 +69,8 @@ export function IdleTimeout({ minutes, warnSeconds = 60 }: { minutes: number; wa
   const stay = () => {
     (window as unknown as { __carebaseIdleMark?: () => void }).__carebaseIdleMark?.();
     setSecondsLeft(null);
+    // Tell the server too: it ends sessions idle for as long (and the proxy refreshes the cookie).
+    void api("/api/v1/auth/user");
   };
 
   return (

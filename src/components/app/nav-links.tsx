@@ -14,7 +14,8 @@ export function NavLinks({ items }: { items: NavItem[] }) {
   return (
     <ul className="flex items-center gap-1 overflow-x-auto">
       {items.map((item) => {
-        const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
+        // "/admin" is a hub whose sub-pages have their own entries: it is active only on itself.
+        const active = pathname === item.href || (item.href !== "/admin" && pathname.startsWith(`${item.href}/`));
         return (
           <li key={item.href}>
             <Link
