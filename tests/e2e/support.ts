@@ -23,7 +23,7 @@ if (!hasChromium) {
 export function ensureBuild(): void {
   if (existsSync(path.join(ROOT, ".next", "BUILD_ID")) && !process.env.E2E_REBUILD) return;
   const next = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
-  const env = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
   const full = spawnSync(process.execPath, [next, "build"], { cwd: ROOT, env, encoding: "utf8" });
   if (full.status === 0) return;
   console.warn("[e2e] `next build` failed (see below); retrying with --experimental-build-mode compile (no type check).\n" + (full.stdout + full.stderr).slice(-3000));
