@@ -43,6 +43,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   log.info({ engine: db.kind }, "database ready");
+  const { sweepOrphans } = await import("./src/core/storage/sweep-orphans");
+  const swept = await sweepOrphans();
+  log.info({ removed: swept.removed.length, incomplete: swept.incomplete, missing: swept.missing.length }, "storage orphans swept");
+  const { startAuditCheckpoints } = await import("./src/core/audit/checkpoint");
+  const stopCheckpoints = startAuditCheckpoints(db.pool, 60_000, (e) => log.error({ err: (e as Error)?.message }, "audit checkpoint failed"));
   const { startRealtime, stopRealtime } = await import("./src/core/realtime/index");
   await startRealtime(db);
 
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
     force.unref();
     server.close();
     server.closeAllConnections();
+    stopCheckpoints();
     await stopRealtime().catch((e: unknown) => log.warn({ err: (e as Error).message }, "realtime stop failed"));
     await closeDatabase();
     process.exit(0);

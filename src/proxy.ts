@@ -122,6 +122,9 @@ export const config = {
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },
+        // Uploads stream straight to their route handler: a proxy in front would make Next
+        // buffer the whole body in memory (and cut it at 10 MB).
+        { type: "header", key: "content-type", value: "multipart/form-data.*" },
       ],
     },
   ],
