@@ -42,7 +42,9 @@ interface Server {
 }
 
 function start(env: Record<string, string>, port: number): Server {
-  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["server.ts"], {
+  // One process (node with tsx's loader), not the tsx CLI, which would run the server in a
+  // child of its own: a SIGKILL must hit the process that holds the database.
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", PORT: String(port), DATABASE_URL: "", CAREBASE_SECRET: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
