@@ -88,7 +88,7 @@ export function NewPatientDialog() {
           <DialogTitle>New patient</DialogTitle>
           <DialogDescription>You join the patient&apos;s care team as attending. Fields marked * are required.</DialogDescription>
         </DialogHeader>
-        <form onSubmit={onSubmit} noValidate className="grid gap-5" id="new-patient-form">
+        <form method="post" onSubmit={onSubmit} noValidate className="grid gap-5" id="new-patient-form">
           <FormError message={f.formError} />
           <fieldset className="grid gap-4 sm:grid-cols-2">
             <legend className="mb-2 text-sm font-semibold">Identity</legend>

@@ -140,6 +140,7 @@ export function PatientsTable({
   return (
     <div className="grid gap-3">
       <form
+        method="post"
         role="search"
         className="flex max-w-lg items-end gap-2"
         onSubmit={(e) => {

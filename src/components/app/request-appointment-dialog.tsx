@@ -55,7 +55,7 @@ export function RequestAppointmentDialog({ patientId, providers }: { patientId: 
           <DialogTitle>Request an appointment</DialogTitle>
           <DialogDescription>Times are in your time zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}).</DialogDescription>
         </DialogHeader>
-        <form onSubmit={onSubmit} noValidate className="grid gap-4">
+        <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
           <FormError message={f.formError} />
           <Field id="ra-provider_id" label="Provider" error={f.errors.provider_id} required>
             <NativeSelect {...f.bind("provider_id")}>

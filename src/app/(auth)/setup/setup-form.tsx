@@ -22,7 +22,7 @@ export function SetupForm() {
     }
   }
   return (
-    <form onSubmit={onSubmit} noValidate className="grid gap-4">
+    <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
       <FormError message={f.formError} />
       <Field id="full_name" label="Your full name" error={f.errors.full_name} required>
         <Input autoComplete="name" {...f.bind("full_name")} />

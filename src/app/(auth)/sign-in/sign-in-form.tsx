@@ -42,7 +42,7 @@ export function SignInForm({ notice }: { notice?: string }) {
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="grid gap-4">
+    <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
       {notice && (
         <p role="status" className="bg-accent text-accent-foreground rounded-md px-3 py-2 text-sm">
           {notice}

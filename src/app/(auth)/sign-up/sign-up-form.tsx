@@ -66,7 +66,7 @@ export function SignUpForm() {
   );
 
   return (
-    <form onSubmit={onSubmit} noValidate className="grid gap-4">
+    <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
       <Tabs value={kind} onValueChange={(v) => { setKind(v as Kind); f.setErrors({}); f.setFormError(undefined); }}>
         <TabsList className="w-full">
           <TabsTrigger value="provider" className="flex-1">I am a provider</TabsTrigger>

@@ -20,7 +20,7 @@ export function ChangePasswordForm() {
     } else if (r && !r.ok) toast.error(r.error.message);
   }
   return (
-    <form onSubmit={onSubmit} noValidate className="grid max-w-md gap-4">
+    <form method="post" onSubmit={onSubmit} noValidate className="grid max-w-md gap-4">
       <FormError message={f.formError} />
       <Field id="current_password" label="Current password" error={f.errors.current_password} required>
         <Input type="password" autoComplete="current-password" {...f.bind("current_password")} />

@@ -130,7 +130,7 @@ export function MfaSetup({ enabled }: { enabled: boolean }) {
           Two-factor authentication is on. Keep your recovery codes safe.
         </p>
       ) : (
-        <form onSubmit={verify} noValidate className="grid max-w-sm gap-3">
+        <form method="post" onSubmit={verify} noValidate className="grid max-w-sm gap-3">
           <p className="font-medium">3. Enter the code your app shows</p>
           <FormError message={error} />
           <Field id="mfa-code" label="6-digit code" required>

@@ -95,7 +95,7 @@ export function CareTeamPanel({
         </div>
       )}
       {canManage && (
-        <form onSubmit={add} noValidate className="bg-card grid gap-3 rounded-lg border p-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end">
+        <form method="post" onSubmit={add} noValidate className="bg-card grid gap-3 rounded-lg border p-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end">
           <div className="sm:col-span-3">
             <FormError message={f.formError} />
           </div>

@@ -47,7 +47,7 @@ export function NewPrescriptionDialog({ patientId, visits }: { patientId: string
           <DialogTitle>New prescription</DialogTitle>
           <DialogDescription>Prescribed in your name; the patient sees it in their portal.</DialogDescription>
         </DialogHeader>
-        <form onSubmit={onSubmit} noValidate className="grid gap-4">
+        <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
           <FormError message={f.formError} />
           <Field id="rx-medication" label="Medication" error={f.errors.medication} required>
             <Input {...f.bind("medication")} />

@@ -72,7 +72,7 @@ export function NewVisitDialog({ patientId }: { patientId: string }) {
           <DialogTitle>New visit</DialogTitle>
           <DialogDescription>Recorded in your name. Vitals are optional.</DialogDescription>
         </DialogHeader>
-        <form onSubmit={onSubmit} noValidate className="grid gap-4">
+        <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
           <FormError message={f.formError} />
           <div className="grid gap-4 sm:grid-cols-2">
             <Field id="nv-visit_date" label="Date and time" error={f.errors.visit_date} required>
