@@ -83,6 +83,23 @@ async function main(): Promise<void> {
     console.log(`argon2id verify:                  p50 ${fmt(argon.p50)}  p95 ${fmt(argon.p95)}`);
     console.log(`whole sign-in (signIn):           p50 ${fmt(full.p50)}  p95 ${fmt(full.p95)}  (argon2id is ${((argon.p50 / full.p50) * 100).toFixed(0)}% of it)`);
 
+    // ------------------------------------------------------------------ enumeration
+    // Unknown email vs wrong password: both must pay for argon2id (a dummy hash for unknown
+    // emails), so their times are alike. 4 tries per account stay under the lockout (5).
+    const victims = await asService("bench seeding", (tx) =>
+      tx
+        .insertInto("auth.users")
+        .values(Array.from({ length: 5 }, (_, i) => ({ email: `wrong-${i}-${randomBytes(3).toString("hex")}@bench.test`, role: "patient" as const, full_name: "Bench", password_hash: hash })))
+        .returning("email")
+        .execute(),
+    );
+    const refused = (p: Promise<unknown>) => p.then(() => { throw new Error("sign-in with a wrong password succeeded"); }, () => undefined);
+    let k = 0;
+    const wrongPw = stats(await time(20, () => refused(signIn({ email: victims[k++ % victims.length].email, password: "not the password at all" }, { ip: "203.0.113.2" }))));
+    const unknownEmail = stats(await time(20, () => refused(signIn({ email: `nobody-${randomBytes(4).toString("hex")}@bench.test`, password: "not the password at all" }, { ip: "203.0.113.3" }))));
+    console.log(`failed sign-in, wrong password:   p50 ${fmt(wrongPw.p50)}`);
+    console.log(`failed sign-in, unknown email:    p50 ${fmt(unknownEmail.p50)}  (ratio ${(unknownEmail.p50 / wrongPw.p50).toFixed(2)}; ~1 means no timing oracle)`);
+
     // ------------------------------------------------------------------ session check
     const { tokens } = await asService("bench seeding", (tx) => startSession(tx, user, "aal1", {}));
     const token = tokens.access_token;
