@@ -4,6 +4,8 @@ const nextConfig: NextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules at run time;
   // native and pg-based packages likewise stay outside the bundle.
   serverExternalPackages: ["@electric-sql/pglite", "pg", "@node-rs/argon2", "pino", "kysely"],
+  // NEXT_DIST_DIR lets two checkouts of work build side by side (default `.next`).
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,

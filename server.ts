@@ -22,7 +22,7 @@ const { log, redactUrl } = await import("./src/core/log");
 const config = loadConfig();
 
 function ensureBuild(): void {
-  if (dev || existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) return;
+  if (dev || existsSync(path.join(process.cwd(), process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"))) return;
   console.log("No production build found: running `next build` once (about a minute)...");
   const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
   const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });

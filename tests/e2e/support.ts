@@ -21,7 +21,7 @@ if (!hasChromium) {
  * compile-only mode so the UI is still tested, and says so.
  */
 export function ensureBuild(): void {
-  if (existsSync(path.join(ROOT, ".next", "BUILD_ID")) && !process.env.E2E_REBUILD) return;
+  if (existsSync(path.join(ROOT, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID")) && !process.env.E2E_REBUILD) return;
   const next = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
   const full = spawnSync(process.execPath, [next, "build"], { cwd: ROOT, env, encoding: "utf8" });

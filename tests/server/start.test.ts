@@ -14,7 +14,7 @@ import { TEST_PG_URL } from "../support/db";
  */
 
 const ROOT = process.cwd();
-const hasBuild = existsSync(path.join(ROOT, ".next", "BUILD_ID"));
+const hasBuild = existsSync(path.join(ROOT, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"));
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
