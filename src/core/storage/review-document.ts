@@ -1,4 +1,5 @@
 import type { Session } from "../auth/session-types";
+import { recordRead } from "../audit/record";
 import { withUser, type RequestContext } from "../db/with-user";
 import { ForbiddenError } from "../errors";
 import { findReadableDocument, selectDocuments, toDocumentView, type DocumentView } from "./document-view";
@@ -20,6 +21,9 @@ export async function reviewDocument(session: Session, documentId: string, conte
         .where("reviewed_at", "is", null)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw new ForbiddenError("Only the patient's care team reviews documents.");
+    } else {
+      // Nothing is written (the first review stands), yet the document is shown: record the read.
+      await recordRead(tx, { kind: "documents", patientIds: [doc.patient_id], recordIds: [doc.id] });
     }
     return toDocumentView(await selectDocuments(tx).where("d.id", "=", documentId).executeTakeFirstOrThrow());
   }, context);

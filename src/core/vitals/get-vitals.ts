@@ -67,6 +67,7 @@ export async function getVitals(
           await recordRead(tx, {
             kind: "vitals",
             patientIds: [patientId],
+            recordIds: shown.map((r) => String(r.id)),
             details: { metrics, from: base.from, to: base.to, samples: shown.length },
           });
           return {
