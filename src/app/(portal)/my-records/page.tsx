@@ -9,7 +9,7 @@ import { PatientHeader } from "@/components/app/patient-header";
 import { VisitsTable } from "@/components/app/chart/visits-table";
 import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
 import { AppointmentsList, AppointmentStatus, When } from "@/components/app/chart/appointments-list";
-import { DocumentsList } from "@/components/app/chart/documents-list";
+import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { RequestAppointmentDialog } from "@/components/app/request-appointment-dialog";
 import { getMyPatient } from "@/core/clinical/patients";
 import { listVisits } from "@/core/clinical/visits";
@@ -101,7 +101,7 @@ async function MyRecords() {
           <PrescriptionsTable prescriptions={prescriptions} canChange={false} emptyHint="Medication your providers prescribe appears here." />
         </TabsContent>
         <TabsContent value="documents">
-          <DocumentsList documents={documents} emptyHint="Lab results, letters and scans your care team adds appear here." />
+          <DocumentsGrid documents={documents} audience="patient" emptyHint="Lab results, letters and scans your care team adds appear here." />
         </TabsContent>
         <TabsContent value="appointments">
           <AppointmentsList appointments={appointments} mode="patient" emptyHint="Use “Request an appointment” to ask your care team for a time." />

@@ -10,7 +10,8 @@ import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
 import { NewPrescriptionDialog } from "@/components/app/chart/new-prescription-dialog";
 import { AppointmentsList } from "@/components/app/chart/appointments-list";
 import { CareTeamPanel } from "@/components/app/chart/care-team-panel";
-import { DocumentsList } from "@/components/app/chart/documents-list";
+import { DocumentsGrid } from "@/components/app/chart/documents-grid";
+import { UploadDocumentDialog } from "@/components/app/chart/upload-document-dialog";
 import { InviteButton } from "@/components/app/chart/invite-button";
 import { getPatient } from "@/core/clinical/patients";
 import { listVisits } from "@/core/clinical/visits";
@@ -18,6 +19,7 @@ import { listPrescriptions } from "@/core/clinical/prescriptions";
 import { listAppointments } from "@/core/clinical/appointments";
 import { listCareTeam } from "@/core/clinical/care-team";
 import { listDocuments } from "@/core/storage/list-documents";
+import { loadStorageConfig } from "@/core/storage/config";
 import { listProviders } from "@/core/auth/verify-provider";
 import { AppError } from "@/core/errors";
 import { zUuid } from "@/core/http/parse";
@@ -122,8 +124,19 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
             emptyHint={canPrescribe ? "Prescribe with “New prescription”." : "Only the attending or a specialist on the care team prescribes."}
           />
         </TabsContent>
-        <TabsContent value="documents">
-          <DocumentsList documents={documents} emptyHint="Documents uploaded for this patient (lab results, referrals, imaging) appear here." />
+        <TabsContent value="documents" className="grid gap-3">
+          {canChart && (
+            <div className="flex justify-end">
+              <UploadDocumentDialog patientId={patient.id} limits={uploadLimits()} />
+            </div>
+          )}
+          <DocumentsGrid
+            documents={documents}
+            audience="staff"
+            canReview={canChart}
+            canDelete={viewer.role === "provider" && myRole === "attending"}
+            emptyHint={canChart ? "Add lab results, referrals or imaging with “Upload document”." : "Documents the care team uploads (lab results, referrals, imaging) appear here."}
+          />
         </TabsContent>
         <TabsContent value="appointments">
           <AppointmentsList appointments={appointments} mode={canChart ? "staff" : "none"} emptyHint="Appointments the patient requests appear here for the care team to confirm." />
@@ -134,4 +147,10 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
       </Tabs>
     </div>
   );
+}
+
+/** The server's upload limits, so the dialog refuses a wrong file before sending it. */
+function uploadLimits() {
+  const c = loadStorageConfig();
+  return { maxBytes: c.maxUploadBytes, allowedTypes: c.allowedTypes };
 }

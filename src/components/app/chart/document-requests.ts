@@ -1,0 +1,91 @@
+import { api, type ApiError, type ApiResult } from "../api-client";
+
+/**
+ * The documents UI's requests. Uploads go through XMLHttpRequest because fetch() reports no
+ * upload progress; like api(), they are same-origin with the session cookies, so the
+ * browser adds Origin and Sec-Fetch-Site: same-origin and the server's CSRF check passes.
+ * The access cookie lives 15 minutes and only page navigations refresh it (src/proxy.ts),
+ * so a 401 is answered once with a silent refresh and the same request again: a user who
+ * chose a file and typed a description does not lose them to an expired cookie.
+ */
+
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+export interface Upload<T> {
+  result: Promise<ApiResult<T>>;
+  abort: () => void;
+}
+
+const ABORTED: ApiError = { status: 0, code: "aborted", message: "Upload cancelled." };
+const NETWORK: ApiError = { status: 0, code: "network_error", message: "The upload was interrupted. Check your connection and try again." };
+
+function errorOf(status: number, body: unknown): ApiError {
+  const e = (body as { error?: Partial<ApiError> } | undefined)?.error;
+  return { status, code: e?.code ?? "http_error", message: e?.message ?? `The server answered ${status}.`, fields: e?.fields };
+}
+
+/** One multipart POST with progress events; never rejects (the API's error shape, or aborted / network_error). */
+function post<T>(url: string, form: FormData, onProgress: (p: UploadProgress) => void, signal: { aborted: boolean; xhr?: XMLHttpRequest }): Promise<ApiResult<T>> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve({ ok: false, error: ABORTED });
+    const xhr = new XMLHttpRequest();
+    signal.xhr = xhr;
+    xhr.open("POST", url);
+    xhr.setRequestHeader("accept", "application/json");
+    xhr.responseType = "text";
+    xhr.upload.onprogress = (e) => onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : 0 });
+    xhr.onload = () => {
+      let body: unknown = undefined;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve({ ok: true, status: xhr.status, data: body as T });
+      else resolve({ ok: false, error: errorOf(xhr.status, body) });
+    };
+    xhr.onabort = () => resolve({ ok: false, error: ABORTED });
+    xhr.onerror = () => resolve({ ok: false, error: NETWORK });
+    xhr.send(form);
+  });
+}
+
+/** New session cookies from the refresh cookie (the endpoint the proxy uses); true when it worked. */
+export async function refreshSessionCookies(): Promise<boolean> {
+  try {
+    const res = await fetch("/api/v1/auth/session/refresh", { method: "POST", credentials: "same-origin", cache: "no-store", headers: { accept: "application/json" } });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends `form` to `url` with upload progress; `abort()` cancels it (xhr.abort()). */
+export function uploadWithProgress<T>(url: string, form: FormData, onProgress: (p: UploadProgress) => void): Upload<T> {
+  const signal: { aborted: boolean; xhr?: XMLHttpRequest } = { aborted: false };
+  const result = (async () => {
+    const first = await post<T>(url, form, onProgress, signal);
+    if (first.ok || first.error.status !== 401 || signal.aborted) return first;
+    if (!(await refreshSessionCookies())) return first;
+    onProgress({ loaded: 0, total: 0 });
+    return post<T>(url, form, onProgress, signal);
+  })();
+  return {
+    result,
+    abort: () => {
+      signal.aborted = true;
+      signal.xhr?.abort();
+    },
+  };
+}
+
+/** api() with the same one silent refresh on 401. */
+export async function apiWithRefresh<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<ApiResult<T>> {
+  const first = await api<T>(path, init);
+  if (first.ok || first.error.status !== 401) return first;
+  if (!(await refreshSessionCookies())) return first;
+  return api<T>(path, init);
+}
