@@ -1,0 +1,5 @@
+import { DevicesSkeleton } from "@/components/app/devices/devices-skeleton";
+
+export default function Loading() {
+  return <DevicesSkeleton />;
+}
