@@ -6,11 +6,13 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { ChartSkeleton } from "@/components/app/skeletons";
 import { EmptyState } from "@/components/app/empty-state";
 import { PatientHeader } from "@/components/app/patient-header";
+import { MyDevicesLink } from "@/components/app/devices/my-devices-link";
 import { VisitsTable } from "@/components/app/chart/visits-table";
 import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
 import { AppointmentsList, AppointmentStatus, When } from "@/components/app/chart/appointments-list";
 import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { RequestAppointmentDialog } from "@/components/app/request-appointment-dialog";
+import { AccessLogList } from "@/components/app/access-log-list";
 import { getMyPatient } from "@/core/clinical/patients";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
@@ -81,7 +83,7 @@ async function MyRecords() {
           <RequestAppointmentDialog patientId={patient.id} providers={bookable} />
         </CardHeader>
       </Card>
-      <PatientHeader patient={{ ...patient, mrn: undefined }} />
+      <PatientHeader patient={{ ...patient, mrn: undefined }} actions={<MyDevicesLink />} />
       <Alert>
         <InfoIcon aria-hidden />
         <AlertTitle>Contact your provider to update your records</AlertTitle>
@@ -93,6 +95,7 @@ async function MyRecords() {
           <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.filter((p) => p.is_active).length})</TabsTrigger>
           <TabsTrigger value="documents">Documents ({documents.length})</TabsTrigger>
           <TabsTrigger value="appointments">Appointments ({appointments.length})</TabsTrigger>
+          <TabsTrigger value="access-log">Access log</TabsTrigger>
         </TabsList>
         <TabsContent value="visits">
           <VisitsTable visits={visits} emptyHint="Your visits appear here after your care team records them." />
@@ -105,6 +108,9 @@ async function MyRecords() {
         </TabsContent>
         <TabsContent value="appointments">
           <AppointmentsList appointments={appointments} mode="patient" emptyHint="Use “Request an appointment” to ask your care team for a time." />
+        </TabsContent>
+        <TabsContent value="access-log">
+          <AccessLogList patientId={patient.id} audience="patient" />
         </TabsContent>
       </Tabs>
     </div>

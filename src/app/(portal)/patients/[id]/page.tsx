@@ -13,6 +13,7 @@ import { CareTeamPanel } from "@/components/app/chart/care-team-panel";
 import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { UploadDocumentDialog } from "@/components/app/chart/upload-document-dialog";
 import { InviteButton } from "@/components/app/chart/invite-button";
+import { AccessLogList } from "@/components/app/access-log-list";
 import { getPatient } from "@/core/clinical/patients";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
@@ -79,6 +80,7 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
           <TabsTrigger value="documents">Documents ({documents.length})</TabsTrigger>
           <TabsTrigger value="appointments">Appointments</TabsTrigger>
           <TabsTrigger value="care-team">Care team</TabsTrigger>
+          {isAdmin && session.aal === "aal2" && <TabsTrigger value="access-log">Access log</TabsTrigger>}
         </TabsList>
         <TabsContent value="demographics">
           <div className="grid gap-4 md:grid-cols-3">
@@ -144,6 +146,11 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
         <TabsContent value="care-team">
           <CareTeamPanel patientId={patient.id} members={careTeam} canManage={isAdmin && session.aal === "aal2"} providers={providers} />
         </TabsContent>
+        {isAdmin && session.aal === "aal2" && (
+          <TabsContent value="access-log">
+            <AccessLogList patientId={patient.id} audience="staff" />
+          </TabsContent>
+        )}
       </Tabs>
     </div>
   );

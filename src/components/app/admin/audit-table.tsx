@@ -1,0 +1,106 @@
+import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { LocalTime } from "../local-time";
+
+/** One row as the page passes it (a subset of the core's AuditRecordView: no row contents). */
+export interface AuditRowView {
+  id: string;
+  occurred_at: string;
+  actor: { id: string; name: string | null; role: string | null } | null;
+  actor_role: string | null;
+  action: string;
+  table: string | null;
+  record_id: string | null;
+  patient_id: string | null;
+  records: string[];
+  service_reason: string | null;
+  request_id: string | null;
+}
+
+const ACTION_VARIANT: Record<string, "secondary" | "success" | "outline" | "destructive"> = {
+  read: "secondary",
+  insert: "success",
+  update: "outline",
+  delete: "destructive",
+};
+
+function Actor({ row }: { row: AuditRowView }) {
+  if (row.actor) {
+    return (
+      <span className="grid">
+        <span className="font-medium">{row.actor.name ?? "Deleted account"}</span>
+        <span className="text-muted-foreground text-xs capitalize">{row.actor.role ?? row.actor_role ?? "unknown role"}</span>
+      </span>
+    );
+  }
+  const label = row.actor_role === "service_role" ? "Carebase service" : row.actor_role === "device" ? "Wearable device" : "Database (no session)";
+  return (
+    <span className="grid">
+      <span className="font-medium">{label}</span>
+      <span className="text-muted-foreground text-xs">{row.service_reason ?? row.actor_role ?? "system"}</span>
+    </span>
+  );
+}
+
+function RecordIds({ row }: { row: AuditRowView }) {
+  const ids = row.record_id ? [row.record_id] : row.records;
+  if (ids.length === 0) return <span className="text-muted-foreground">—</span>;
+  const shown = ids.slice(0, 2);
+  return (
+    <span className="grid font-mono text-xs" title={ids.join("\n")}>
+      {shown.map((id) => (
+        <span key={id}>{id}</span>
+      ))}
+      {ids.length > shown.length && <span className="text-muted-foreground font-sans">and {ids.length - shown.length} more</span>}
+    </span>
+  );
+}
+
+/** The trail, newest first. The table scrolls sideways inside its card on phones. */
+export function AuditTable({ rows, patientNames, caption }: { rows: AuditRowView[]; patientNames: Record<string, string>; caption: string }) {
+  return (
+    <div className="bg-card rounded-lg border">
+      <Table data-testid="audit-table">
+        <TableCaption className="sr-only">{caption}</TableCaption>
+        <TableHeader>
+          <TableRow>
+            <TableHead scope="col">When</TableHead>
+            <TableHead scope="col">Actor</TableHead>
+            <TableHead scope="col">Action</TableHead>
+            <TableHead scope="col">Table</TableHead>
+            <TableHead scope="col">Patient</TableHead>
+            <TableHead scope="col">Records</TableHead>
+            <TableHead scope="col">Request</TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {rows.map((r) => (
+            <TableRow key={r.id} data-testid="audit-row">
+              <TableCell className="align-top">
+                <LocalTime value={r.occurred_at} seconds />
+                <span className="text-muted-foreground block font-mono text-xs">#{r.id}</span>
+              </TableCell>
+              <TableCell className="align-top"><Actor row={r} /></TableCell>
+              <TableCell className="align-top">
+                <Badge variant={ACTION_VARIANT[r.action] ?? "muted"}>{r.action}</Badge>
+              </TableCell>
+              <TableCell className="align-top font-mono text-xs">{r.table ?? "—"}</TableCell>
+              <TableCell className="align-top">
+                {r.patient_id ? (
+                  <Link href={`/patients/${r.patient_id}`} className="text-primary underline-offset-4 hover:underline">
+                    {patientNames[r.patient_id] ?? "Deleted patient"}
+                  </Link>
+                ) : (
+                  <span className="text-muted-foreground">—</span>
+                )}
+              </TableCell>
+              <TableCell className="align-top"><RecordIds row={r} /></TableCell>
+              <TableCell className="align-top font-mono text-xs">{r.request_id ?? "—"}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </div>
+  );
+}
