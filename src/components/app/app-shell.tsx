@@ -9,7 +9,7 @@ import { SignOutButton } from "./sign-out-button";
 function navFor(viewer: Viewer): NavItem[] {
   switch (viewer.role) {
     case "patient":
-      return [{ href: "/my-records", label: "My records" }, { href: "/account", label: "Account" }];
+      return [{ href: "/my-records", label: "My records" }, { href: "/my-records/devices", label: "Devices" }, { href: "/account", label: "Account" }];
     case "provider":
       return viewer.verified ? [{ href: "/patients", label: "Patients" }, { href: "/account", label: "Account" }] : [{ href: "/account", label: "Account" }];
     case "admin":

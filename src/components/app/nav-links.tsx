@@ -15,7 +15,10 @@ export function NavLinks({ items }: { items: NavItem[] }) {
     <ul className="flex items-center gap-1 overflow-x-auto">
       {items.map((item) => {
         // "/admin" is a hub whose sub-pages have their own entries: it is active only on itself.
-        const active = pathname === item.href || (item.href !== "/admin" && pathname.startsWith(`${item.href}/`));
+        // A section is not active on a sub-page that has its own entry ("/my-records/devices").
+        const active =
+          pathname === item.href ||
+          (item.href !== "/admin" && pathname.startsWith(`${item.href}/`) && !items.some((o) => o.href.startsWith(`${item.href}/`) && (pathname === o.href || pathname.startsWith(`${o.href}/`))));
         return (
           <li key={item.href}>
             <Link
