@@ -1,18 +1,13 @@
-import { Suspense } from "react";
 import { AppShell } from "@/components/app/app-shell";
-import { ShellSkeleton } from "@/components/app/skeletons";
 import { pageViewer } from "./_lib/viewer";
 
-/** Every signed-in page: the shell renders once the session is known (dynamic, in Suspense). */
-export default function PortalLayout({ children }: { children: React.ReactNode }) {
-  return (
-    <Suspense fallback={<ShellSkeleton />}>
-      <Frame>{children}</Frame>
-    </Suspense>
-  );
-}
-
-async function Frame({ children }: { children: React.ReactNode }) {
+/**
+ * Every signed-in page: the shell renders once the session is known. No Suspense boundary
+ * here or in a `loading.tsx` of this group: a fallback rendered above a page would start the
+ * response as 200 before the page could answer 404 (the chart decides "not yours" in
+ * `patients/[id]/layout.tsx`). Each section has its own `loading.tsx` below this layout.
+ */
+export default async function PortalLayout({ children }: { children: React.ReactNode }) {
   const { viewer } = await pageViewer(undefined, { allowUnverified: true });
   return <AppShell viewer={viewer}>{children}</AppShell>;
 }

@@ -1,5 +1,4 @@
 import { Suspense } from "react";
-import { notFound } from "next/navigation";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { ChartSkeleton } from "@/components/app/skeletons";
@@ -14,7 +13,6 @@ import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { UploadDocumentDialog } from "@/components/app/chart/upload-document-dialog";
 import { InviteButton } from "@/components/app/chart/invite-button";
 import { AccessLogList } from "@/components/app/access-log-list";
-import { getPatient } from "@/core/clinical/patients";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
 import { listAppointments } from "@/core/clinical/appointments";
@@ -22,9 +20,7 @@ import { listCareTeam } from "@/core/clinical/care-team";
 import { listDocuments } from "@/core/storage/list-documents";
 import { loadStorageConfig } from "@/core/storage/config";
 import { listProviders } from "@/core/auth/verify-provider";
-import { AppError } from "@/core/errors";
-import { zUuid } from "@/core/http/parse";
-import { pageViewer } from "../../_lib/viewer";
+import { loadChartPatient } from "./chart-patient";
 
 export const metadata = { title: "Patient chart" };
 
@@ -36,23 +32,10 @@ export default function ChartPage({ params }: { params: Promise<{ id: string }> 
   );
 }
 
-/** 404 and "not yours" are the same answer: the same not-found page, nothing of the patient in it. */
-async function orNotFound<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof AppError && (e.status === 404 || e.status === 400)) notFound();
-    throw e;
-  }
-}
-
 async function Chart({ params }: { params: Promise<{ id: string }> }) {
-  const { id: raw } = await params;
-  if (!zUuid.safeParse(raw).success) notFound();
-  const id = raw.toLowerCase();
-  const { session, viewer, context } = await pageViewer(["provider", "admin"]);
-  // The patient first: nothing else is read for a chart the caller cannot see.
-  const patient = await orNotFound(getPatient(session, id, context));
+  // The patient first (the layout already loaded it: cached, one audited read); nothing
+  // else is read for a chart the caller cannot see.
+  const { id, patient, session, viewer, context } = await loadChartPatient((await params).id);
   const [visits, prescriptions, appointments, careTeam, documents] = await Promise.all([
     listVisits(session, id, context),
     listPrescriptions(session, id, context),
