@@ -27,7 +27,11 @@ describe("the browser's document checks", () => {
     expect(await checkDocumentFile(file(Buffer.alloc(0), "a.pdf"), limits)).toMatchObject({ ok: false, message: expect.stringMatching(/empty/) });
     expect(await checkDocumentFile(file(Buffer.concat([PDF, Buffer.alloc(2048)]), "big.pdf"), limits)).toMatchObject({
       ok: false,
-      message: expect.stringMatching(/at most 1 KB/),
+      message: "This file is 2 KB; the limit for documents is 1 KB.",
+    });
+    expect(await checkDocumentFile(file(Buffer.concat([PDF, Buffer.alloc(1024 - PDF.length + 1)]), "big.pdf"), limits)).toMatchObject({
+      ok: false,
+      message: "This file is just over the 1 KB limit for documents.",
     });
     expect(await checkDocumentFile(file(TEXT, "notes.pdf"), limits)).toMatchObject({ ok: false, message: "Only PDF, JPEG or PNG files can be uploaded." });
     expect(await checkDocumentFile(file(PNG, "scan.pdf"), limits)).toMatchObject({ ok: false, message: expect.stringMatching(/content is PNG.*says PDF/) });
@@ -43,6 +47,7 @@ describe("the browser's document checks", () => {
   it("format sizes for people", () => {
     expect(formatBytes(10 * 1024 * 1024)).toBe("10 MB");
     expect(formatBytes(1536 * 1024)).toBe("1.5 MB");
+    expect(formatBytes(10 * 1024 * 1024 + 1)).toBe("10 MB");
     expect(formatBytes(2048)).toBe("2 KB");
     expect(formatBytes(1)).toBe("1 byte");
   });

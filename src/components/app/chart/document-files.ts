@@ -53,7 +53,7 @@ export function acceptAttribute(types: readonly string[]): string {
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) {
     const mb = n / (1024 * 1024);
-    return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
+    return `${mb.toFixed(1).replace(/\.0$/, "")} MB`;
   }
   if (n >= 1024) return `${Math.round(n / 1024)} KB`;
   return `${n} byte${n === 1 ? "" : "s"}`;
@@ -83,7 +83,9 @@ export type FileCheck = { ok: true; type: DocumentContentType } | { ok: false; m
 export async function checkDocumentFile(file: Blob & { name: string }, limits: UploadLimits): Promise<FileCheck> {
   if (file.size === 0) return { ok: false, message: "This file is empty. Choose another file." };
   if (file.size > limits.maxBytes) {
-    return { ok: false, message: `This file is ${formatBytes(file.size)}; documents may be at most ${formatBytes(limits.maxBytes)}.` };
+    const size = formatBytes(file.size);
+    const max = formatBytes(limits.maxBytes);
+    return { ok: false, message: size === max ? `This file is just over the ${max} limit for documents.` : `This file is ${size}; the limit for documents is ${max}.` };
   }
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
   const sniffed = sniffDocumentType(head);

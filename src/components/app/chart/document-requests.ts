@@ -5,8 +5,9 @@ import { api, type ApiError, type ApiResult } from "../api-client";
  * upload progress; like api(), they are same-origin with the session cookies, so the
  * browser adds Origin and Sec-Fetch-Site: same-origin and the server's CSRF check passes.
  * The access cookie lives 15 minutes and only page navigations refresh it (src/proxy.ts),
- * so a 401 is answered once with a silent refresh and the same request again: a user who
- * chose a file and typed a description does not lose them to an expired cookie.
+ * so a 401 is answered once with a silent refresh and the same request again (uploads check
+ * the session first): a user who chose a file and typed a description does not lose them
+ * to an expired cookie.
  */
 
 export interface UploadProgress {
@@ -67,6 +68,10 @@ export async function refreshSessionCookies(): Promise<boolean> {
 export function uploadWithProgress<T>(url: string, form: FormData, onProgress: (p: UploadProgress) => void): Upload<T> {
   const signal: { aborted: boolean; xhr?: XMLHttpRequest } = { aborted: false };
   const result = (async () => {
+    // A cheap signed-in call first: an expired cookie is renewed, and a session that has ended
+    // is known, before megabytes are sent for nothing.
+    const me = await apiWithRefresh("/api/v1/auth/user");
+    if (!me.ok && me.error.status === 401) return me as ApiResult<T>;
     const first = await post<T>(url, form, onProgress, signal);
     if (first.ok || first.error.status !== 401 || signal.aborted) return first;
     if (!(await refreshSessionCookies())) return first;

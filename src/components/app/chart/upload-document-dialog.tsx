@@ -149,7 +149,7 @@ export function UploadDocumentDialog({ patientId, limits }: { patientId: string;
         <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
           <FormError message={formError} />
           <div className="grid gap-1.5">
-            <span id="ud-file-title" className="text-sm leading-none font-medium">
+            <span className="flex items-center gap-2 text-sm leading-none font-medium">
               File<span aria-hidden className="text-destructive">*</span>
             </span>
             <label
@@ -192,7 +192,8 @@ export function UploadDocumentDialog({ patientId, limits }: { patientId: string;
                 <>
                   <UploadCloudIcon aria-hidden className="text-muted-foreground size-7" />
                   <span>
-                    Drag a file here, or <span className="text-primary font-medium underline underline-offset-4">choose a file</span>
+                    <span className="pointer-coarse:hidden">Drag a file here, or </span>
+                    <span className="text-primary font-medium underline underline-offset-4">choose a file</span>
                   </span>
                 </>
               )}
