@@ -7,6 +7,7 @@ import { ChartSkeleton } from "@/components/app/skeletons";
 import { EmptyState } from "@/components/app/empty-state";
 import { PatientHeader } from "@/components/app/patient-header";
 import { MyDevicesLink } from "@/components/app/devices/my-devices-link";
+import { VitalsCharts } from "@/components/app/vitals/vitals-charts";
 import { VisitsTable } from "@/components/app/chart/visits-table";
 import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
 import { AppointmentsList, AppointmentStatus, When } from "@/components/app/chart/appointments-list";
@@ -95,6 +96,7 @@ async function MyRecords() {
           <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.filter((p) => p.is_active).length})</TabsTrigger>
           <TabsTrigger value="documents">Documents ({documents.length})</TabsTrigger>
           <TabsTrigger value="appointments">Appointments ({appointments.length})</TabsTrigger>
+          <TabsTrigger value="vitals">Vitals</TabsTrigger>
           <TabsTrigger value="access-log">Access log</TabsTrigger>
         </TabsList>
         <TabsContent value="visits">
@@ -108,6 +110,9 @@ async function MyRecords() {
         </TabsContent>
         <TabsContent value="appointments">
           <AppointmentsList appointments={appointments} mode="patient" emptyHint="Use “Request an appointment” to ask your care team for a time." />
+        </TabsContent>
+        <TabsContent value="vitals">
+          <VitalsCharts patientId={patient.id} audience="patient" />
         </TabsContent>
         <TabsContent value="access-log">
           <AccessLogList patientId={patient.id} audience="patient" />

@@ -13,6 +13,7 @@ import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { UploadDocumentDialog } from "@/components/app/chart/upload-document-dialog";
 import { InviteButton } from "@/components/app/chart/invite-button";
 import { AccessLogList } from "@/components/app/access-log-list";
+import { VitalsCharts } from "@/components/app/vitals/vitals-charts";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
 import { listAppointments } from "@/core/clinical/appointments";
@@ -62,6 +63,7 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
           <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.filter((p) => p.is_active).length})</TabsTrigger>
           <TabsTrigger value="documents">Documents ({documents.length})</TabsTrigger>
           <TabsTrigger value="appointments">Appointments</TabsTrigger>
+          <TabsTrigger value="vitals">Vitals</TabsTrigger>
           <TabsTrigger value="care-team">Care team</TabsTrigger>
           {isAdmin && session.aal === "aal2" && <TabsTrigger value="access-log">Access log</TabsTrigger>}
         </TabsList>
@@ -125,6 +127,9 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
         </TabsContent>
         <TabsContent value="appointments">
           <AppointmentsList appointments={appointments} mode={canChart ? "staff" : "none"} emptyHint="Appointments the patient requests appear here for the care team to confirm." />
+        </TabsContent>
+        <TabsContent value="vitals">
+          <VitalsCharts patientId={patient.id} audience="staff" />
         </TabsContent>
         <TabsContent value="care-team">
           <CareTeamPanel patientId={patient.id} members={careTeam} canManage={isAdmin && session.aal === "aal2"} providers={providers} />
