@@ -8,13 +8,16 @@ import type { MessageView, TListMessagesQuery } from "./messages.types";
 /**
  * The care team's channel about one patient, newest first. Staff only: a patient may see
  * their own record but not this channel (403); a record the caller cannot see is 404.
- * Reading the newest page moves the caller's read marker (unread counts).
+ * Reading the newest page moves the caller's read marker (unread counts), unless
+ * `markRead: false` (the chart renders the channel in a tab the user may never open; the
+ * tab moves the marker when it is shown).
  */
 export async function listMessages(
   session: Session,
   patientId: string,
   query: TListMessagesQuery,
   context: RequestContext = {},
+  options: { markRead?: boolean } = {},
 ): Promise<{ data: MessageView[]; unread_before: number }> {
   return withUser(
     session,
@@ -29,11 +32,18 @@ export async function listMessages(
         .orderBy("m.id", "desc")
         .limit(query.limit);
       if (query.before) q = q.where("m.created_at", "<", new Date(query.before));
+      if (query.before_id) {
+        // Keyset on (created_at, id), compared in SQL at full precision. An id that is not
+        // a message of this patient's channel (as RLS lets the caller see) matches nothing.
+        q = q.where(
+          sql<boolean>`(m.created_at, m.id) < (select k.created_at, k.id from public.care_messages k where k.id = ${query.before_id} and k.patient_id = ${patientId})`,
+        );
+      }
       const rows = await q.execute();
       let unread = 0;
-      if (!query.before && session.role === "provider") {
+      if (!query.before && !query.before_id && session.role === "provider") {
         unread = (await unreadCounts(tx, [patientId]))[patientId] ?? 0;
-        if (rows.length > 0) await markRead(tx, patientId, rows[0].id);
+        if (rows.length > 0 && options.markRead !== false) await markRead(tx, patientId, rows[0].id);
       }
       await recordRead(tx, { kind: "messages", patientIds: [patientId], recordIds: rows.map((r) => r.id) });
       return {

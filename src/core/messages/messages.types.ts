@@ -10,6 +10,11 @@ export const ZListMessagesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** ISO timestamp: messages strictly older than this (paging back through the channel). */
   before: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * A message id: messages older than that one, exact to the microsecond with ties broken
+   * by id (a millisecond `before` can skip a message written in the same millisecond).
+   */
+  before_id: z.uuid().optional(),
 });
 export type TListMessagesQuery = z.output<typeof ZListMessagesQuery>;
 
