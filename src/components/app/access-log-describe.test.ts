@@ -14,6 +14,10 @@ describe("the access report's words", () => {
 
   it("words account events and falls back to readable text for unknown ones", () => {
     expect(describeAccess(entry("invite.created", null), "patient")).toBe("Created a portal invitation for you");
+    expect(describeAccess(entry("auth.invite_created", "auth.users"), "patient")).toBe("Created a portal invitation for you");
+    expect(describeAccess(entry("auth.invite_redeemed", "auth.users"), "staff")).toBe("Accepted the portal invitation");
+    expect(describeAccess(entry("auth.sign_up", "auth.users"), "patient")).toBe("Created your portal account");
+    expect(describeAccess(entry("auth.password_changed", "auth.users"), "patient")).toBe("Password changed");
     expect(describeAccess(entry("care_team.changed", null), "staff")).toBe("Changed the care team");
     expect(describeAccess(entry("auth.something_new", null), "patient")).toBe("Something new");
     expect(describeAccess(entry("viewed", "new_kind_of_record"), "patient")).toBe("Viewed new kind of record");
@@ -24,6 +28,7 @@ describe("the access report's words", () => {
     expect(describeActor(entry("viewed", "visits", "patient", "Marisol Q"), "patient")).toEqual({ name: "You", role: "Patient" });
     expect(describeActor(entry("viewed", "visits", "patient", "Marisol Q"), "staff")).toEqual({ name: "Marisol Q", role: "Patient" });
     expect(describeActor(entry("created", "vitals", "device", "Wearable device"), "patient")).toEqual({ name: "Wearable device", role: "Wearable device" });
+    expect(describeActor(entry("changed", "patients", "system", "Carebase system"), "patient")).toEqual({ name: "Carebase system", role: "Automatic" });
     expect(describeActor(entry("viewed", "visits", "admin", "Ada Admin"), "patient")).toEqual({ name: "Ada Admin", role: "Administrator" });
   });
 });

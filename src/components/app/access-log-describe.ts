@@ -35,10 +35,19 @@ const KIND: Record<string, [patient: string, staff: string]> = {
 
 const VERB: Record<string, string> = { viewed: "Viewed", created: "Added", changed: "Changed", deleted: "Deleted" };
 
+const INVITE_CREATED: [string, string] = ["Created a portal invitation for you", "Created a portal invitation"];
+const INVITE_REDEEMED: [string, string] = ["Accepted the portal invitation", "Accepted the portal invitation"];
+const INVITE_REJECTED: [string, string] = ["Tried an invitation that could not be used", "Tried an invitation that could not be used"];
+
+/** Account events that concern a patient (both spellings the trail uses: auth.* and the event writer's). */
 const EVENT: Record<string, [patient: string, staff: string]> = {
-  "invite.created": ["Created a portal invitation for you", "Created a portal invitation"],
-  "invite.redeemed": ["Accepted the portal invitation", "Accepted the portal invitation"],
-  "invite.rejected": ["Tried an invitation that could not be used", "Tried an invitation that could not be used"],
+  "auth.invite_created": INVITE_CREATED,
+  "invite.created": INVITE_CREATED,
+  "auth.invite_redeemed": INVITE_REDEEMED,
+  "invite.redeemed": INVITE_REDEEMED,
+  "auth.invite_rejected": INVITE_REJECTED,
+  "invite.rejected": INVITE_REJECTED,
+  "auth.sign_up": ["Created your portal account", "Created the patient's portal account"],
   "care_team.changed": ["Changed your care team", "Changed the care team"],
 };
 
@@ -47,8 +56,8 @@ const ROLE: Record<string, string> = {
   admin: "Administrator",
   patient: "Patient",
   device: "Wearable device",
-  system: "Carebase system",
-  service_role: "Carebase service",
+  system: "Automatic",
+  service_role: "Automatic",
 };
 
 function humanize(s: string): string {
@@ -62,7 +71,8 @@ export function describeAccess(e: AccessEntryView, audience: AccessAudience): st
   const event = EVENT[e.activity];
   if (event) return event[i];
   const verb = VERB[e.activity] ?? humanize(e.activity);
-  if (!e.record_kind) return verb;
+  // Other account events name their own subject; their table (auth.users) says nothing more.
+  if (!e.record_kind || !VERB[e.activity]) return verb;
   const kind = KIND[e.record_kind]?.[i] ?? e.record_kind.replace(/_/g, " ");
   return `${verb} ${kind}`;
 }

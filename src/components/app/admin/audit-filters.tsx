@@ -78,7 +78,7 @@ export function AuditFilters({
     >
       <AuditSubjectPicker id="audit-actor" label="Actor" placeholder="Name or email" value={actor} onChange={setActor} search={findActors} error={fieldError("actor")} />
       <AuditSubjectPicker id="audit-patient" label="Patient" placeholder="Name or MRN" value={patient} onChange={setPatient} search={findPatients} error={fieldError("patient")} />
-      <div className="grid gap-1.5">
+      <div className="grid content-start gap-1.5">
         <Label htmlFor="audit-action">Action</Label>
         <NativeSelect id="audit-action" value={action} onChange={(e) => setAction(e.target.value)} aria-invalid={fieldError("action") ? true : undefined}>
           <option value="">Any action</option>
@@ -87,7 +87,7 @@ export function AuditFilters({
           ))}
         </NativeSelect>
       </div>
-      <div className="grid gap-1.5">
+      <div className="grid content-start gap-1.5">
         <Label htmlFor="audit-table">Table or kind of record</Label>
         <NativeSelect id="audit-table" value={table} onChange={(e) => setTable(e.target.value)} aria-invalid={fieldError("table") ? true : undefined}>
           <option value="">Any</option>
@@ -96,11 +96,11 @@ export function AuditFilters({
           ))}
         </NativeSelect>
       </div>
-      <div className="grid gap-1.5">
+      <div className="grid content-start gap-1.5">
         <Label htmlFor="audit-from">From (UTC date)</Label>
         <Input id="audit-from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-invalid={fieldError("from") ? true : undefined} />
       </div>
-      <div className="grid gap-1.5">
+      <div className="grid content-start gap-1.5">
         <Label htmlFor="audit-to">To (UTC date, inclusive)</Label>
         <Input
           id="audit-to"
@@ -112,7 +112,7 @@ export function AuditFilters({
         />
         {dateError && <p id="audit-to-error" className="text-destructive text-xs font-medium">{dateError}</p>}
       </div>
-      <div className="grid gap-1.5">
+      <div className="grid content-start gap-1.5">
         <Label htmlFor="audit-limit">Rows per page</Label>
         <NativeSelect id="audit-limit" value={limit} onChange={(e) => setLimit(e.target.value)}>
           {PAGE_SIZES.map((s) => (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditSearch, exclusiveToInclusive, exportHref, filtersFromParams, inclusiveToExclusive, tableOptions } from "./audit-query";
+import { AUDIT_ACTIONS, auditSearch, exclusiveToInclusive, exportHref, filtersFromParams, inclusiveToExclusive, tableOptions } from "./audit-query";
 
 describe("the audit page's query string", () => {
   it("keeps only the filters that are set, and one keyset position", () => {
@@ -29,6 +29,12 @@ describe("the audit page's query string", () => {
     expect(exclusiveToInclusive("2027-01-01")).toBe("2026-12-31");
     expect(exclusiveToInclusive("2026-11-23T10:00:00Z")).toBe("");
     expect(exclusiveToInclusive(undefined)).toBe("");
+  });
+
+  it("offers each action once", () => {
+    const values = AUDIT_ACTIONS.map((a) => a.value);
+    expect(new Set(values).size).toBe(values.length);
+    expect(values).toEqual(expect.arrayContaining(["read", "auth.sign_in", "auth.invite_created", "care_team.changed"]));
   });
 
   it("offers each table name once", () => {

@@ -85,7 +85,7 @@ export function AuditSubjectPicker({
 
   if (value) {
     return (
-      <div className="grid gap-1.5">
+      <div className="grid content-start gap-1.5">
         <span className="text-sm leading-none font-medium" id={`${id}-label`}>{label}</span>
         <div className="bg-muted flex h-9 min-w-0 items-center gap-2 rounded-md border px-3 text-sm" aria-labelledby={`${id}-label`} role="group">
           <span className="min-w-0 truncate" data-testid={`${id}-chosen`}>
@@ -111,7 +111,7 @@ export function AuditSubjectPicker({
   }
 
   return (
-    <div className="relative grid gap-1.5">
+    <div className="relative grid content-start gap-1.5">
       <Label htmlFor={id}>{label}</Label>
       <div className="relative">
         <Input
@@ -139,7 +139,7 @@ export function AuditSubjectPicker({
         {pending && <LoaderCircleIcon aria-hidden className="text-muted-foreground absolute top-1/2 right-3 size-4 -translate-y-1/2 animate-spin" />}
       </div>
       {error ? (
-        <p id={errorId} className="text-destructive text-xs font-medium">{error}</p>
+        <p id={errorId} className="text-destructive text-xs font-medium">{error.charAt(0).toUpperCase() + error.slice(1)}</p>
       ) : (
         <p id={hintId} className="text-muted-foreground text-xs">Type 2 letters of a name, or paste an id.</p>
       )}

@@ -48,7 +48,7 @@ function RecordIds({ row }: { row: AuditRowView }) {
   if (ids.length === 0) return <span className="text-muted-foreground">—</span>;
   const shown = ids.slice(0, 2);
   return (
-    <span className="grid font-mono text-xs" title={ids.join("\n")}>
+    <span className="grid max-w-[19rem] font-mono text-xs break-all whitespace-normal">
       {shown.map((id) => (
         <span key={id}>{id}</span>
       ))}
@@ -95,8 +95,8 @@ export function AuditTable({ rows, patientNames, caption }: { rows: AuditRowView
                   <span className="text-muted-foreground">—</span>
                 )}
               </TableCell>
-              <TableCell className="align-top"><RecordIds row={r} /></TableCell>
-              <TableCell className="align-top font-mono text-xs">{r.request_id ?? "—"}</TableCell>
+              <TableCell className="align-top whitespace-normal"><RecordIds row={r} /></TableCell>
+              <TableCell className="max-w-[19rem] align-top font-mono text-xs break-all whitespace-normal">{r.request_id ?? "—"}</TableCell>
             </TableRow>
           ))}
         </TableBody>
