@@ -32,6 +32,9 @@ type Scope = "own" | "foreign";
 const TABLES = [
   "auth.users", "providers", "patients", "care_team", "visits", "prescriptions", "documents",
   "appointments", "care_messages", "devices", "vitals", "invites", "audit_log", "storage.objects",
+  "clinic_settings", "auth.mfa_factors", "auth.recovery_codes", "auth.rate_limits", "auth.sign_in_failures",
+  "care_message_reads", "app.change_events", "app.change_events_horizon", "app.audit_chain_heads",
+  "app.audit_checkpoints", "storage.buckets",
 ] as const;
 type Table = (typeof TABLES)[number];
 
@@ -170,6 +173,108 @@ const MATRIX: Row[] = [
   ["storage.objects", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
   ["storage.objects", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
   ["storage.objects", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // Clinic settings: one row, read by every signed-in user, changed by admins. Scope: own = acting in one's
+  // own name (updated_by = the actor), foreign = in someone else's name; a read names nobody (both scopes read it).
+  ["clinic_settings", "select", "own",     Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
+  ["clinic_settings", "select", "foreign", Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
+  ["clinic_settings", "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["clinic_settings", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["clinic_settings", "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["clinic_settings", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["clinic_settings", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["clinic_settings", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  // TOTP factors. own = the actor's own factor, foreign = Q's provider's. Whether MFA is on (user_id,
+  // enabled_at) is readable by its owner and admins; the secret never (below the grid); writes are service-only.
+  ["auth.mfa_factors", "select", "own",    Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
+  ["auth.mfa_factors", "select", "foreign", Y,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.mfa_factors", "insert", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.mfa_factors", "insert", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.mfa_factors", "update", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.mfa_factors", "update", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.mfa_factors", "delete", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.mfa_factors", "delete", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
+  // MFA recovery codes (hashes): own = the actor's own codes, foreign = Q's provider's. Service-only, even for their owner.
+  ["auth.recovery_codes", "select", "own",     N, N,    N,    N,   N,       N,      N,      N,    N],
+  ["auth.recovery_codes", "select", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N],
+  ["auth.recovery_codes", "insert", "own",     N, N,    N,    N,   N,       N,      N,      N,    N],
+  ["auth.recovery_codes", "insert", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N],
+  ["auth.recovery_codes", "update", "own",     N, N,    N,    N,   N,       N,      N,      N,    N],
+  ["auth.recovery_codes", "update", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N],
+  ["auth.recovery_codes", "delete", "own",     N, N,    N,    N,   N,       N,      N,      N,    N],
+  ["auth.recovery_codes", "delete", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N],
+  // Throttle counters and lockout state: keyed by HMACs, nobody's row; own / foreign = two seeded keys. Service-only.
+  ["auth.rate_limits", "select", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.rate_limits", "select", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.rate_limits", "insert", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.rate_limits", "insert", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.rate_limits", "update", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.rate_limits", "update", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.rate_limits", "delete", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.rate_limits", "delete", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.sign_in_failures", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["auth.sign_in_failures", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["auth.sign_in_failures", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["auth.sign_in_failures", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["auth.sign_in_failures", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["auth.sign_in_failures", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["auth.sign_in_failures", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["auth.sign_in_failures", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  // Care-channel read markers. own = the actor's own marker on P (every actor has one seeded), foreign = Q's
+  // provider's marker on Q. Team members keep their own markers on their patients (the insert is the app's upsert).
+  ["care_message_reads", "select", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["care_message_reads", "select", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_message_reads", "insert", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["care_message_reads", "insert", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_message_reads", "update", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N],
+  ["care_message_reads", "update", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_message_reads", "delete", "own",     N, N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_message_reads", "delete", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N],
+  // Realtime change capture (ids of changed PHI rows, for replay): service-only. own = an event about P, foreign = about Q.
+  ["app.change_events", "select", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N],
+  ["app.change_events", "select", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N],
+  ["app.change_events", "insert", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N],
+  ["app.change_events", "insert", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N],
+  ["app.change_events", "update", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N],
+  ["app.change_events", "update", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N],
+  ["app.change_events", "delete", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N],
+  ["app.change_events", "delete", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N],
+  // Its pruning horizon: one row (both scopes), service-only.
+  ["app.change_events_horizon", "select", "own",     N, N, N,  N,   N,       N,      N,      N,    N],
+  ["app.change_events_horizon", "select", "foreign", N, N, N,  N,   N,       N,      N,      N,    N],
+  ["app.change_events_horizon", "insert", "own",     N, N, N,  N,   N,       N,      N,      N,    N],
+  ["app.change_events_horizon", "insert", "foreign", N, N, N,  N,   N,       N,      N,      N,    N],
+  ["app.change_events_horizon", "update", "own",     N, N, N,  N,   N,       N,      N,      N,    N],
+  ["app.change_events_horizon", "update", "foreign", N, N, N,  N,   N,       N,      N,      N,    N],
+  ["app.change_events_horizon", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N],
+  ["app.change_events_horizon", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N],
+  // The audit trail's hash-chain heads (own = chain 0, foreign = chain 1) and signed checkpoints (two seeded):
+  // written by the audit writers and the checkpoint job only; admins see the trail, never these.
+  ["app.audit_chain_heads", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_chain_heads", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_chain_heads", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_chain_heads", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_chain_heads", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_chain_heads", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_chain_heads", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_chain_heads", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_checkpoints", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_checkpoints", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_checkpoints", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_checkpoints", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_checkpoints", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_checkpoints", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_checkpoints", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_checkpoints", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  // Buckets: own = the documents bucket, foreign = a second bucket. Signed-in users see bucket names; nobody
+  // creates, changes or removes buckets (migrations do).
+  ["storage.buckets", "select", "own",     Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
+  ["storage.buckets", "select", "foreign", Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
+  ["storage.buckets", "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.buckets", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.buckets", "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.buckets", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.buckets", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.buckets", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
 ];
 
 // ---------------------------------------------------------------------------------- the world
@@ -227,6 +332,22 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
       })(),
       "storage.objects": await one(sql<{ id: string }>`insert into storage.objects (bucket_id, name, owner)
         values ('medical-documents', ${objectName}, ${author.id}) returning id`),
+      // single rows and keyed rows: see the comments above their rows in MATRIX
+      clinic_settings: "true",
+      "auth.mfa_factors": author.id,
+      "auth.recovery_codes": author.id,
+      "auth.rate_limits": await one(sql<{ id: string }>`insert into auth.rate_limits (bucket, key, hits)
+        values ('sign_in', ${hex(16)}, 3) returning key as id`),
+      "auth.sign_in_failures": await one(sql<{ id: string }>`insert into auth.sign_in_failures (email_key, failures)
+        values (${hex(16)}, 2) returning email_key as id`),
+      care_message_reads: author.id,
+      "app.change_events": await one(sql<{ id: string }>`insert into app.change_events (table_name, op, record_ids, patient_id)
+        values ('visits', 'INSERT', array[${visit}], ${patient}) returning id::text`),
+      "app.change_events_horizon": "1",
+      "app.audit_chain_heads": "", // set by seedWorld
+      "app.audit_checkpoints": await one(sql<{ id: string }>`insert into app.audit_checkpoints (created_at, chain_id, chain_seq, hash, hmac)
+        values (now(), 31, 1, ${hex(32)}, ${hex(32)}) returning id::text`),
+      "storage.buckets": "", // set by seedWorld
     };
   });
 }
@@ -258,6 +379,23 @@ async function seedWorld(): Promise<World> {
 
   const own = await seedRows(P, attending, nurse.id, patient.id);
   const foreign = await seedRows(Q, foreignDoc, foreignDoc.id, foreignPatientUser.id);
+  own["app.audit_chain_heads"] = "0";
+  foreign["app.audit_chain_heads"] = "1";
+  own["storage.buckets"] = "medical-documents";
+  foreign["storage.buckets"] = "archive";
+  // Rows each actor owns: a TOTP factor and recovery codes, and a read marker on P's channel (Q's provider: on Q).
+  const actors = [admin, attending, nurse, specialist, outsider, unverified, patient, otherPatient];
+  await serviceQuery(async (tx) => {
+    for (const u of [...actors, foreignDoc]) {
+      await sql`insert into auth.mfa_factors (user_id, secret_enc, enabled_at) values (${u.id}, ${`enc:${hex(16)}`}, now())`.execute(tx);
+      await sql`insert into auth.recovery_codes (user_id, code_hash) values (${u.id}, ${hex(32)})`.execute(tx);
+    }
+    for (const u of actors) {
+      await sql`insert into public.care_message_reads (user_id, patient_id, last_read_at) values (${u.id}, ${P}, now() - interval '1 hour')`.execute(tx);
+    }
+    await sql`insert into public.care_message_reads (user_id, patient_id, last_read_at) values (${foreignDoc.id}, ${Q}, now() - interval '1 hour')`.execute(tx);
+    await sql`insert into storage.buckets (id, name) values ('archive', 'archive')`.execute(tx);
+  });
   return {
     users: { admin, attending, nurse, specialist, outsider, unverified, patient, otherPatient },
     foreignDoc,
@@ -286,6 +424,9 @@ interface Cell {
 }
 
 type Run = (tx: Tx, c: Cell) => Promise<number>;
+
+/** For tables whose "own" row is the actor's own (factors, recovery codes, read markers): the actor, else the seeded row's user. */
+const mine = (c: Cell) => (c.scope === "own" ? c.me : c.row);
 
 const affected = async (tx: Tx, q: ReturnType<typeof sql>) => Number((await q.execute(tx)).numAffectedRows ?? 0);
 const count = async (tx: Tx, q: ReturnType<typeof sql>) => (await q.execute(tx)).rows.length;
@@ -383,6 +524,77 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
     update: (tx, c) => affected(tx, sql`update public.audit_log set action = 'tampered' where id = ${c.row}::bigint`),
     delete: (tx, c) => affected(tx, sql`delete from public.audit_log where id = ${c.row}::bigint`),
   },
+  clinic_settings: {
+    select: (tx) => count(tx, sql`select id, require_mfa_for_providers from public.clinic_settings`),
+    insert: (tx, c) => affected(tx, sql`insert into public.clinic_settings (id, updated_by) values (true, ${c.me})`),
+    update: (tx, c) => affected(tx, sql`update public.clinic_settings set require_mfa_for_providers = true, updated_at = now(),
+      updated_by = ${c.scope === "own" ? c.me : c.w.foreignDoc.id}`),
+    delete: (tx) => affected(tx, sql`delete from public.clinic_settings`),
+  },
+  "auth.mfa_factors": {
+    select: (tx, c) => count(tx, sql`select user_id, enabled_at from auth.mfa_factors where user_id = ${mine(c)}`),
+    insert: (tx, c) => affected(tx, sql`insert into auth.mfa_factors (user_id, secret_enc) values (${c.w.spare.id}, 'enc:new')`),
+    update: (tx, c) => affected(tx, sql`update auth.mfa_factors set enabled_at = null where user_id = ${mine(c)}`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.mfa_factors where user_id = ${mine(c)}`),
+  },
+  "auth.recovery_codes": {
+    select: (tx, c) => count(tx, sql`select id, used_at from auth.recovery_codes where user_id = ${mine(c)}`),
+    insert: (tx, c) => affected(tx, sql`insert into auth.recovery_codes (user_id, code_hash) values (${mine(c)}, ${hex(32)})`),
+    update: (tx, c) => affected(tx, sql`update auth.recovery_codes set used_at = null where user_id = ${mine(c)}`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.recovery_codes where user_id = ${mine(c)}`),
+  },
+  "auth.rate_limits": {
+    select: (tx, c) => count(tx, sql`select hits from auth.rate_limits where bucket = 'sign_in' and key = ${c.row}`),
+    insert: (tx) => affected(tx, sql`insert into auth.rate_limits (bucket, key, hits) values ('sign_in', ${hex(16)}, 0)`),
+    update: (tx, c) => affected(tx, sql`update auth.rate_limits set hits = 0 where bucket = 'sign_in' and key = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.rate_limits where bucket = 'sign_in' and key = ${c.row}`),
+  },
+  "auth.sign_in_failures": {
+    select: (tx, c) => count(tx, sql`select failures from auth.sign_in_failures where email_key = ${c.row}`),
+    insert: (tx) => affected(tx, sql`insert into auth.sign_in_failures (email_key) values (${hex(16)})`),
+    update: (tx, c) => affected(tx, sql`update auth.sign_in_failures set failures = 0, locked_until = null where email_key = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.sign_in_failures where email_key = ${c.row}`),
+  },
+  care_message_reads: {
+    select: (tx, c) => count(tx, sql`select last_read_at from public.care_message_reads where user_id = ${mine(c)} and patient_id = ${c.patient}`),
+    // the app's own statement (markRead): every actor already has a marker on P, so a plain insert would only conflict
+    insert: (tx, c) => affected(tx, sql`insert into public.care_message_reads (user_id, patient_id, last_read_at) values (${c.me}, ${c.patient}, now())
+      on conflict (user_id, patient_id) do update set last_read_at = greatest(public.care_message_reads.last_read_at, excluded.last_read_at)`),
+    update: (tx, c) => affected(tx, sql`update public.care_message_reads set last_read_at = now() where user_id = ${mine(c)} and patient_id = ${c.patient}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.care_message_reads where user_id = ${mine(c)} and patient_id = ${c.patient}`),
+  },
+  "app.change_events": {
+    select: (tx, c) => count(tx, sql`select id, record_ids from app.change_events where id = ${c.row}::bigint`),
+    insert: (tx, c) => affected(tx, sql`insert into app.change_events (table_name, op, record_ids, patient_id)
+      values ('visits', 'UPDATE', array[${c.w[c.scope].visits}], ${c.patient})`),
+    update: (tx, c) => affected(tx, sql`update app.change_events set record_ids = array['forged'] where id = ${c.row}::bigint`),
+    delete: (tx, c) => affected(tx, sql`delete from app.change_events where id = ${c.row}::bigint`),
+  },
+  "app.change_events_horizon": {
+    select: (tx) => count(tx, sql`select pruned_through from app.change_events_horizon where id = 1`),
+    insert: (tx) => affected(tx, sql`insert into app.change_events_horizon (id, pruned_through) values (1, 0)`),
+    update: (tx) => affected(tx, sql`update app.change_events_horizon set pruned_through = 0 where id = 1`),
+    delete: (tx) => affected(tx, sql`delete from app.change_events_horizon where id = 1`),
+  },
+  "app.audit_chain_heads": {
+    select: (tx, c) => count(tx, sql`select seq, hash from app.audit_chain_heads where chain_id = ${Number(c.row)}`),
+    insert: (tx) => affected(tx, sql`insert into app.audit_chain_heads (chain_id) values (32)`),
+    update: (tx, c) => affected(tx, sql`update app.audit_chain_heads set seq = 0, hash = repeat('0', 64) where chain_id = ${Number(c.row)}`),
+    delete: (tx, c) => affected(tx, sql`delete from app.audit_chain_heads where chain_id = ${Number(c.row)}`),
+  },
+  "app.audit_checkpoints": {
+    select: (tx, c) => count(tx, sql`select chain_id, hash from app.audit_checkpoints where id = ${c.row}::bigint`),
+    insert: (tx) => affected(tx, sql`insert into app.audit_checkpoints (created_at, chain_id, chain_seq, hash, hmac)
+      values (now(), 30, 1, ${hex(32)}, ${hex(32)})`),
+    update: (tx, c) => affected(tx, sql`update app.audit_checkpoints set hmac = ${hex(32)} where id = ${c.row}::bigint`),
+    delete: (tx, c) => affected(tx, sql`delete from app.audit_checkpoints where id = ${c.row}::bigint`),
+  },
+  "storage.buckets": {
+    select: (tx, c) => count(tx, sql`select id, name from storage.buckets where id = ${c.row}`),
+    insert: (tx) => affected(tx, sql`insert into storage.buckets (id, name) values (${`b-${hex(4)}`}, 'new bucket')`),
+    update: (tx, c) => affected(tx, sql`update storage.buckets set name = 'renamed' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from storage.buckets where id = ${c.row}`),
+  },
   "storage.objects": {
     select: (tx, c) => count(tx, sql`select id, name from storage.objects where id = ${c.row}`),
     insert: (tx, c) => affected(tx, sql`insert into storage.objects (bucket_id, name, owner)
@@ -410,6 +622,22 @@ async function inRolledBack(session: Session | null, fn: (tx: Tx) => Promise<num
     return { ok: false, code: err.code, message: String(err.message ?? e) };
   }
   throw new Error("unreachable: the cell's transaction was not rolled back");
+}
+
+/** Runs fn as a wearable (withDevice) in a transaction that is always rolled back. */
+async function inRolledBackAsDevice(token: string, fn: (tx: Tx) => Promise<number>): Promise<Result> {
+  let n = 0;
+  try {
+    await withDevice(token, async (tx) => {
+      n = await fn(tx);
+      throw ROLLBACK;
+    });
+  } catch (e) {
+    if (e === ROLLBACK) return { ok: true, n };
+    const err = e as { code?: string; message?: string };
+    return { ok: false, code: err.code, message: String(err.message ?? e) };
+  }
+  throw new Error("unreachable: the device's transaction was not rolled back");
 }
 
 /** Compares one cell's result with its expectation; returns a description of a mismatch, or null. */
@@ -520,6 +748,9 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
       ["devices.token_hash", sql`select token_hash from public.devices`],
       ["devices *", sql`select * from public.devices`],
       ["invites.code_hash", sql`select code_hash from public.invites`],
+      ["mfa_factors.secret_enc", sql`select secret_enc from auth.mfa_factors`],
+      ["mfa_factors.last_used_step", sql`select last_used_step from auth.mfa_factors`],
+      ["recovery_codes.code_hash", sql`select code_hash from auth.recovery_codes`],
       ["invites *", sql`select * from public.invites`],
     ];
     const leaks: string[] = [];
@@ -530,6 +761,22 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
       }
     }
     expect(leaks, leaks.join("\n")).toEqual([]);
+  });
+
+  it("a care-channel read marker is its owner's alone, even among colleagues on the same team", async () => {
+    const { attending, nurse, specialist } = w.users;
+    for (const colleague of [nurse, specialist]) {
+      const seen = await inRolledBack(colleague.session, (tx) =>
+        count(tx, sql`select last_read_at from public.care_message_reads where user_id = ${attending.id} and patient_id = ${w.P}`));
+      expect(seen, "colleague × attending's marker × select").toEqual({ ok: true, n: 0 });
+      const moved = await inRolledBack(colleague.session, (tx) =>
+        affected(tx, sql`update public.care_message_reads set last_read_at = now() where user_id = ${attending.id} and patient_id = ${w.P}`));
+      expect(moved, "colleague × attending's marker × update").toEqual({ ok: true, n: 0 });
+      expect(
+        await outcome(colleague.session, sql`insert into public.care_message_reads (user_id, patient_id, last_read_at) values (${w.spare.id}, ${w.P}, now())`),
+        "colleague × a marker in someone else's name × insert",
+      ).toBe("42501");
+    }
   });
 
   it("the audit trail shows patients who accessed their chart, never the rows' contents", async () => {
@@ -721,7 +968,62 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
       await asDevice(sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint) values (${w.P}, ${w.users.attending.id}, now(), 'x')`),
       "device × visits × insert",
     ).toBe("42501");
+    // every cell's statement, run as the device, sees and changes nothing (its own samples, above, are the one write)
+    const cells: string[] = [];
+    for (const table of TABLES) {
+      for (const op of OPS) {
+        for (const scope of ["own", "foreign"] as const) {
+          const cell: Cell = {
+            w, scope, me: w.users.attending.id, patient: scope === "own" ? w.P : w.Q, row: w[scope][table],
+            teamProvider: scope === "own" ? w.users.attending.id : w.foreignDoc.id,
+          };
+          const problem = judge(N, op, await inRolledBackAsDevice(token, (tx) => STATEMENTS[table][op](tx, cell)));
+          if (problem) cells.push(`device × ${table} × ${op} × ${scope}: ${problem}`);
+        }
+      }
+    }
+    expect(cells, cells.join("\n")).toEqual([]);
     await serviceQuery((tx) => sql`update public.devices set revoked_at = now() where id = ${deviceId}`.execute(tx));
     expect(await asDevice(sample(w.P, null)), "revoked device").toBe("invalid_device_token");
+  });
+
+  it("documents: the care team reviews as themselves, only the attending soft-deletes, and a deleted document is hidden", async () => {
+    const deleted: Rows = {};
+    for (const [scope, patient, author] of [["own", w.P, w.users.attending], ["foreign", w.Q, w.foreignDoc]] as const) {
+      deleted[scope] = await serviceQuery(async (tx) =>
+        String((await sql<{ id: string }>`insert into public.documents (patient_id, uploaded_by, object_key, document_type, content_type,
+            size_bytes, sha256, deleted_at, deleted_by, delete_reason)
+          values (${patient}, ${author.id}, ${`${patient}/${randomUUID()}`}, 'other', 'application/pdf', 10, ${hex(32)}, now(), ${author.id}, 'Wrong patient')
+          returning id`.execute(tx)).rows[0].id),
+      );
+    }
+    const statements: Record<string, (tx: Tx, me: string, scope: Scope) => Promise<number>> = {
+      "review (as oneself)": (tx, me, scope) =>
+        affected(tx, sql`update public.documents set reviewed_at = now(), reviewed_by = ${me} where id = ${w[scope].documents}`),
+      "soft delete (app.soft_delete_document)": (tx, _me, scope) =>
+        count(tx, sql`select 1 from (select app.soft_delete_document(${w[scope].documents}::uuid, 'Duplicate') as done) s where done`),
+      "read a soft-deleted document": (tx, _me, scope) => count(tx, sql`select id from public.documents where id = ${deleted[scope]}`),
+    };
+    // prettier-ignore
+    const rules: [string, Scope, ...Outcome[]][] = [
+      // what                                      scope      admin attend nurse spec outsider unverif patient other anon
+      ["review (as oneself)",                      "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
+      ["review (as oneself)",                      "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+      ["soft delete (app.soft_delete_document)",   "own",     N,    Y,     N,    N,   N,       N,      N,      N,    N],
+      ["soft delete (app.soft_delete_document)",   "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+      // gone for the team and the patient; admins still see it until the retention job purges it (docs/storage.md)
+      ["read a soft-deleted document",             "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
+      ["read a soft-deleted document",             "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+    ];
+    const mismatches: string[] = [];
+    for (const [what, scope, ...expected] of rules) {
+      for (const [i, actor] of ACTORS.entries()) {
+        const me = actor === "anon" ? w.users.attending.id : w.users[actor].id;
+        const r = await inRolledBack(sessionOf(w, actor), (tx) => statements[what](tx, me, scope));
+        const problem = judge(expected[i], what.startsWith("read") ? "select" : "update", r);
+        if (problem) mismatches.push(`${actor} × documents × ${what} × ${scope}: ${problem}`);
+      }
+    }
+    expect(mismatches, mismatches.join("\n")).toEqual([]);
   });
 });
