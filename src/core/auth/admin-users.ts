@@ -12,7 +12,8 @@ import { ZEmail, ZFullName } from "./signup";
 
 export const ZListUsersQuery = z.object({
   role: z.enum(["patient", "provider", "admin"]).optional(),
-  status: z.enum(["active", "inactive", "all"]).default("all"),
+  /** `pending`: active providers an admin has not verified yet. */
+  status: z.enum(["active", "inactive", "pending", "all"]).default("all"),
   search: z.string().trim().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
@@ -41,7 +42,9 @@ export async function listUsers(session: Session, q: TListUsersQuery, context: R
       .leftJoin("providers as p", "p.user_id", "u.id")
       .leftJoin("auth.mfa_factors as m", "m.user_id", "u.id");
     if (q.role) base = base.where("u.role", "=", q.role);
-    if (q.status !== "all") base = base.where("u.is_active", "=", q.status === "active");
+    if (q.status === "pending") {
+      base = base.where("u.role", "=", "provider").where("u.is_active", "=", true).where((eb) => eb.or([eb("p.is_verified", "is", null), eb("p.is_verified", "=", false)]));
+    } else if (q.status !== "all") base = base.where("u.is_active", "=", q.status === "active");
     if (q.search) {
       const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       base = base.where((eb) => eb.or([eb("u.email", "ilike", like), eb("u.full_name", "ilike", like)]));

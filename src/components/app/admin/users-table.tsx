@@ -25,10 +25,12 @@ export interface UserRowView {
 }
 
 /** Accounts for admins: verify pending providers, deactivate (sessions die at once) or reactivate. */
-export function UsersTable({ users, selfId }: { users: UserRowView[]; selfId: string }) {
+export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[]; selfId: string; emptyHint?: string }) {
   const router = useRouter();
   const [busy, setBusy] = React.useState<string | null>(null);
-  if (users.length === 0) return <EmptyState icon={UsersIcon} title="No accounts match">Providers appear here when they sign up; patients when they accept an invitation.</EmptyState>;
+  if (users.length === 0) {
+    return <EmptyState icon={UsersIcon} title="No accounts match">{emptyHint ?? "Providers appear here when they sign up; patients when they accept an invitation."}</EmptyState>;
+  }
 
   async function act(u: UserRowView, path: string, done: string) {
     setBusy(u.id);
