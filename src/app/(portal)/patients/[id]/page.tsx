@@ -5,6 +5,7 @@ import { ChartSkeleton } from "@/components/app/skeletons";
 import { PatientHeader } from "@/components/app/patient-header";
 import { VisitsTable } from "@/components/app/chart/visits-table";
 import { NewVisitDialog } from "@/components/app/chart/new-visit-dialog";
+import { EditDemographicsDialog } from "@/components/app/chart/edit-demographics-dialog";
 import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
 import { NewPrescriptionDialog } from "@/components/app/chart/new-prescription-dialog";
 import { AppointmentsList } from "@/components/app/chart/appointments-list";
@@ -13,12 +14,15 @@ import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { UploadDocumentDialog } from "@/components/app/chart/upload-document-dialog";
 import { InviteButton } from "@/components/app/chart/invite-button";
 import { AccessLogList } from "@/components/app/access-log-list";
+import { MessagesPanel, MessagesTabTrigger } from "@/components/app/chart/messages-panel";
+import { MESSAGES_PAGE_SIZE } from "@/components/app/chart/message-thread";
 import { VitalsCharts } from "@/components/app/vitals/vitals-charts";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
 import { listAppointments } from "@/core/clinical/appointments";
 import { listCareTeam } from "@/core/clinical/care-team";
 import { listDocuments } from "@/core/storage/list-documents";
+import { listMessages } from "@/core/messages/list-messages";
 import { loadStorageConfig } from "@/core/storage/config";
 import { listProviders } from "@/core/auth/verify-provider";
 import { loadChartPatient } from "./chart-patient";
@@ -49,6 +53,9 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
   const myRole = careTeam.find((m) => m.provider_id === viewer.id)?.role;
   const canChart = viewer.role === "provider" && myRole !== undefined;
   const canPrescribe = myRole === "attending" || myRole === "specialist";
+  // The care-team channel: staff on the team only (never the patient, nor admins). The
+  // read marker moves when the tab is opened, not because the chart was rendered.
+  const messages = canChart ? await listMessages(session, id, { limit: MESSAGES_PAGE_SIZE }, context, { markRead: false }) : null;
   const ec = (patient.emergency_contact ?? null) as { name?: string; relationship?: string; phone?: string } | null;
   const ins = (patient.insurance ?? null) as { provider?: string; policy_number?: string; group_number?: string } | null;
 
@@ -64,10 +71,14 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
           <TabsTrigger value="documents">Documents ({documents.length})</TabsTrigger>
           <TabsTrigger value="appointments">Appointments</TabsTrigger>
           <TabsTrigger value="vitals">Vitals</TabsTrigger>
+          {messages && <MessagesTabTrigger patientId={patient.id} unread={messages.unread_before} />}
           <TabsTrigger value="care-team">Care team</TabsTrigger>
           {isAdmin && session.aal === "aal2" && <TabsTrigger value="access-log">Access log</TabsTrigger>}
         </TabsList>
-        <TabsContent value="demographics">
+        <TabsContent value="demographics" className="grid gap-3">
+          {(canChart || (isAdmin && session.aal === "aal2")) && (
+            <div className="flex justify-end"><EditDemographicsDialog patientId={patient.id} patient={patient} /></div>
+          )}
           <div className="grid gap-4 md:grid-cols-3">
             <Card className="gap-3">
               <CardHeader><CardTitle><h2>Emergency contact</h2></CardTitle></CardHeader>
@@ -131,6 +142,18 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
         <TabsContent value="vitals">
           <VitalsCharts patientId={patient.id} audience="staff" />
         </TabsContent>
+        {messages && (
+          // Mounted with the tab closed (hidden) so the unread count in the trigger stays live.
+          <TabsContent value="messages" forceMount className="data-[state=inactive]:hidden">
+            <MessagesPanel
+              patientId={patient.id}
+              viewerId={viewer.id}
+              initial={messages.data}
+              unread={messages.unread_before}
+              roles={Object.fromEntries(careTeam.map((m) => [m.provider_id, m.role]))}
+            />
+          </TabsContent>
+        )}
         <TabsContent value="care-team">
           <CareTeamPanel patientId={patient.id} members={careTeam} canManage={isAdmin && session.aal === "aal2"} providers={providers} />
         </TabsContent>
