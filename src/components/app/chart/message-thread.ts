@@ -4,6 +4,9 @@ import type { MessageView } from "@/core/messages/messages.types";
  * The messages panel's list, oldest first, as a pure reducer: server pages, live events
  * and the sender's own pending messages meet here, each message exactly once.
  */
+/** Messages per page, on the chart's first render and for "Load older". */
+export const MESSAGES_PAGE_SIZE = 30;
+
 export interface ThreadMessage extends MessageView {
   /** Set while the sender's own message is on its way (a temporary id until the server answers). */
   pending?: boolean;
