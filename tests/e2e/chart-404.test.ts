@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import * as OTPAuth from "otpauth";
+import { ensureBuild, hasChromium, startServer, type RunningServer } from "./support";
+
+/**
+ * The chart's HTTP status: a provider off the care team and a patient that does not exist
+ * both answer 404 with the same not-found page and none of the patient's data; the care
+ * team's own chart answers 200 and still streams its skeleton first. Driven over HTTP with
+ * the browser's cookie session (the status is what matters here, not the rendering).
+ */
+const PASSWORD = "sturdy orange kettle lamp";
+const NOT_FOUND_TEXT = "This page does not exist, or you do not have access to it.";
+const PATIENT = { first_name: "Philippa", last_name: "Oyelaran-Stroud", mrn: "MRN-404-5521", date_of_birth: "1971-05-09", gender: "female" };
+
+describe.skipIf(!hasChromium)("chart not-found status", () => {
+  let server: RunningServer;
+  let patientId = "";
+  let doc1Cookie = "";
+  let doc2Cookie = "";
+
+  async function api(path: string, body: unknown, token?: string) {
+    const r = await fetch(server.url + path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${path} -> ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
+  async function token(email: string): Promise<string> {
+    return (await api("/api/v1/auth/token", { email, password: PASSWORD })).access_token;
+  }
+  /** The browser's sign-in: HttpOnly cookies, sent back as a Cookie header. */
+  async function cookieSession(email: string): Promise<string> {
+    const r = await fetch(server.url + "/api/v1/auth/session", {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: server.url },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    expect(r.status).toBe(200);
+    return r.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  }
+  async function page(path: string, cookie: string) {
+    const r = await fetch(server.url + path, { headers: { cookie }, redirect: "manual" });
+    return { status: r.status, html: await r.text() };
+  }
+  function expectNothingOfThePatient(html: string) {
+    for (const s of [PATIENT.first_name, PATIENT.last_name, PATIENT.mrn, "1971-05-09"]) expect(html).not.toContain(s);
+  }
+
+  beforeAll(async () => {
+    ensureBuild();
+    server = await startServer();
+    await api("/api/v1/setup", { email: "admin@c404.test", password: PASSWORD, full_name: "Ada Admin" });
+    // Admin endpoints need aal2: enrol in MFA and verify, which upgrades the session.
+    const aal1 = await token("admin@c404.test");
+    const enrol = await api("/api/v1/auth/mfa/enroll", {}, aal1);
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrol.secret), digits: 6, period: 30, algorithm: "SHA1" });
+    const admin: string = (await api("/api/v1/auth/mfa/verify", { code: totp.generate() }, aal1)).access_token;
+    for (const [email, license] of [["doc1@c404.test", "LIC-1"], ["doc2@c404.test", "LIC-2"]]) {
+      const { user } = await api("/api/v1/auth/signup", { email, password: PASSWORD, full_name: `Dr ${license}`, role: "provider", license_number: license, specialty: "Family medicine" });
+      await api(`/api/v1/admin/providers/${user.id}/verify`, {}, admin);
+    }
+    patientId = (await api("/api/v1/patients", { ...PATIENT, allergies: ["Latex"] }, await token("doc1@c404.test"))).id;
+    doc1Cookie = await cookieSession("doc1@c404.test");
+    doc2Cookie = await cookieSession("doc2@c404.test");
+  }, 240_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("answers 200 with the chart, skeleton first, to the care team", async () => {
+    const { status, html } = await page(`/patients/${patientId}`, doc1Cookie);
+    expect(status).toBe(200);
+    expect(html).toContain("Loading the chart…");
+    expect(html).toContain(PATIENT.last_name);
+  });
+
+  it("answers 404 with the not-found page to a provider off the care team", async () => {
+    const { status, html } = await page(`/patients/${patientId}`, doc2Cookie);
+    expect(status).toBe(404);
+    expect(html).toContain(NOT_FOUND_TEXT);
+    expectNothingOfThePatient(html);
+  });
+
+  it("answers the same for a patient that does not exist and for a malformed id", async () => {
+    const unknownId = randomUUID();
+    const invisible = await page(`/patients/${patientId}`, doc2Cookie);
+    const unknown = await page(`/patients/${unknownId}`, doc2Cookie);
+    const malformed = await page(`/patients/not-a-uuid`, doc1Cookie);
+    // Byte for byte the same document once the per-request nonce and the id asked for are masked.
+    const mask = (html: string, id: string) => html.replace(/nonce(?:=|\\?":)\\?"[A-Za-z0-9+/=]+/g, "nonce").replaceAll(id, "ID");
+    expect(unknown.status).toBe(404);
+    expect(mask(unknown.html, unknownId)).toBe(mask(invisible.html, patientId));
+    expect(malformed.status).toBe(404);
+    expect(malformed.html).toContain(NOT_FOUND_TEXT);
+    for (const r of [unknown, malformed]) expectNothingOfThePatient(r.html);
+    // Upper-case spelling of a visible id is the same chart, not a different answer.
+    expect((await page(`/patients/${patientId.toUpperCase()}`, doc1Cookie)).status).toBe(200);
+  });
+
+  it("still redirects a signed-out visitor to sign-in", async () => {
+    const r = await page(`/patients/${patientId}`, "");
+    expect([302, 303, 307, 308]).toContain(r.status);
+  });
+});
