@@ -2,7 +2,7 @@
 
 import * as React from "react";
 import Link from "next/link";
-import { ArrowDownIcon, ArrowUpDownIcon, ArrowUpIcon, ChevronLeftIcon, ChevronRightIcon, SearchIcon, UsersIcon, XIcon } from "lucide-react";
+import { ArrowDownIcon, ArrowUpDownIcon, ArrowUpIcon, ChevronLeftIcon, ChevronRightIcon, MessageSquareIcon, SearchIcon, UsersIcon, XIcon } from "lucide-react";
 import { createColumnHelper, rowSortingFeature, tableFeatures, useTable, type SortingState } from "@tanstack/react-table";
 import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
@@ -22,6 +22,20 @@ export interface PatientRowView {
   last_visit_date: string | Date | null;
   last_diagnosis: string | null;
   active_prescriptions: number;
+  /** Unread care-team messages for the viewer (providers only). */
+  unread_messages?: number;
+}
+
+/** The row's unread care-team messages: a count with an icon, read out as "N unread messages". */
+function UnreadMessagesBadge({ count }: { count: number }) {
+  if (count <= 0) return null;
+  return (
+    <Badge variant="default" className="tabular-nums" data-testid="unread-badge">
+      <MessageSquareIcon aria-hidden />
+      <span aria-hidden="true">{count > 99 ? "99+" : count}</span>
+      <span className="sr-only">{`${count} unread message${count === 1 ? "" : "s"}`}</span>
+    </Badge>
+  );
 }
 
 export type PatientSort = "name" | "-name" | "date_of_birth" | "-date_of_birth" | "last_visit" | "-last_visit";
@@ -95,9 +109,12 @@ export function PatientsTable({
         id: "name",
         header: "Name",
         cell: (info) => (
-          <Link href={`/patients/${info.row.original.id}`} className="text-primary font-medium underline-offset-4 hover:underline">
-            {info.getValue()}
-          </Link>
+          <span className="inline-flex items-center gap-2">
+            <Link href={`/patients/${info.row.original.id}`} className="text-primary font-medium underline-offset-4 hover:underline">
+              {info.getValue()}
+            </Link>
+            <UnreadMessagesBadge count={info.row.original.unread_messages ?? 0} />
+          </span>
         ),
       }),
       col.accessor("mrn", { header: "MRN", enableSorting: false, cell: (i) => <span className="font-mono text-xs">{i.getValue()}</span> }),

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import type { Session } from "../auth/session-types";
-import { recordRead } from "../audit/record";
+import { readRecordColumn, recordRead } from "../audit/record";
+import { unreadCounts } from "../messages/list-messages";
 import { withUser, type RequestContext, type Tx } from "../db/with-user";
 import { ForbiddenError, NotFoundError } from "../errors";
 import type { TCreatePatientRequest, TListPatientsQuery, TUpdatePatientRequest } from "./patients.types";
@@ -62,18 +63,26 @@ export async function assertPatientVisible(tx: Tx, patientId: string): Promise<v
 
 export async function getPatient(session: Session, patientId: string, context: RequestContext): Promise<PatientRow> {
   return withUser(session, async (tx) => {
-    const patient = await findVisiblePatient(tx, patientId);
-    await recordRead(tx, { kind: "patient_chart", patientIds: [patient.id], recordIds: [patient.id] });
-    return patient;
+    // the read and its audit record in one statement (one round trip; docs/audit.md)
+    const row = await tx
+      .selectFrom("patients")
+      .select([...PATIENT_COLUMNS, readRecordColumn("patient_chart", "patients.id")])
+      .where("id", "=", patientId)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError("patient");
+    return toPatient(row);
   }, context);
 }
 
 /** The signed-in patient's own record. */
 export async function getMyPatient(session: Session, context: RequestContext): Promise<PatientRow> {
   return withUser(session, async (tx) => {
-    const row = await tx.selectFrom("patients").select(PATIENT_COLUMNS).where("user_id", "=", session.userId).executeTakeFirst();
+    const row = await tx
+      .selectFrom("patients")
+      .select([...PATIENT_COLUMNS, readRecordColumn("patient_chart", "patients.id")])
+      .where("user_id", "=", session.userId)
+      .executeTakeFirst();
     if (!row) throw new NotFoundError("patient record");
-    await recordRead(tx, { kind: "patient_chart", patientIds: [row.id], recordIds: [row.id] });
     return toPatient(row);
   }, context);
 }
@@ -128,6 +137,8 @@ export interface PatientListItem {
   last_visit_date: Date | null;
   last_diagnosis: string | null;
   active_prescriptions: number;
+  /** Unread care-team messages for the caller; only with `{ unreadMessages: true }` (the dashboard). */
+  unread_messages?: number;
 }
 
 const ORDER: Record<TListPatientsQuery["sort"], ReturnType<typeof sql>> = {
@@ -145,11 +156,14 @@ const likePrefix = (s: string) => `${s.toLowerCase().replace(/[\\%_]/g, (c) => `
 /**
  * The patients the caller can see (RLS), with last visit, last diagnosis and active
  * prescription count; searched by name or MRN; sorted and paginated in the database.
+ * `unreadMessages` adds the caller's unread care-team messages per row (one query for the
+ * page; the dashboard's badge, not part of the API's answer).
  */
 export async function listPatients(
   session: Session,
   query: TListPatientsQuery,
   context: RequestContext,
+  options: { unreadMessages?: boolean } = {},
 ): Promise<{ data: PatientListItem[]; count: number }> {
   return withUser(session, async (tx) => {
     const search = query.search ? likePrefix(query.search) : null;
@@ -178,7 +192,12 @@ export async function listPatients(
         ) lv on true
        order by ${ORDER[query.sort]}`.execute(tx);
     const { rows: countRows } = await sql<{ count: string }>`select count(*) as count from patients p ${filter}`.execute(tx);
-    const data = rows.map((r) => ({ ...r, active_prescriptions: Number(r.active_prescriptions) }));
+    const data: PatientListItem[] = rows.map((r) => ({ ...r, active_prescriptions: Number(r.active_prescriptions) }));
+    // Only providers on care teams have a channel to read (admins never do).
+    if (options.unreadMessages && session.role === "provider" && data.length > 0) {
+      const unread = await unreadCounts(tx, data.map((r) => r.id));
+      for (const r of data) r.unread_messages = unread[r.id] ?? 0;
+    }
     if (data.length > 0) {
       await recordRead(tx, { kind: "patient_list", patientIds: data.map((r) => r.id), details: { count: data.length } });
     }

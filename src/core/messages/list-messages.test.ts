@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../../../tests/support/db";
 import { addToCareTeam, createPatient, createUser, serviceQuery, type TestUser } from "../../../tests/support/seed";
 import { withUser } from "../db/with-user";
+import { listPatients } from "../clinical/patients";
 import { listMessages, unreadCounts } from "./list-messages";
 import { ZListMessagesQuery } from "./messages.types";
 
@@ -64,5 +65,20 @@ describe.each(engines)("listMessages paging and read markers on %s", (engine) =>
     expect(await withUser(attending.session, (tx) => unreadCounts(tx, [patientId]))).toEqual({ [patientId]: ids.length });
     await listMessages(attending.session, patientId, page({ limit: 1 }));
     expect(await withUser(attending.session, (tx) => unreadCounts(tx, [patientId]))).toEqual({ [patientId]: 0 });
+  });
+
+  it("gives the dashboard rows their unread counts only when asked (the API's shape stays)", async () => {
+    const admin = await createUser("admin");
+    await serviceQuery((tx) =>
+      tx.insertInto("care_messages").values({ patient_id: patientId, sender_id: attending.id, message: "for the nurse", priority: "urgent" }).execute(),
+    );
+    const q = { sort: "name" as const, limit: 25, offset: 0 };
+    const forNurse = await listPatients(nurse.session, q, {}, { unreadMessages: true });
+    // The nurse never read the channel: every message by someone else is unread (their own are not).
+    expect(forNurse.data.map((r) => [r.id, r.unread_messages])).toEqual([[patientId, 1]]);
+    const forAttending = await listPatients(attending.session, q, {}, { unreadMessages: true });
+    expect(Object.fromEntries(forAttending.data.map((r) => [r.id, r.unread_messages]))).toEqual({ [patientId]: 0, [otherPatientId]: 0 });
+    expect((await listPatients(attending.session, q, {})).data.every((r) => !("unread_messages" in r))).toBe(true);
+    expect((await listPatients(admin.session, q, {}, { unreadMessages: true })).data.every((r) => r.unread_messages === undefined)).toBe(true);
   });
 });

@@ -14,5 +14,5 @@ import { pageContext } from "../_lib/page-context";
 export async function searchPatients(input: unknown): Promise<{ data: PatientListItem[]; count: number }> {
   const session = await requireSession(["provider", "admin"]);
   const query = validate(ZListPatientsQuery, input, "search");
-  return listPatients(session, query, await pageContext());
+  return listPatients(session, query, await pageContext(), { unreadMessages: true });
 }

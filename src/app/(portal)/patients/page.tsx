@@ -79,6 +79,6 @@ async function SummaryCards({ pv }: { pv: PageViewer }) {
 }
 
 async function PatientsList({ pv, sort, page }: { pv: PageViewer; sort: PatientSort; page: number }) {
-  const initial = await listPatients(pv.session, { sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, pv.context);
+  const initial = await listPatients(pv.session, { sort, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, pv.context, { unreadMessages: true });
   return <PatientsTable initial={initial} initialSort={sort} initialPage={page} pageSize={PAGE_SIZE} search={searchPatients} />;
 }
