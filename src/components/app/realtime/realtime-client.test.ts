@@ -146,6 +146,19 @@ describe("RealtimeClient", () => {
     expect(h.last().closedWith).toBe(1000);
   });
 
+  it("releases a subscription the server confirms after the last listener left", () => {
+    const h = harness();
+    const off = h.client.subscribe(T1, { onEvent: () => {} });
+    h.last().open();
+    off();
+    expect(h.last().sent).toEqual([
+      { type: "subscribe", topic: T1 },
+      { type: "unsubscribe", topic: T1 },
+    ]);
+    h.last().receive({ type: "subscribed", topic: T1, last_event_id: 3 });
+    expect(h.last().sent.at(-1)).toEqual({ type: "unsubscribe", topic: T1 });
+  });
+
   it("reconnects with backoff and resubscribes each topic from the last event id it saw", () => {
     const h = harness();
     h.client.subscribe(T1, { onEvent: () => {} });

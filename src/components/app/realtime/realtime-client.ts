@@ -317,7 +317,9 @@ export class RealtimeClient {
     switch (frame.type) {
       case "subscribed": {
         const t = this.topics.get(frame.topic);
-        if (!t) return;
+        // Unsubscribed while the server was still checking the subscription: the server
+        // took the unsubscribe first, so say it again or it keeps a slot (20 per socket).
+        if (!t) return this.send({ type: "unsubscribe", topic: frame.topic });
         t.phase = "subscribed";
         t.everSubscribed = true;
         // First subscription: start counting from the server's position so a reconnect replays from here.
