@@ -18,6 +18,7 @@ describe.skipIf(!hasChromium)("chart not-found status", () => {
   let patientId = "";
   let doc1Cookie = "";
   let doc2Cookie = "";
+  let adminToken = "";
 
   async function api(path: string, body: unknown, token?: string) {
     const r = await fetch(server.url + path, {
@@ -58,10 +59,10 @@ describe.skipIf(!hasChromium)("chart not-found status", () => {
     const aal1 = await token("admin@c404.test");
     const enrol = await api("/api/v1/auth/mfa/enroll", {}, aal1);
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrol.secret), digits: 6, period: 30, algorithm: "SHA1" });
-    const admin: string = (await api("/api/v1/auth/mfa/verify", { code: totp.generate() }, aal1)).access_token;
+    adminToken = (await api("/api/v1/auth/mfa/verify", { code: totp.generate() }, aal1)).access_token;
     for (const [email, license] of [["doc1@c404.test", "LIC-1"], ["doc2@c404.test", "LIC-2"]]) {
       const { user } = await api("/api/v1/auth/signup", { email, password: PASSWORD, full_name: `Dr ${license}`, role: "provider", license_number: license, specialty: "Family medicine" });
-      await api(`/api/v1/admin/providers/${user.id}/verify`, {}, admin);
+      await api(`/api/v1/admin/providers/${user.id}/verify`, {}, adminToken);
     }
     patientId = (await api("/api/v1/patients", { ...PATIENT, allergies: ["Latex"] }, await token("doc1@c404.test"))).id;
     doc1Cookie = await cookieSession("doc1@c404.test");
@@ -100,6 +101,22 @@ describe.skipIf(!hasChromium)("chart not-found status", () => {
     for (const r of [unknown, malformed]) expectNothingOfThePatient(r.html);
     // Upper-case spelling of a visible id is the same chart, not a different answer.
     expect((await page(`/patients/${patientId.toUpperCase()}`, doc1Cookie)).status).toBe(200);
+  });
+
+  it("records one chart read per view for the care team, none for a refused view", async () => {
+    const chartReads = async (who: string) => {
+      const r = await fetch(`${server.url}/api/v1/patients/${patientId}/access-log?limit=200`, { headers: { authorization: `Bearer ${adminToken}` } });
+      expect(r.status).toBe(200);
+      const { data } = (await r.json()) as { data: { actor: { name: string }; activity: string; record_kind: string | null }[] };
+      return data.filter((e) => e.actor.name === who && e.activity === "viewed" && e.record_kind === "patient_chart").length;
+    };
+    const before = await chartReads("Dr LIC-1");
+    expect((await page(`/patients/${patientId}`, doc1Cookie)).status).toBe(200);
+    // The layout's visibility check and the page share one read of the patient.
+    await expect.poll(() => chartReads("Dr LIC-1")).toBe(before + 1);
+    const refused = await chartReads("Dr LIC-2");
+    expect((await page(`/patients/${patientId}`, doc2Cookie)).status).toBe(404);
+    expect(await chartReads("Dr LIC-2")).toBe(refused);
   });
 
   it("still redirects a signed-out visitor to sign-in", async () => {
