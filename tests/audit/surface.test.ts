@@ -74,7 +74,8 @@ interface World {
 /** One record as a row expects it. `records` is details.records (ids shown); omitted = not checked. */
 interface Expected {
   action: string;
-  table: string;
+  /** table_name: the table written, the kind of read, or null for an account event. */
+  table: string | null;
   patient: string | null;
   record?: string | null;
   records?: string[];
@@ -480,7 +481,7 @@ const SURFACE: Row[] = [
     request: (w) => ({ params: { id: w.P }, body: {} }),
     records: (w) => [
       { action: "insert", table: "invites", patient: w.P },
-      { action: "auth.invite_created", table: "auth.users", patient: w.P },
+      { action: "auth.invite_created", table: null, patient: w.P },
     ],
   },
   // ---- the trail itself
@@ -559,7 +560,7 @@ async function patientsIn(text: string): Promise<string[]> {
 }
 
 const PHI_WRITES = new Set(["insert", "update", "delete"]);
-const key = (e: Expected) => `${e.action} ${e.table} ${e.patient ?? "-"}`;
+const key = (e: Expected) => `${e.action} ${e.table ?? "-"} ${e.patient ?? "-"}`;
 
 /** What went wrong with one call, or [] when all is as the row says. */
 async function check(row: Row, w: World, as: Actor, req: Req, res: Res, rows: AuditRow[]): Promise<string[]> {

@@ -1,9 +1,13 @@
+import { recordEvent, type AuditEvent } from "../audit/events";
 import { asService, type RequestContext, type Tx } from "../db/with-user";
 import { log } from "../log";
 
 /**
- * Account events for the audit trail. Interim writer until src/core/audit/events.ts
- * (recordEvent) lands; then this file becomes a thin call to it.
+ * Account events for the audit trail, written through recordEvent (app.record_event), the
+ * one writer of account events: it takes the actor from the session's claims (or, on the
+ * service path, the account named here), the request id, address and user agent from the
+ * transaction's request settings, drops secret-looking keys from the details, and refuses
+ * an event about a patient a signed-in caller cannot read.
  * Details never carry passwords, tokens, codes, or the email of an unknown account.
  */
 export type AccountAction =
@@ -32,30 +36,31 @@ export type AccountAction =
 
 export interface AccountEvent {
   action: AccountAction;
+  /** Who acted; inside withUser the signed-in user always is. On the service path, the account (or null: unknown). */
   actorId?: string | null;
+  /** Informational only: the trail takes the role from the session or from the acting account. */
   actorRole?: string | null;
+  /** The account acted upon; defaults to the actor, so an account's own events are about that account. */
   targetUserId?: string | null;
   patientId?: string | null;
   details?: Record<string, unknown>;
 }
 
-/** Writes the event inside a service transaction the caller already holds. */
+/**
+ * Writes the event in the caller's transaction (asService or withUser), which must have
+ * been opened with the same request context: the record's request id, address and user
+ * agent come from that transaction's settings.
+ */
 export async function auditAccountEventTx(tx: Tx, event: AccountEvent, context: RequestContext = {}): Promise<void> {
-  await tx
-    .insertInto("audit_log")
-    .values({
-      actor_id: event.actorId ?? null,
-      actor_role: event.actorRole ?? null,
-      action: event.action,
-      table_name: "auth.users",
-      record_id: event.targetUserId ?? event.actorId ?? null,
-      patient_id: event.patientId ?? null,
-      details: JSON.stringify(event.details ?? {}),
-      request_id: context.requestId ?? null,
-      ip: context.ip ?? null,
-      user_agent: context.userAgent?.slice(0, 512) ?? null,
-    })
-    .execute();
+  // AccountAction names predate the typed union in audit/events.ts (auth.account_locked, auth.invite_*):
+  // they are kept because the trail, the viewer and the tests already use them.
+  await recordEvent(tx, {
+    action: event.action,
+    actorId: event.actorId ?? null,
+    targetUserId: event.targetUserId ?? event.actorId ?? null,
+    patientId: event.patientId ?? null,
+    details: event.details ?? {},
+  } as unknown as AuditEvent);
   log.info({ requestId: context.requestId, action: event.action, actorId: event.actorId, targetUserId: event.targetUserId }, "account event");
 }
 
