@@ -384,7 +384,7 @@ describe.each(matrix)("documents on %s with the %s store", (engine, driver) => {
 
   it("answers an error, not corrupt bytes, for a tampered file (local driver)", async () => {
     if (!(s.store instanceof LocalObjectStore)) return;
-    const bytes = pdfBytes(1_500_000); // several 256 KiB chunks
+    const bytes = pdfBytes(2_500_000); // three 1 MiB frames
     const up = await upload(attending, patientId, form({ bytes }));
     const key = (await serviceQuery((tx) => tx.selectFrom("documents").select("object_key").where("id", "=", up.body.id).executeTakeFirstOrThrow())).object_key;
     const file = s.store.pathOf(key);

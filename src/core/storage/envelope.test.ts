@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { describe, expect, it } from "vitest";
-import { DecryptStream, EncryptStream, HEADER_BYTES } from "./envelope";
+import { DecryptStream, EncryptStream, HEADER_BYTES, Opener, Sealer } from "./envelope";
 import { ObjectIntegrityError } from "./object-store";
 
 const kek = randomBytes(32);
@@ -62,6 +62,52 @@ describe("chunked AES-256-GCM envelope", () => {
     const released = Buffer.concat(got);
     expect(released.length).toBeLessThan(plain.length);
     expect(released).toEqual(plain.subarray(0, released.length));
+
+    // the opener itself hands over the frames that verified before the damage, then fails
+    const opener = new Opener(kek, KEY);
+    expect(Buffer.concat(opener.update(bad))).toEqual(plain.subarray(0, 3 * 1024));
+    expect(() => opener.final()).toThrow(ObjectIntegrityError);
+    expect(() => opener.update(Buffer.alloc(1))).toThrow(ObjectIntegrityError);
+  });
+
+  it("keeps no reference to its input on either side (callers may reuse their buffers)", () => {
+    const plain = randomBytes(10_000);
+    const scratch = Buffer.alloc(3000);
+    const sealer = new Sealer(kek, KEY, 1024);
+    const sealedParts: Buffer[] = [];
+    for (let i = 0; i < plain.length; i += 3000) {
+      const n = plain.copy(scratch, 0, i, i + 3000);
+      sealedParts.push(...sealer.update(scratch.subarray(0, n)).map((b) => Buffer.from(b)));
+      scratch.fill(0xee); // the next read overwrites the buffer
+    }
+    sealedParts.push(...sealer.final());
+    const sealed = Buffer.concat(sealedParts);
+
+    const opener = new Opener(kek, KEY);
+    const out: Buffer[] = [];
+    for (let i = 0; i < sealed.length; i += 777) {
+      const n = sealed.copy(scratch, 0, i, i + 777);
+      out.push(...opener.update(scratch.subarray(0, n)));
+      scratch.fill(0xee);
+    }
+    opener.final();
+    expect(Buffer.concat(out)).toEqual(plain);
+  });
+
+  it("gives one plaintext piece per frame to a reader that reads what the opener wants", async () => {
+    const plain = randomBytes(5 * 1024 + 10);
+    const sealed = await seal(plain);
+    const opener = new Opener(kek, KEY);
+    const pieces: Buffer[] = [];
+    let at = 0;
+    while (at < sealed.length) {
+      const n = Math.min(opener.wanted(), sealed.length - at);
+      pieces.push(...opener.update(sealed.subarray(at, at + n)));
+      at += n;
+    }
+    opener.final();
+    expect(pieces.map((p) => p.length)).toEqual([1024, 1024, 1024, 1024, 1024, 10]);
+    expect(Buffer.concat(pieces)).toEqual(plain);
   });
 
   it("detects truncation, extension and a file moved to another key", async () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM as Cipher, type DecipherGCM as Decipher } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { ObjectIntegrityError } from "./object-store";
 
@@ -24,7 +24,7 @@ const VERSION = 1;
 export const HEADER_BYTES = 4 + 1 + 12 + 32 + 16 + 7 + 4;
 const FRAME_HEAD = 5;
 const TAG = 16;
-export const DEFAULT_CHUNK_BYTES = 256 * 1024;
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
 function wrapAad(objectKey: string): Buffer {
@@ -39,20 +39,34 @@ function nonce(prefix: Buffer, counter: number, final: boolean): Buffer {
   return n;
 }
 
-export class EncryptStream extends Transform {
+function frameHead(final: boolean, length: number): Buffer {
+  const head = Buffer.allocUnsafe(FRAME_HEAD);
+  head[0] = final ? 1 : 0;
+  head.writeUInt32BE(length, 1);
+  return head;
+}
+
+/**
+ * Seals a plaintext incrementally. Each input chunk goes straight into the current frame's
+ * cipher (no gathering copy); a frame's ciphertext pieces are held until the frame is
+ * complete, because its head carries its length. So the only allocation per byte is the
+ * ciphertext itself, and at most one frame of ciphertext is held.
+ */
+export class Sealer {
   private readonly dataKey = randomBytes(32);
   private readonly header: Buffer;
   private readonly prefix = randomBytes(7);
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private counter = 0;
   private headerSent = false;
+  private counter = 0;
+  private cipher: Cipher | undefined;
+  private pieces: Buffer[] = [];
+  private frameBytes = 0;
+  private done = false;
   /** Plaintext bytes seen. */
   plaintextBytes = 0;
 
   constructor(kek: Buffer, objectKey: string, private readonly chunkBytes = DEFAULT_CHUNK_BYTES) {
-    super();
-    if (chunkBytes <= 0 || chunkBytes > MAX_CHUNK_BYTES) throw new Error("chunk size out of range");
+    if (!Number.isInteger(chunkBytes) || chunkBytes <= 0 || chunkBytes > MAX_CHUNK_BYTES) throw new Error("chunk size out of range");
     const wrapIv = randomBytes(12);
     const wrap = createCipheriv("aes-256-gcm", kek, wrapIv);
     wrap.setAAD(wrapAad(objectKey));
@@ -62,58 +76,184 @@ export class EncryptStream extends Transform {
     this.header = Buffer.concat([MAGIC, Buffer.from([VERSION]), wrapIv, wrapped, wrap.getAuthTag(), this.prefix, size]);
   }
 
-  private seal(plain: Buffer, final: boolean): void {
-    if (!this.headerSent) {
-      this.push(this.header);
-      this.headerSent = true;
+  /** Encrypts `plain` (not retained); returns the sealed bytes now complete, in order. */
+  update(plain: Buffer): Buffer[] {
+    if (this.done) throw new Error("Sealer already finished.");
+    const out: Buffer[] = [];
+    this.startOutput(out);
+    this.plaintextBytes += plain.length;
+    let off = 0;
+    while (off < plain.length) {
+      const take = Math.min(plain.length - off, this.chunkBytes - this.frameBytes);
+      this.cipher ??= this.newCipher(false);
+      this.pieces.push(this.cipher.update(off === 0 && take === plain.length ? plain : plain.subarray(off, off + take)));
+      this.frameBytes += take;
+      off += take;
+      if (this.frameBytes === this.chunkBytes) this.closeFrame(out);
     }
-    const cipher = createCipheriv("aes-256-gcm", this.dataKey, nonce(this.prefix, this.counter++, final));
-    cipher.setAAD(this.header);
-    const head = Buffer.alloc(FRAME_HEAD);
-    head[0] = final ? 1 : 0;
-    head.writeUInt32BE(plain.length, 1);
-    const body = cipher.update(plain);
-    cipher.final();
-    this.push(Buffer.concat([head, body, cipher.getAuthTag()]));
+    return out;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.plaintextBytes += chunk.length;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= this.chunkBytes) {
-      // one copy per byte: gather, seal every full chunk, keep the rest
-      const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-      let off = 0;
-      for (; data.length - off >= this.chunkBytes; off += this.chunkBytes) this.seal(data.subarray(off, off + this.chunkBytes), false);
-      this.pending = off < data.length ? [data.subarray(off)] : [];
-      this.pendingBytes = data.length - off;
-    }
-    done();
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.pendingBytes) this.seal(Buffer.concat(this.pending, this.pendingBytes), false);
-    this.seal(Buffer.alloc(0), true); // the final frame: its absence means truncation
-    this.pending = [];
+  /** The rest: the last data frame and the empty final frame (its absence means truncation). */
+  final(): Buffer[] {
+    if (this.done) throw new Error("Sealer already finished.");
+    const out: Buffer[] = [];
+    this.startOutput(out);
+    if (this.frameBytes) this.closeFrame(out);
+    const last = this.newCipher(true);
+    last.final();
+    out.push(frameHead(true, 0), last.getAuthTag());
+    this.done = true;
     this.dataKey.fill(0);
-    done();
+    return out;
+  }
+
+  private startOutput(out: Buffer[]): void {
+    if (this.headerSent) return;
+    out.push(this.header);
+    this.headerSent = true;
+  }
+
+  private newCipher(final: boolean): Cipher {
+    const c = createCipheriv("aes-256-gcm", this.dataKey, nonce(this.prefix, this.counter++, final)) as Cipher;
+    c.setAAD(this.header);
+    return c;
+  }
+
+  private closeFrame(out: Buffer[]): void {
+    const cipher = this.cipher!;
+    cipher.final();
+    out.push(frameHead(false, this.frameBytes), ...this.pieces, cipher.getAuthTag());
+    this.cipher = undefined;
+    this.pieces = [];
+    this.frameBytes = 0;
   }
 }
 
-export class DecryptStream extends Transform {
-  private buf: Buffer = Buffer.alloc(0);
-  private parts: Buffer[] = [];
-  private partsBytes = 0;
+const enum Phase {
+  Header,
+  FrameHead,
+  Body,
+  Tag,
+  Done,
+}
+
+/**
+ * Opens a sealed object incrementally, from pieces of any size. Ciphertext goes straight
+ * into the frame's decipher; the plaintext pieces are released only once the frame's tag
+ * verifies. It keeps no reference to its input (small split fields are copied), so a
+ * caller may reuse its read buffer.
+ */
+export class Opener {
+  private phase = Phase.Header;
+  /** A header, frame head or tag that arrives split across inputs. */
+  private small = Buffer.alloc(HEADER_BYTES);
+  private smallBytes = 0;
   private header: Buffer | undefined;
   private dataKey: Buffer | undefined;
   private prefix: Buffer | undefined;
   private chunkBytes = 0;
   private counter = 0;
-  private finished = false;
+  private decipher: Decipher | undefined;
+  private lastFrame = false;
+  private remaining = 0;
+  private plain: Buffer[] = [];
+  private failed: Error | undefined;
 
-  constructor(private readonly kek: Buffer, private readonly objectKey: string) {
-    super();
+  constructor(private readonly kek: Buffer, private readonly objectKey: string) {}
+
+  /**
+   * Consumes sealed bytes; returns the plaintext verified so far. Throws ObjectIntegrityError
+   * (after returning, first, the frames that did verify before the damage).
+   */
+  update(sealed: Buffer): Buffer[] {
+    if (this.failed) throw this.failed;
+    const out: Buffer[] = [];
+    try {
+      this.consume(sealed, out);
+    } catch (e) {
+      if (!out.length) throw e;
+      this.failed = e as Error;
+    }
+    return out;
+  }
+
+  private consume(sealed: Buffer, out: Buffer[]): void {
+    let off = 0;
+    while (off < sealed.length) {
+      switch (this.phase) {
+        case Phase.Header: {
+          const field = this.gather(sealed, off, HEADER_BYTES);
+          off = field.next;
+          if (field.bytes) {
+            this.readHeader(field.bytes);
+            this.phase = Phase.FrameHead;
+          }
+          break;
+        }
+        case Phase.FrameHead: {
+          const field = this.gather(sealed, off, FRAME_HEAD);
+          off = field.next;
+          if (field.bytes) this.startFrame(field.bytes);
+          break;
+        }
+        case Phase.Body: {
+          const take = Math.min(this.remaining, sealed.length - off);
+          this.plain.push(this.decipher!.update(sealed.subarray(off, off + take)));
+          this.remaining -= take;
+          off += take;
+          if (this.remaining === 0) this.phase = Phase.Tag;
+          break;
+        }
+        case Phase.Tag: {
+          const field = this.gather(sealed, off, TAG);
+          off = field.next;
+          if (field.bytes) this.endFrame(field.bytes, out);
+          break;
+        }
+        case Phase.Done:
+          throw new ObjectIntegrityError("Data after the final frame.");
+      }
+    }
+  }
+
+  /**
+   * How many bytes would complete what is being read now: the header, or a whole full-size
+   * frame. A reader that reads this much at a time gets one plaintext piece per frame.
+   */
+  wanted(): number {
+    switch (this.phase) {
+      case Phase.Header:
+        return HEADER_BYTES - this.smallBytes;
+      case Phase.FrameHead:
+        return FRAME_HEAD - this.smallBytes + this.chunkBytes + TAG;
+      case Phase.Body:
+        return this.remaining + TAG;
+      case Phase.Tag:
+        return TAG - this.smallBytes;
+      case Phase.Done:
+        return 1; // anything after the final frame is an error: enough to notice it
+    }
+  }
+
+  /** The input ended: throws unless the final frame was seen. */
+  final(): void {
+    if (this.failed) throw this.failed;
+    if (this.phase !== Phase.Done) throw new ObjectIntegrityError("The object is truncated.");
+  }
+
+  /**
+   * Takes a fixed-size field starting at `off`: returned whole when complete (a view of the
+   * input if it lies there entirely, else a copy), else kept until the next input.
+   */
+  private gather(input: Buffer, off: number, size: number): { bytes: Buffer | undefined; next: number } {
+    if (this.smallBytes === 0 && input.length - off >= size) return { bytes: input.subarray(off, off + size), next: off + size };
+    const take = Math.min(size - this.smallBytes, input.length - off);
+    input.copy(this.small, this.smallBytes, off, off + take);
+    this.smallBytes += take;
+    if (this.smallBytes < size) return { bytes: undefined, next: off + take };
+    this.smallBytes = 0;
+    return { bytes: this.small.subarray(0, size), next: off + take };
   }
 
   private readHeader(h: Buffer): void {
@@ -132,59 +272,78 @@ export class DecryptStream extends Transform {
     this.prefix = Buffer.from(h.subarray(65, 72));
     this.chunkBytes = h.readUInt32BE(72);
     if (this.chunkBytes <= 0 || this.chunkBytes > MAX_CHUNK_BYTES) throw new ObjectIntegrityError("Bad chunk size.");
-    this.header = Buffer.from(h);
+    this.header = Buffer.from(h); // a copy: h may be a view of the caller's buffer
   }
 
-  private drain(): void {
-    let offset = 0;
-    if (!this.header) {
-      if (this.buf.length < HEADER_BYTES) return;
-      this.readHeader(this.buf.subarray(0, HEADER_BYTES));
-      offset = HEADER_BYTES;
-    }
-    while (this.buf.length - offset >= FRAME_HEAD) {
-      if (this.finished) throw new ObjectIntegrityError("Data after the final frame.");
-      const flag = this.buf[offset];
-      const len = this.buf.readUInt32BE(offset + 1);
-      if (flag > 1 || len > this.chunkBytes) throw new ObjectIntegrityError("Malformed frame.");
-      const end = offset + FRAME_HEAD + len + TAG;
-      if (this.buf.length < end) break;
-      const final = flag === 1;
-      const decipher = createDecipheriv("aes-256-gcm", this.dataKey!, nonce(this.prefix!, this.counter++, final));
-      decipher.setAAD(this.header!);
-      decipher.setAuthTag(this.buf.subarray(end - TAG, end));
-      let plain: Buffer;
-      try {
-        plain = Buffer.concat([decipher.update(this.buf.subarray(offset + FRAME_HEAD, end - TAG)), decipher.final()]);
-      } catch {
-        throw new ObjectIntegrityError("A frame failed authentication.");
-      }
-      if (plain.length) this.push(plain);
-      if (final) this.finished = true;
-      offset = end;
-    }
-    this.buf = offset === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(offset);
+  private startFrame(head: Buffer): void {
+    const flag = head[0];
+    const len = head.readUInt32BE(1);
+    if (flag > 1 || len > this.chunkBytes) throw new ObjectIntegrityError("Malformed frame.");
+    this.lastFrame = flag === 1;
+    this.decipher = createDecipheriv("aes-256-gcm", this.dataKey!, nonce(this.prefix!, this.counter++, this.lastFrame)) as Decipher;
+    this.decipher.setAAD(this.header!);
+    this.remaining = len;
+    this.phase = len ? Phase.Body : Phase.Tag;
   }
 
-  /** Bytes needed before drain() can make progress. */
-  private needed(): number {
-    if (!this.header) return HEADER_BYTES;
-    if (this.buf.length < FRAME_HEAD) return FRAME_HEAD;
-    return FRAME_HEAD + Math.min(this.buf.readUInt32BE(1), this.chunkBytes + 1) + TAG;
+  private endFrame(tag: Buffer, out: Buffer[]): void {
+    const decipher = this.decipher!;
+    try {
+      decipher.setAuthTag(tag);
+      decipher.final(); // GCM: nothing left to emit, only the check
+    } catch {
+      this.plain = [];
+      throw new ObjectIntegrityError("A frame failed authentication.");
+    }
+    for (const p of this.plain) if (p.length) out.push(p);
+    this.plain = [];
+    this.decipher = undefined;
+    if (this.lastFrame) {
+      this.phase = Phase.Done;
+      this.dataKey?.fill(0);
+    } else {
+      this.phase = Phase.FrameHead;
+    }
+  }
+}
+
+/** The Sealer as a Transform stream. */
+export class EncryptStream extends Transform {
+  private readonly sealer: Sealer;
+
+  constructor(kek: Buffer, objectKey: string, chunkBytes = DEFAULT_CHUNK_BYTES) {
+    super();
+    this.sealer = new Sealer(kek, objectKey, chunkBytes);
+  }
+
+  /** Plaintext bytes seen. */
+  get plaintextBytes(): number {
+    return this.sealer.plaintextBytes;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.parts.push(chunk);
-    this.partsBytes += chunk.length;
-    if (this.buf.length + this.partsBytes < this.needed() && this.buf.length >= FRAME_HEAD) {
-      done();
-      return;
-    }
-    this.buf = Buffer.concat([this.buf, ...this.parts], this.buf.length + this.partsBytes);
-    this.parts = [];
-    this.partsBytes = 0;
+    for (const b of this.sealer.update(chunk)) this.push(b);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    for (const b of this.sealer.final()) this.push(b);
+    done();
+  }
+}
+
+/** The Opener as a Transform stream. */
+export class DecryptStream extends Transform {
+  private readonly opener: Opener;
+
+  constructor(kek: Buffer, objectKey: string) {
+    super();
+    this.opener = new Opener(kek, objectKey);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.drain();
+      for (const b of this.opener.update(chunk)) this.push(b);
       done();
     } catch (e) {
       done(e as Error);
@@ -192,22 +351,11 @@ export class DecryptStream extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.partsBytes) {
-      this.buf = Buffer.concat([this.buf, ...this.parts]);
-      this.parts = [];
-      this.partsBytes = 0;
-      try {
-        this.drain();
-      } catch (e) {
-        done(e as Error);
-        return;
-      }
+    try {
+      this.opener.final();
+      done();
+    } catch (e) {
+      done(e as Error);
     }
-    if (!this.finished || this.buf.length) {
-      done(new ObjectIntegrityError(this.finished ? "Data after the final frame." : "The object is truncated."));
-      return;
-    }
-    this.dataKey?.fill(0);
-    done();
   }
 }

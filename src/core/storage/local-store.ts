@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import type { FileHandle } from "node:fs/promises";
 import { deriveKey } from "../config";
-import { DecryptStream, EncryptStream } from "./envelope";
+import { HEADER_BYTES, Opener, Sealer } from "./envelope";
 import { assertObjectKey, ObjectMissingError, type ObjectStore, type StoredObjectInfo } from "./object-store";
 
 const INCOMPLETE_DIR = ".incomplete";
+/** Sealed bytes per write(): about one envelope frame. */
+const WRITE_BYTES = 1024 * 1024;
 
 /**
  * Encrypted files under DATA_DIR/objects: `<patient_id>/<uuid>.cbe`. An upload is written
@@ -37,8 +39,9 @@ export class LocalObjectStore implements ObjectStore {
     // Opened before streaming, so that on failure the file certainly exists to be removed.
     const out = await open(tmp, "wx", 0o600);
     try {
-      // flush: fsync before the stream closes the file, so the rename publishes durable bytes
-      await pipeline(source, new EncryptStream(this.kek, key), out.createWriteStream({ flush: true }));
+      await writeSealed(out, new Sealer(this.kek, key), source);
+      await out.sync(); // the rename below publishes durable bytes only
+      await out.close();
       await mkdir(path.dirname(final), { recursive: true, mode: 0o700 });
       await rename(tmp, final);
       await syncDir(path.dirname(final));
@@ -54,11 +57,7 @@ export class LocalObjectStore implements ObjectStore {
     const fh = await open(file, "r").catch((e: NodeJS.ErrnoException) => {
       throw e.code === "ENOENT" ? new ObjectMissingError(key) : e;
     });
-    const decrypt = new DecryptStream(this.kek, key);
-    const raw = fh.createReadStream({ autoClose: true, highWaterMark: 256 * 1024 });
-    raw.on("error", (e) => decrypt.destroy(e));
-    decrypt.on("close", () => raw.destroy());
-    return raw.pipe(decrypt);
+    return new OpenedFile(fh, new Opener(this.kek, key));
   }
 
   async delete(key: string): Promise<void> {
@@ -126,5 +125,105 @@ async function syncDir(dir: string): Promise<void> {
     /* some filesystems refuse fsync on directories */
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Encrypts `source` into `out` in one pass: each chunk is sealed as it arrives and the
+ * sealed bytes are written in batches of about WRITE_BYTES with writev (no gathering copy),
+ * one write in flight while the next batch is sealed. Memory: about two batches.
+ */
+async function writeSealed(out: FileHandle, sealer: Sealer, source: Readable | AsyncIterable<Buffer>): Promise<void> {
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const buffers = batch;
+    batch = [];
+    batchBytes = 0;
+    await writing;
+    writing = writeAll(out, buffers);
+    writing.catch(() => undefined); // observed by the next flush or the final await
+  };
+  const add = async (sealed: Buffer[]) => {
+    for (const b of sealed) {
+      batch.push(b);
+      batchBytes += b.length;
+    }
+    if (batchBytes >= WRITE_BYTES) await flush();
+  };
+  try {
+    for await (const chunk of source) await add(sealer.update(chunk as Buffer));
+    await add(sealer.final());
+    await flush();
+    await writing;
+  } catch (e) {
+    await writing.catch(() => undefined); // never leave a write running on a file about to be removed
+    throw e;
+  }
+}
+
+async function writeAll(fh: FileHandle, buffers: Buffer[]): Promise<void> {
+  const pending = buffers.filter((b) => b.length);
+  while (pending.length) {
+    let { bytesWritten } = await fh.writev(pending);
+    // a short write (rare for files): continue from where it stopped
+    while (pending.length && bytesWritten >= pending[0].length) bytesWritten -= pending.shift()!.length;
+    if (bytesWritten) pending[0] = pending[0].subarray(bytesWritten);
+  }
+}
+
+/**
+ * The decrypted contents of an encrypted file: reads one whole frame at a time into one
+ * reused buffer (the Opener copies what it keeps), so each frame's plaintext is one piece
+ * (a consumer's read() then never has pieces to concatenate), and pushes only verified
+ * plaintext. A damaged frame destroys the stream with ObjectIntegrityError.
+ */
+class OpenedFile extends Readable {
+  private buffer = Buffer.allocUnsafe(HEADER_BYTES);
+  private reading = false;
+
+  constructor(private readonly fh: FileHandle, private readonly opener: Opener) {
+    super({ highWaterMark: 1024 * 1024 }); // one frame of plaintext ahead of the consumer
+  }
+
+  override _read(): void {
+    if (this.reading) return; // one read at a time: the buffer is shared
+    this.reading = true;
+    void this.fill();
+  }
+
+  /** Reads until there is verified plaintext to push, or the end. */
+  private async fill(): Promise<void> {
+    try {
+      for (;;) {
+        const wanted = this.opener.wanted();
+        if (wanted > this.buffer.length) this.buffer = Buffer.allocUnsafe(wanted); // once, after the header
+        const { bytesRead } = await this.fh.read(this.buffer, 0, wanted, null);
+        if (this.destroyed) return;
+        if (bytesRead === 0) {
+          this.opener.final();
+          this.reading = false;
+          this.push(null);
+          return;
+        }
+        const plain = this.opener.update(this.buffer.subarray(0, bytesRead));
+        if (plain.length) {
+          this.reading = false; // before push(), which may ask for more at once
+          for (const p of plain) this.push(p);
+          return;
+        }
+      }
+    } catch (e) {
+      this.reading = false;
+      this.destroy(e as Error);
+    }
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.fh.close().then(
+      () => done(err),
+      () => done(err),
+    );
   }
 }
