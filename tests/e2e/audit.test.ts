@@ -122,13 +122,14 @@ describe.skipIf(!hasChromium)("the audit trail in Chromium", () => {
     await admin.getByRole("button", { name: "Apply filters" }).click();
     await admin.waitForURL((u) => u.searchParams.get("patient") === patientId && u.searchParams.get("action") === "read" && u.searchParams.get("table") === "patient_chart");
     for (const secret of [PATIENT.last, PATIENT.first, PATIENT.mrn, PATIENT.last.slice(0, 6)]) expect(admin.url()).not.toContain(secret);
-    await expect.poll(async () => {
-      const rows = admin.getByTestId("audit-row");
-      const n = await rows.count();
-      const texts = await rows.allTextContents();
-      return n === CHART_READS && texts.every((t) => t.includes(`${PATIENT.last}, ${PATIENT.first}`) && t.includes("read") && t.includes("patient_chart"));
-    }).toBe(true);
-    expect(await admin.getByTestId("audit-table").textContent()).toContain(DOC.name);
+    // Every row: this patient, a read of the chart (a row that is not says what it is instead);
+    // the provider's reads among them (others may have read the chart in the course of setup).
+    await expect.poll(() => admin.getByTestId("audit-row").filter({ hasText: DOC.name }).count()).toBe(CHART_READS);
+    const filtered = await admin.getByTestId("audit-row").allTextContents();
+    expect(filtered.map((t) => (t.includes(`${PATIENT.last}, ${PATIENT.first}`) && t.includes("read") && t.includes("patient_chart") ? "ok" : t))).toEqual(
+      filtered.map(() => "ok"),
+    );
+    const total = filtered.length;
 
     // Keyset pages of 2 (a page size the URL may carry): forward to the end, then back to the start.
     const firstPageUrl = new URL(admin.url());
@@ -144,8 +145,8 @@ describe.skipIf(!hasChromium)("the audit trail in Chromium", () => {
       pages.push(await ids());
       expect(new URL(admin.url()).searchParams.has("cursor")).toBe(true);
     }
-    expect(pages).toHaveLength(CHART_READS / 2);
-    expect(new Set(pages.join(" ").split(" ")).size).toBe(CHART_READS); // no gaps, no repeats
+    expect(pages).toHaveLength(Math.ceil(total / 2));
+    expect(new Set(pages.join(" ").split(" ")).size).toBe(total); // no gaps, no repeats
     expect(admin.url()).not.toContain("offset");
     for (let i = pages.length - 2; i >= 0; i--) {
       await admin.getByRole("link", { name: "Previous page" }).click();
@@ -163,7 +164,7 @@ describe.skipIf(!hasChromium)("the audit trail in Chromium", () => {
     const csv = readFileSync((await download.path())!, "utf8");
     const lines = csv.trim().split(/\r\n/);
     expect(lines[0]).toMatch(/^id,occurred_at,actor_id,actor_name/);
-    expect(lines).toHaveLength(1 + CHART_READS);
+    expect(lines).toHaveLength(1 + total);
     for (const line of lines.slice(1)) {
       expect(line).toContain(patientId);
       expect(line).toContain(",read,patient_chart,");

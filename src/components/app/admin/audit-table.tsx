@@ -88,7 +88,7 @@ export function AuditTable({ rows, patientNames, caption }: { rows: AuditRowView
               <TableCell className="align-top font-mono text-xs">{r.table ?? "—"}</TableCell>
               <TableCell className="align-top">
                 {r.patient_id ? (
-                  <Link href={`/patients/${r.patient_id}`} className="text-primary underline-offset-4 hover:underline">
+                  <Link href={`/patients/${r.patient_id}`} prefetch={false} className="text-primary underline-offset-4 hover:underline">
                     {patientNames[r.patient_id] ?? "Deleted patient"}
                   </Link>
                 ) : (

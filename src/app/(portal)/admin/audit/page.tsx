@@ -114,7 +114,7 @@ async function Audit({ searchParams }: { searchParams: SP }) {
               ))}
             </ul>
             <p className="mt-2">
-              Fix them below, or <Link href="/admin/audit" className="font-medium underline underline-offset-4">clear all filters</Link>.
+              Fix them below, or <Link href="/admin/audit" prefetch={false} className="font-medium underline underline-offset-4">clear all filters</Link>.
             </p>
           </AlertDescription>
         </Alert>
@@ -173,7 +173,7 @@ async function Audit({ searchParams }: { searchParams: SP }) {
             action={
               filtered || paged ? (
                 <Button asChild variant="outline">
-                  <Link href={paged ? `/admin/audit${auditSearch(filters)}` : "/admin/audit"}>{paged ? "Back to the newest records" : "Clear the filters"}</Link>
+                  <Link prefetch={false} href={paged ? `/admin/audit${auditSearch(filters)}` : "/admin/audit"}>{paged ? "Back to the newest records" : "Clear the filters"}</Link>
                 </Button>
               ) : undefined
             }
@@ -186,7 +186,7 @@ async function Audit({ searchParams }: { searchParams: SP }) {
         <nav aria-label="Audit trail pages" className="flex flex-wrap items-center justify-between gap-2">
           {page.newer ? (
             <Button asChild variant="outline" size="sm">
-              <Link href={`/admin/audit${auditSearch(filters, { before: page.newer })}`} rel="prev">
+              <Link href={`/admin/audit${auditSearch(filters, { before: page.newer })}`} rel="prev" prefetch={false}>
                 <ChevronLeftIcon aria-hidden /> Previous page
               </Link>
             </Button>
@@ -200,7 +200,7 @@ async function Audit({ searchParams }: { searchParams: SP }) {
           </p>
           {page.older ? (
             <Button asChild variant="outline" size="sm">
-              <Link href={`/admin/audit${auditSearch(filters, { cursor: page.older })}`} rel="next">
+              <Link href={`/admin/audit${auditSearch(filters, { cursor: page.older })}`} rel="next" prefetch={false}>
                 Next page <ChevronRightIcon aria-hidden />
               </Link>
             </Button>
