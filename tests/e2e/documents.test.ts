@@ -52,10 +52,22 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
+  /** Requests in flight per page, to say which one kept a page from going idle. */
+  const inFlight = new WeakMap<Page, Map<unknown, string>>();
   async function page(): Promise<Page> {
     const ctx = await newContext(browser, server.url);
     contexts.push(ctx);
-    return ctx.newPage();
+    const p = await ctx.newPage();
+    const pending = new Map<unknown, string>();
+    inFlight.set(p, pending);
+    p.on("request", (r) => pending.set(r, `${r.method()} ${new URL(r.url()).pathname} (${r.resourceType()})`));
+    p.on("requestfinished", (r) => pending.delete(r));
+    p.on("requestfailed", (r) => pending.delete(r));
+    p.on("websocket", (ws) => {
+      pending.set(ws, `websocket ${new URL(ws.url()).pathname}`);
+      ws.on("close", () => pending.delete(ws));
+    });
+    return p;
   }
   async function signIn(email: string): Promise<Page> {
     const p = await page();
@@ -67,7 +79,11 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
     return p;
   }
   async function scan(p: Page, name: string, shots = true) {
-    await p.waitForLoadState("networkidle");
+    try {
+      await p.waitForLoadState("networkidle", { timeout: 15_000 });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nin flight: ${[...(inFlight.get(p)?.values() ?? [])].join(", ")}`);
+    }
     await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
     a11y[name] = await seriousViolations(p);
     if (shots) await screenshots(p, name);
@@ -217,7 +233,14 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
 
     await nurse.getByRole("button", { name: "Upload document" }).click();
     const d = nurse.getByRole("dialog", { name: "Upload document" });
-    await d.getByLabel(/choose a file/i).setInputFiles({ name: "referral.pdf", mimeType: "application/pdf", buffer: pdf(4096, "referral") });
+    // dropped on the zone rather than picked
+    const dropped = await nurse.evaluateHandle((b64) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], "referral.pdf", { type: "application/pdf" }));
+      return dt;
+    }, pdf(4096, "referral").toString("base64"));
+    await d.getByTestId("upload-dropzone").dispatchEvent("drop", { dataTransfer: dropped });
+    await expect.poll(() => d.getByText("referral.pdf").count()).toBe(1);
     await d.getByLabel("Document type").selectOption("referral");
     await d.getByLabel("Description").fill("Cardiology referral");
     // Meanwhile the admin takes the nurse off the care team: the server refuses (404).
@@ -238,6 +261,9 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
     await expect.poll(() => card.locator("[data-slot=badge]", { hasText: "Reviewed" }).count()).toBe(1);
     expect(await card.getByText("Pending review").count()).toBe(0);
     expect(await card.getByRole("button", { name: /reviewed$/ }).count()).toBe(0);
+    // Loaded afresh (the session check's requests above are left unread and would keep the page from going idle).
+    await openDocuments(doc);
+    await expect.poll(() => card.locator("[data-slot=badge]", { hasText: "Reviewed" }).count()).toBe(1);
     await scan(doc, "chart-documents");
     expect(await pendingDocuments(doc)).toBe("0");
   });

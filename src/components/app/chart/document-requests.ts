@@ -1,13 +1,15 @@
 import { api, type ApiError, type ApiResult } from "../api-client";
+import { checkBrowserSession } from "../realtime/session-check";
 
 /**
  * The documents UI's requests. Uploads go through XMLHttpRequest because fetch() reports no
  * upload progress; like api(), they are same-origin with the session cookies, so the
  * browser adds Origin and Sec-Fetch-Site: same-origin and the server's CSRF check passes.
  * The access cookie lives 15 minutes and only page navigations refresh it (src/proxy.ts),
- * so a 401 is answered once with a silent refresh and the same request again (uploads check
- * the session first): a user who chose a file and typed a description does not lose them
- * to an expired cookie.
+ * so a 401 is answered once with a silent refresh (checkBrowserSession: serialised across
+ * tabs, since two tabs spending one refresh token revoke the session) and the same request
+ * again; uploads check the session first. A user who chose a file and typed a description
+ * does not lose them to an expired cookie.
  */
 
 export interface UploadProgress {
@@ -21,6 +23,7 @@ export interface Upload<T> {
 }
 
 const ABORTED: ApiError = { status: 0, code: "aborted", message: "Upload cancelled." };
+const SIGNED_OUT: ApiError = { status: 401, code: "unauthorized", message: "Your session has ended. Sign in again to upload." };
 const NETWORK: ApiError = { status: 0, code: "network_error", message: "The upload was interrupted. Check your connection and try again." };
 
 function errorOf(status: number, body: unknown): ApiError {
@@ -54,27 +57,16 @@ function post<T>(url: string, form: FormData, onProgress: (p: UploadProgress) =>
   });
 }
 
-/** New session cookies from the refresh cookie (the endpoint the proxy uses); true when it worked. */
-export async function refreshSessionCookies(): Promise<boolean> {
-  try {
-    const res = await fetch("/api/v1/auth/session/refresh", { method: "POST", credentials: "same-origin", cache: "no-store", headers: { accept: "application/json" } });
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
 /** Sends `form` to `url` with upload progress; `abort()` cancels it (xhr.abort()). */
 export function uploadWithProgress<T>(url: string, form: FormData, onProgress: (p: UploadProgress) => void): Upload<T> {
   const signal: { aborted: boolean; xhr?: XMLHttpRequest } = { aborted: false };
   const result = (async () => {
-    // A cheap signed-in call first: an expired cookie is renewed, and a session that has ended
-    // is known, before megabytes are sent for nothing.
-    const me = await apiWithRefresh("/api/v1/auth/user");
-    if (!me.ok && me.error.status === 401) return me as ApiResult<T>;
+    // The session first: an expired cookie is renewed, and a session that has ended is
+    // known, before megabytes are sent for nothing.
+    if ((await checkBrowserSession()) === "expired") return { ok: false as const, error: SIGNED_OUT };
     const first = await post<T>(url, form, onProgress, signal);
     if (first.ok || first.error.status !== 401 || signal.aborted) return first;
-    if (!(await refreshSessionCookies())) return first;
+    if ((await checkBrowserSession()) !== "ok") return first;
     onProgress({ loaded: 0, total: 0 });
     return post<T>(url, form, onProgress, signal);
   })();
@@ -91,6 +83,6 @@ export function uploadWithProgress<T>(url: string, form: FormData, onProgress: (
 export async function apiWithRefresh<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<ApiResult<T>> {
   const first = await api<T>(path, init);
   if (first.ok || first.error.status !== 401) return first;
-  if (!(await refreshSessionCookies())) return first;
+  if ((await checkBrowserSession()) !== "ok") return first;
   return api<T>(path, init);
 }
