@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as OTPAuth from "otpauth";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, launchBrowser, newContext, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, launchBrowser, newContext, SCREENSHOTS, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
 
 /**
  * Documents through the UI (issue #6, item 6): the attending uploads a lab result from the
@@ -184,6 +185,7 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
     await d.getByRole("button", { name: "Upload", exact: true }).click();
     const bar = d.getByRole("progressbar", { name: "Upload progress" });
     await expect.poll(async () => Number((await bar.getAttribute("aria-valuenow")) ?? 0)).toBeGreaterThan(0);
+    await doc.screenshot({ path: path.join(SCREENSHOTS, "documents-uploading-1280.png") });
     await d.getByRole("button", { name: "Cancel upload" }).click();
     await expect.poll(() => doc.getByText("Upload cancelled. Nothing was saved.").count()).toBe(1);
     expect(await bar.count()).toBe(0);
