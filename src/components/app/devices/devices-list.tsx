@@ -11,7 +11,6 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import type { DeviceView } from "@/core/vitals/devices.types";
 import { api } from "../api-client";
 import { EmptyState } from "../empty-state";
-import { RegisterDeviceDialog } from "./register-device-dialog";
 
 /** A moment in the viewer's own time zone (this runs in the browser; the server render shows UTC). */
 export function LocalDateTime({ value }: { value: string }) {
@@ -36,9 +35,9 @@ export function DevicesList({ devices }: { devices: DeviceView[] }) {
 
   if (devices.length === 0) {
     return (
-      <EmptyState icon={WatchIcon} title="No devices yet" action={<RegisterDeviceDialog />}>
-        Register your smartwatch or fitness tracker to send your heart rate and steps to your record. Your care team sees them on your chart, and so do you
-        under My records → Vitals.
+      <EmptyState icon={WatchIcon} title="No devices yet">
+        Use “Register a device” to connect your smartwatch or fitness tracker: it sends your heart rate and steps to your record. Your care team sees them
+        on your chart, and so do you under My records → Vitals.
       </EmptyState>
     );
   }

@@ -23,7 +23,7 @@ interface Registered {
  * Registers a wearable and shows its token once: the server keeps only a hash, so the
  * token lives in this dialog's state and nowhere else (closing it or reloading loses it).
  */
-export function RegisterDeviceDialog({ variant = "default" }: { variant?: "default" | "outline" }) {
+export function RegisterDeviceDialog() {
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
   const [registered, setRegistered] = React.useState<Registered | null>(null);
@@ -66,7 +66,7 @@ export function RegisterDeviceDialog({ variant = "default" }: { variant?: "defau
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
       <DialogTrigger asChild>
-        <Button variant={variant}>
+        <Button>
           <PlusIcon aria-hidden />
           Register a device
         </Button>
@@ -130,14 +130,14 @@ export function RegisterDeviceDialog({ variant = "default" }: { variant?: "defau
                 <p>
                   <span className="text-foreground font-medium">Try it with the demo watch:</span> on the Carebase server, run
                 </p>
-                <pre className="bg-muted text-foreground overflow-x-auto rounded-md px-3 py-2 font-mono text-xs">
+                <pre className="bg-muted text-foreground rounded-md px-3 py-2 font-mono text-xs break-all whitespace-pre-wrap">
                   npm run simulate:wearable -- --token {registered.token}
                 </pre>
                 <p>
                   <span className="text-foreground font-medium">Or send readings over HTTP:</span> <code className="font-mono">POST /api/v1/vitals</code> with the
                   header <code className="font-mono">Authorization: Bearer &lt;token&gt;</code> and a body such as
                 </p>
-                <pre className="bg-muted text-foreground overflow-x-auto rounded-md px-3 py-2 font-mono text-xs">
+                <pre className="bg-muted text-foreground rounded-md px-3 py-2 font-mono text-xs break-all whitespace-pre-wrap">
                   {`{"samples":[{"metric":"heart_rate","value":72,"unit":"bpm","recorded_at":"${new Date().toISOString().slice(0, 19)}Z"}]}`}
                 </pre>
                 <p>

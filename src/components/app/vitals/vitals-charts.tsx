@@ -301,7 +301,7 @@ function HeartRateCard({ series, summary, rangeId }: ChartProps) {
           summary above gives its figures.
         </p>
         <div aria-hidden className="h-52 w-full">
-          <ComposedChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }} style={{ width: "100%", height: "100%" }}>
+          <ComposedChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} style={{ width: "100%", height: "100%" }}>
             <CartesianGrid vertical={false} stroke="var(--border)" />
             {timeAxis(rangeId, series)}
             <YAxis
@@ -309,8 +309,8 @@ function HeartRateCard({ series, summary, rangeId }: ChartProps) {
               allowDecimals={false}
               tick={{ fontSize: 11, fill: "var(--muted-foreground)" }}
               stroke="var(--border)"
-              width={48}
-              unit=""
+              width={40}
+              tickCount={6}
             />
             <Tooltip
               labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds)}
@@ -348,10 +348,10 @@ function StepsCard({ series, summary, rangeId }: ChartProps) {
       <CardContent className="px-2 sm:px-4">
         <p className="sr-only">The chart shows the steps counted in each {bucketWords(series.bucketSeconds)} period; the summary above gives its figures.</p>
         <div aria-hidden className="h-52 w-full">
-          <BarChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }} barCategoryGap="15%" style={{ width: "100%", height: "100%" }}>
+          <BarChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height: "100%" }}>
             <CartesianGrid vertical={false} stroke="var(--border)" />
             {timeAxis(rangeId, series)}
-            <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "var(--muted-foreground)" }} stroke="var(--border)" width={48} />
+            <YAxis allowDecimals={false} tickFormatter={(v: number) => v.toLocaleString()} tick={{ fontSize: 11, fill: "var(--muted-foreground)" }} stroke="var(--border)" width={44} />
             <Tooltip
               labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds)}
               formatter={(value) => [`${n(Number(value))} steps`, "Steps"]}

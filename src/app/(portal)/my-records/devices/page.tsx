@@ -34,7 +34,8 @@ async function Devices() {
             Watches and fitness trackers that send your heart rate and steps to your record. Your care team sees these readings on your chart.
           </p>
         </div>
-        {devices.length > 0 && <RegisterDeviceDialog />}
+        {/* Always here, in the same place: the dialog holds the one-time token across the refresh that lists the new device. */}
+        <RegisterDeviceDialog />
       </div>
       <DevicesList devices={devices} />
     </div>
