@@ -106,7 +106,7 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
             <TableRow>
               <TableHead scope="col">When</TableHead>
               <TableHead scope="col">Who</TableHead>
-              <TableHead scope="col">What</TableHead>
+              <TableHead scope="col" className="hidden sm:table-cell">What</TableHead>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -114,12 +114,14 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
               const who = describeActor(e, audience);
               return (
                 <TableRow key={e.id} data-testid="access-log-row">
-                  <TableCell className="align-top"><LocalTime value={e.occurred_at} /></TableCell>
-                  <TableCell className="align-top">
+                  <TableCell className="align-top whitespace-normal sm:whitespace-nowrap"><LocalTime value={e.occurred_at} /></TableCell>
+                  <TableCell className="align-top whitespace-normal sm:whitespace-nowrap">
                     <span className="font-medium">{who.name}</span>
                     <span className="text-muted-foreground block text-xs">{who.role}</span>
+                    {/* Phones: what was done goes under who did it (two columns fit 360 px). */}
+                    <span className="mt-1 block sm:hidden">{describeAccess(e, audience)}</span>
                   </TableCell>
-                  <TableCell className="align-top">{describeAccess(e, audience)}</TableCell>
+                  <TableCell className="hidden align-top sm:table-cell">{describeAccess(e, audience)}</TableCell>
                 </TableRow>
               );
             })}
