@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   log.info({ removed: swept.removed.length, incomplete: swept.incomplete, missing: swept.missing.length }, "storage orphans swept");
   const { startAuditCheckpoints } = await import("./src/core/audit/checkpoint");
   const stopCheckpoints = startAuditCheckpoints(db.pool, 60_000, (e) => log.error({ err: (e as Error)?.message }, "audit checkpoint failed"));
+  const { startDocumentRetention } = await import("./src/core/storage/purge-deleted-documents");
+  const stopRetention = startDocumentRetention({ onError: (e) => log.error({ err: (e as Error)?.name }, "document retention run failed") });
   const { startRealtime, stopRealtime } = await import("./src/core/realtime/index");
   await startRealtime(db);
 
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     server.close();
     server.closeAllConnections();
     stopCheckpoints();
+    stopRetention();
     await stopRealtime().catch((e: unknown) => log.warn({ err: (e as Error).message }, "realtime stop failed"));
     await closeDatabase();
     process.exit(0);

@@ -27,6 +27,24 @@ export interface StorageConfig {
   signedUrlDefaultSeconds: number;
   /** SIGNED_URL_MAX_SECONDS, default 24 hours. */
   signedUrlMaxSeconds: number;
+  /**
+   * DOCUMENT_RETENTION_DAYS, default 30: soft-deleted documents older than this are purged
+   * (rows, then blobs) by the server's retention job; `off` keeps them until purged by hand.
+   */
+  retentionDays: number | null;
+}
+
+export const DEFAULT_RETENTION_DAYS = 30;
+
+function retentionDays(env: NodeJS.ProcessEnv): number | null {
+  const raw = (env.DOCUMENT_RETENTION_DAYS ?? "").trim().toLowerCase();
+  if (raw === "") return DEFAULT_RETENTION_DAYS;
+  if (raw === "off") return null;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) {
+    throw new Error(`DOCUMENT_RETENTION_DAYS must be a whole number of days or "off" (got "${env.DOCUMENT_RETENTION_DAYS}").`);
+  }
+  return n;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -70,5 +88,6 @@ export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): Storage
     allowedTypes: allowed as DocumentContentType[],
     signedUrlDefaultSeconds: Math.min(3600, signedUrlMaxSeconds),
     signedUrlMaxSeconds,
+    retentionDays: retentionDays(env),
   };
 }
