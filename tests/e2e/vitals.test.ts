@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as OTPAuth from "otpauth";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { ensureBuild, hasChromium, launchBrowser, newContext, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+
+/**
+ * Wearables through the UI (issue #7, items 5 and 6): a patient registers a watch and sees
+ * its token once; samples posted with that token draw themselves, without a reload, on the
+ * patient's Vitals tab and on the attending's chart; revoking the device makes the token
+ * useless. The clinic (admin with MFA, the attending, the patient record and its invite)
+ * is set up through the JSON API; portal.test.ts covers those screens.
+ */
+const PASSWORD = "sturdy orange kettle lamp";
+const ADMIN = { full_name: "Ada Admin", email: "ada.vitals@clinic.test" };
+const DOC = { full_name: "Dr Grace Hopper", email: "grace.vitals@clinic.test", license_number: "LIC-7101", specialty: "Cardiology" };
+const PATIENT = { first_name: "Oskar", last_name: "Lindqvist-Arana", mrn: "MRN-VITALS-1", email: "oskar@patient.test" };
+const DEVICE = "Pixel Watch";
+
+describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const a11y: Record<string, string[]> = {};
+  let docToken = "";
+  let patientId = "";
+  let inviteCode = "";
+  let deviceToken = "";
+  let patient: Page;
+  let doc: Page;
+
+  async function api<T = any>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const res = await fetch(server.url + path, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers: { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+  async function page(): Promise<Page> {
+    const ctx = await newContext(browser, server.url);
+    contexts.push(ctx);
+    return ctx.newPage();
+  }
+  async function scan(p: Page, name: string) {
+    await p.waitForLoadState("networkidle").catch(() => undefined); // the realtime socket stays open
+    await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
+    a11y[name] = await seriousViolations(p);
+    await screenshots(p, name);
+  }
+  /** What a watch sends: heart rate once a minute and the steps of each minute, ending now. */
+  function batch(minutes: number, hr: (i: number) => number, steps: number, end = Date.now()) {
+    const samples = [];
+    for (let i = 0; i < minutes; i++) {
+      const t = new Date(end - (minutes - 1 - i) * 60_000).toISOString();
+      samples.push({ metric: "heart_rate", value: hr(i), unit: "bpm", recorded_at: t });
+      samples.push({ metric: "steps", value: steps, unit: "count", recorded_at: t });
+    }
+    return { samples };
+  }
+  async function openVitals(p: Page) {
+    await p.getByRole("tab", { name: "Vitals" }).click();
+    const live = p.getByTestId("vitals").locator('[role="status"][data-status]');
+    // Subscribed before anything is sent, so what follows can only arrive live.
+    await expect.poll(() => live.getAttribute("data-status")).toBe("live");
+  }
+
+  beforeAll(async () => {
+    ensureBuild();
+    server = await startServer();
+    browser = await launchBrowser();
+
+    expect((await api("/api/v1/setup", { body: { ...ADMIN, password: PASSWORD } })).status).toBe(201);
+    let r = await api("/api/v1/auth/token", { body: { email: ADMIN.email, password: PASSWORD } });
+    const enroll = await api("/api/v1/auth/mfa/enroll", { body: {}, token: r.body.access_token });
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enroll.body.secret), digits: 6, period: 30, algorithm: "SHA1" });
+    r = await api("/api/v1/auth/mfa/verify", { body: { code: totp.generate() }, token: r.body.access_token });
+    expect(r.status).toBe(200);
+    const adminToken = r.body.access_token;
+    const s = await api("/api/v1/auth/signup", { body: { ...DOC, password: PASSWORD, role: "provider" } });
+    expect(s.status).toBe(201);
+    expect((await api(`/api/v1/admin/providers/${s.body.user.id}/verify`, { body: {}, token: adminToken })).status).toBe(200);
+    docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).body.access_token;
+    const created = await api("/api/v1/patients", {
+      token: docToken,
+      body: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: "1961-11-02", gender: "male", allergies: [], mrn: PATIENT.mrn },
+    });
+    expect(created.status).toBe(201);
+    patientId = created.body.id;
+    inviteCode = (await api(`/api/v1/patients/${patientId}/invite`, { body: {}, token: docToken })).body.invite_code;
+    expect(inviteCode).toBeTruthy();
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("lets the patient register a device and shows its token once", async () => {
+    patient = await page();
+    await patient.goto(`/sign-up#invite_code=${inviteCode}`);
+    await expect.poll(() => patient.getByLabel("Invite code").inputValue()).not.toBe("");
+    await patient.getByLabel("Full name").fill(`${PATIENT.first_name} ${PATIENT.last_name}`);
+    await patient.getByLabel("Email").fill(PATIENT.email);
+    await patient.getByLabel("Password").fill(PASSWORD);
+    await patient.getByRole("button", { name: "Create account" }).click();
+    await patient.waitForURL("**/my-records");
+
+    await patient.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Devices" }).click();
+    await patient.waitForURL("**/my-records/devices");
+    await expect.poll(() => patient.getByText("No devices yet").count()).toBe(1);
+    await scan(patient, "devices-empty");
+
+    await patient.getByRole("button", { name: "Register a device" }).click();
+    const d = patient.getByRole("dialog");
+    await d.getByRole("button", { name: "Register" }).click();
+    await expect.poll(() => d.locator("#rd-name-error").textContent()).toMatch(/must not be empty/i);
+    await d.getByLabel("Device name").fill(DEVICE);
+    await d.getByRole("button", { name: "Register" }).click();
+    const tokenBox = d.getByTestId("device-token");
+    await tokenBox.waitFor();
+    deviceToken = (await tokenBox.textContent())!.trim();
+    expect(deviceToken).toMatch(/^cbd_\S{20,}$/);
+    expect(await d.getByText("you won’t see this token again").count()).toBe(1);
+    await d.getByText("How to use it").click();
+    expect(await d.getByText(`npm run simulate:wearable -- --token ${deviceToken}`).count()).toBe(1);
+    await scan(patient, "device-token");
+    await d.getByRole("button", { name: "I have saved it" }).click();
+    await expect.poll(() => patient.getByRole("dialog").count()).toBe(0);
+
+    const row = patient.getByTestId("device-row").filter({ hasText: DEVICE });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.getByText("Waiting for first reading").count()).toBe(1);
+
+    // Shown once: not on the page any more, not after a reload, not in the HTML.
+    expect(await patient.content()).not.toContain(deviceToken);
+    const res = await patient.reload();
+    expect(await res!.text()).not.toContain(deviceToken);
+    await expect.poll(() => patient.getByTestId("device-row").count()).toBe(1);
+    expect(await patient.content()).not.toContain(deviceToken);
+    await scan(patient, "devices");
+  });
+
+  it("draws samples posted with the token on the patient's Vitals tab, live", async () => {
+    await patient.goto("/my-records");
+    await openVitals(patient);
+    await expect.poll(() => patient.getByText("No readings yet").count()).toBe(1);
+    await patient.evaluate(() => ((window as unknown as { marker: string }).marker = "no reload"));
+
+    // The last ten minutes, heart rate 70..79 and 100 steps a minute.
+    const first = batch(10, (i) => 70 + i, 100);
+    const sent = await api("/api/v1/vitals", { token: deviceToken, body: first });
+    expect(sent).toEqual({ status: 202, body: { accepted: 20, duplicates: 0 } });
+
+    const hr = patient.getByTestId("hr-summary");
+    const steps = patient.getByTestId("steps-summary");
+    await expect.poll(() => hr.textContent()).toMatch(/70–79 bpm/);
+    expect(await steps.textContent()).toMatch(/^1,000 steps in the last 24 hours/);
+    expect(await patient.getByTestId("vitals").locator(".recharts-line-curve").count()).toBe(1);
+    expect(await patient.getByTestId("vitals").locator(".recharts-bar-rectangle").count()).toBeGreaterThan(0);
+    expect(await patient.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe("no reload");
+
+    // The range control is a radio group: the keyboard moves from Day to Hour (1-minute buckets).
+    await patient.getByRole("radio", { name: "Day" }).focus();
+    await patient.keyboard.press("ArrowLeft");
+    expect(await patient.getByRole("radio", { name: "Hour" }).isChecked()).toBe(true);
+    await expect.poll(() => steps.textContent()).toMatch(/^1,000 steps in the last hour/);
+    expect(await hr.textContent()).toMatch(/^Latest 79 bpm/);
+
+    // A re-sent batch stores nothing twice; a new sample arrives live again.
+    expect(await api("/api/v1/vitals", { token: deviceToken, body: first })).toEqual({ status: 202, body: { accepted: 0, duplicates: 20 } });
+    const next = await api("/api/v1/vitals", { token: deviceToken, body: { samples: [{ metric: "heart_rate", value: 131, unit: "bpm", recorded_at: new Date().toISOString() }] } });
+    expect(next).toEqual({ status: 202, body: { accepted: 1, duplicates: 0 } });
+    await expect.poll(() => hr.textContent()).toMatch(/70–131 bpm/);
+    expect(await patient.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe("no reload");
+    await scan(patient, "my-records-vitals");
+  });
+
+  it("shows the same readings on the attending's chart, and new ones live", async () => {
+    doc = await page();
+    await doc.goto("/sign-in");
+    await doc.getByLabel("Email").fill(DOC.email);
+    await doc.getByLabel("Password").fill(PASSWORD);
+    await doc.getByRole("button", { name: "Sign in" }).click();
+    await doc.waitForURL("**/patients");
+    await doc.goto(`/patients/${patientId}`);
+    await openVitals(doc);
+    const hr = doc.getByTestId("hr-summary");
+    await expect.poll(() => hr.textContent()).toMatch(/70–131 bpm/);
+    expect(await doc.getByRole("link", { name: "Register a device" }).count()).toBe(0); // the patient's page, not the chart's
+
+    const sent = await api("/api/v1/vitals", { token: deviceToken, body: { samples: [{ metric: "heart_rate", value: 142, unit: "bpm", recorded_at: new Date().toISOString() }] } });
+    expect(sent.status).toBe(202);
+    await expect.poll(() => hr.textContent()).toMatch(/70–142 bpm/);
+    await scan(doc, "chart-vitals");
+  });
+
+  it("revokes the device after a confirmation; its token then gets 401", async () => {
+    await patient.goto("/my-records/devices");
+    const row = patient.getByTestId("device-row").filter({ hasText: DEVICE });
+    await expect.poll(() => row.getByText("Active").count()).toBe(1);
+    await row.getByRole("button", { name: `Revoke ${DEVICE}` }).click();
+    const d = patient.getByRole("dialog");
+    await d.getByRole("button", { name: "Keep it" }).click();
+    await expect.poll(() => patient.getByRole("dialog").count()).toBe(0);
+    expect((await api("/api/v1/vitals", { token: deviceToken, body: batch(1, () => 80, 5) })).status).toBe(202); // still live
+
+    await row.getByRole("button", { name: `Revoke ${DEVICE}` }).click();
+    await d.getByRole("button", { name: "Revoke device" }).click();
+    await expect.poll(() => patient.getByText(`“${DEVICE}” is revoked`).count()).toBeGreaterThan(0);
+    await expect.poll(() => row.getByText("Revoked").count()).toBe(1);
+    expect(await row.getByRole("button", { name: /Revoke/ }).count()).toBe(0);
+
+    const refused = await api("/api/v1/vitals", { token: deviceToken, body: batch(1, () => 80, 5) });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe("invalid_device_token");
+    await scan(patient, "devices-revoked");
+  });
+
+  it("finds no serious or critical accessibility violations", () => {
+    const failures = Object.entries(a11y).filter(([, v]) => v.length > 0);
+    expect(failures, JSON.stringify(failures, null, 2)).toEqual([]);
+    expect(Object.keys(a11y).length).toBe(6);
+  });
+});
