@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import * as OTPAuth from "otpauth";
 import { ensureBuild, hasChromium, startServer, type RunningServer } from "./support";
+import { ClinicApi } from "./clinic-api";
 
 /**
  * The chart's HTTP status: a provider off the care team and a patient that does not exist
@@ -9,7 +9,6 @@ import { ensureBuild, hasChromium, startServer, type RunningServer } from "./sup
  * team's own chart answers 200 and still streams its skeleton first. Driven over HTTP with
  * the browser's cookie session (the status is what matters here, not the rendering).
  */
-const PASSWORD = "sturdy orange kettle lamp";
 const NOT_FOUND_TEXT = "This page does not exist, or you do not have access to it.";
 const PATIENT = { first_name: "Philippa", last_name: "Oyelaran-Stroud", mrn: "MRN-404-5521", date_of_birth: "1971-05-09", gender: "female" };
 
@@ -20,29 +19,6 @@ describe.skipIf(!hasChromium)("chart not-found status", () => {
   let doc2Cookie = "";
   let adminToken = "";
 
-  async function api(path: string, body: unknown, token?: string) {
-    const r = await fetch(server.url + path, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${path} -> ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }
-  async function token(email: string): Promise<string> {
-    return (await api("/api/v1/auth/token", { email, password: PASSWORD })).access_token;
-  }
-  /** The browser's sign-in: HttpOnly cookies, sent back as a Cookie header. */
-  async function cookieSession(email: string): Promise<string> {
-    const r = await fetch(server.url + "/api/v1/auth/session", {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: server.url },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(r.status).toBe(200);
-    return r.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  }
   async function page(path: string, cookie: string) {
     const r = await fetch(server.url + path, { headers: { cookie }, redirect: "manual" });
     return { status: r.status, html: await r.text() };
@@ -54,19 +30,14 @@ describe.skipIf(!hasChromium)("chart not-found status", () => {
   beforeAll(async () => {
     ensureBuild();
     server = await startServer();
-    await api("/api/v1/setup", { email: "admin@c404.test", password: PASSWORD, full_name: "Ada Admin" });
-    // Admin endpoints need aal2: enrol in MFA and verify, which upgrades the session.
-    const aal1 = await token("admin@c404.test");
-    const enrol = await api("/api/v1/auth/mfa/enroll", {}, aal1);
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrol.secret), digits: 6, period: 30, algorithm: "SHA1" });
-    adminToken = (await api("/api/v1/auth/mfa/verify", { code: totp.generate() }, aal1)).access_token;
-    for (const [email, license] of [["doc1@c404.test", "LIC-1"], ["doc2@c404.test", "LIC-2"]]) {
-      const { user } = await api("/api/v1/auth/signup", { email, password: PASSWORD, full_name: `Dr ${license}`, role: "provider", license_number: license, specialty: "Family medicine" });
-      await api(`/api/v1/admin/providers/${user.id}/verify`, {}, adminToken);
-    }
-    patientId = (await api("/api/v1/patients", { ...PATIENT, allergies: ["Latex"] }, await token("doc1@c404.test"))).id;
-    doc1Cookie = await cookieSession("doc1@c404.test");
-    doc2Cookie = await cookieSession("doc2@c404.test");
+    const clinic = new ClinicApi(server.url);
+    await clinic.setUpAdmin("admin@c404.test");
+    adminToken = clinic.adminToken;
+    await clinic.provider("doc1@c404.test", "Dr LIC-1");
+    await clinic.provider("doc2@c404.test", "Dr LIC-2");
+    patientId = (await clinic.post<{ id: string }>("/api/v1/patients", { ...PATIENT, allergies: ["Latex"] }, await clinic.token("doc1@c404.test"))).id;
+    doc1Cookie = await clinic.cookieHeader("doc1@c404.test");
+    doc2Cookie = await clinic.cookieHeader("doc2@c404.test");
   }, 240_000);
 
   afterAll(async () => {
