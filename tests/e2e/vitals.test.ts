@@ -194,6 +194,17 @@ describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
     expect(sent.status).toBe(202);
     await expect.poll(() => hr.textContent()).toMatch(/70–142 bpm/);
     await scan(doc, "chart-vitals");
+
+    // Longer ranges come in hourly and 6-hour buckets: the same readings, the same figures.
+    const steps = doc.getByTestId("steps-summary");
+    for (const [range, phrase] of [["Week", "the last 7 days"], ["Month", "the last 30 days"]]) {
+      await doc.getByTestId("vitals").locator("label", { hasText: range }).click(); // what a pointer user clicks
+      expect(await doc.getByRole("radio", { name: range }).isChecked()).toBe(true);
+      await expect.poll(() => steps.textContent()).toContain(`1,000 steps in ${phrase}`);
+      expect(await hr.textContent()).toMatch(/70–142 bpm/);
+      expect(await doc.getByTestId("vitals").locator(".recharts-bar-rectangle").count()).toBeGreaterThan(0);
+    }
+    await screenshots(doc, "chart-vitals-month");
   });
 
   it("revokes the device after a confirmation; its token then gets 401", async () => {

@@ -305,7 +305,7 @@ function HeartRateCard({ series, summary, rangeId }: ChartProps) {
             <CartesianGrid vertical={false} stroke="var(--border)" />
             {timeAxis(rangeId, series)}
             <YAxis
-              domain={[(min: number) => Math.max(0, Math.floor((min - 10) / 10) * 10), (max: number) => Math.ceil((max + 10) / 10) * 10]}
+              domain={[(min: number) => Math.max(0, Math.floor((min - 10) / 20) * 20), (max: number) => Math.ceil((max + 10) / 20) * 20]}
               allowDecimals={false}
               tick={{ fontSize: 11, fill: "var(--muted-foreground)" }}
               stroke="var(--border)"
