@@ -6,28 +6,33 @@
  *       creates and finally drops its own database, carebase_bench_audit)
  *   BENCH_SECONDS=10        duration of each write run
  *   BENCH_ROWS=1000000      audit records loaded for the pagination and verify figures (0 skips)
+ *   BENCH_WRITES=0          skip the write figures (1)
  *   npm run bench:audit -- --keep   keep the database afterwards
  *
  * 1. Audited writes, 8 concurrent writers (withUser as verified providers, RLS on, realtime
  *    capture on): visits inserted 1, 10 and 100 per statement → audit records/s, beside the
  *    same writes with the audit trigger off (alternating slices); and account events alone.
- * 2. A patient-chart read's p50 with and without recordRead, interleaved in the same run
- *    (one client, then 8 concurrent): the audit write's added cost. Goal ≤ 25 %.
+ * 2. A patient-chart read's p50 alone and with its audit record, interleaved in the same run
+ *    (one client, then 8 concurrent): the audit write's added cost. Goal ≤ 25 %. The product
+ *    path (getPatient: the record staged in the read's own statement) beside a separate
+ *    recordRead call and the old chained write; CPU per read (database backend + node), which
+ *    a busy machine disturbs less than latency; and how fast staged records drain.
  * 3. Admin search over BENCH_ROWS records: first page, filtered, and a deep keyset page.
  * 4. audit:verify over the whole trail.
- * The HTTP figure (≥ 500 chart reads/s through the API) needs the built server: not here.
+ * The HTTP figure (≥ 500 chart reads/s through the API) is bench/http.ts (npm run bench:http).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import { sql } from "kysely";
 import { openDatabase } from "@/core/db/engine";
 import { migrate } from "@/core/db/migrate";
-import { useDatabase, closeDatabase } from "@/core/db";
+import { database, useDatabase, closeDatabase } from "@/core/db";
 import { withUser, asService, type Tx } from "@/core/db/with-user";
 import type { Session } from "@/core/auth/session-types";
-import { recordRead } from "@/core/audit/record";
+import { drainStagedReads, recordRead } from "@/core/audit/record";
+import { findVisiblePatient, getPatient } from "@/core/clinical/patients";
 import { recordEvent } from "@/core/audit/events";
 import { selectAuditPage } from "@/core/audit/list-audit-records";
 import { checkpointKey, writeCheckpoints } from "@/core/audit/checkpoint";
@@ -39,6 +44,7 @@ const SERVER = process.env.BENCH_AUDIT_URL ?? "postgres://carebase_app@127.0.0.1
 const DB_NAME = "carebase_bench_audit";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const WRITES = process.env.BENCH_WRITES !== "0";
 const WRITERS = 8;
 const GOAL = { recordsPerSecond: 5000, readOverhead: 0.25 };
 
@@ -140,37 +146,95 @@ async function writeRun(docs: Array<{ id: string; patients: string[] }>, perTx: 
   return { recordsPerSecond: records / elapsed, txPerSecond: txs / elapsed, p50: pct(latencies, 50) };
 }
 
-async function chartRead(s: Session, patientId: string, audited: boolean): Promise<number> {
+type ReadVariant = "bare" | "folded" | "separate" | "chained";
+
+/**
+ * One patient-chart read, four ways: the read alone (findVisiblePatient: getPatient's query
+ * without its record); the product's path (getPatient: the read record staged in the read's
+ * own statement); the record staged by a separate recordRead call (one more round trip, as
+ * most other read paths do); the record written straight onto a chain (app.record_read,
+ * the path before staging).
+ */
+async function chartRead(s: Session, patientId: string, variant: ReadVariant): Promise<number> {
   const t0 = performance.now();
-  await withUser(s, async (tx: Tx) => {
-    const row = await tx.selectFrom("patients").selectAll().where("id", "=", patientId).executeTakeFirstOrThrow();
-    if (audited) await recordRead(tx, { kind: "patient_chart", patientIds: [row.id], recordIds: [row.id] });
-  }, { requestId: randomUUID(), ip: "127.0.0.1", userAgent: "bench" });
+  const context = { requestId: randomUUID(), ip: "127.0.0.1", userAgent: "bench" };
+  if (variant === "folded") {
+    await getPatient(s, patientId, context);
+  } else {
+    await withUser(s, async (tx: Tx) => {
+      const row = await findVisiblePatient(tx, patientId);
+      if (variant === "separate") await recordRead(tx, { kind: "patient_chart", patientIds: [row.id], recordIds: [row.id] });
+      if (variant === "chained") await sql`select app.record_read('patient_chart', ${[row.id]}::uuid[], ${[row.id]}::text[])`.execute(tx);
+    }, context);
+  }
   return performance.now() - t0;
 }
 
+const VARIANTS: ReadVariant[] = ["bare", "folded", "separate", "chained"];
+
 async function readRun(docs: Array<{ id: string; patients: string[] }>, clients: number, iterations: number) {
-  const withA: number[] = [];
-  const without: number[] = [];
+  const times: Record<ReadVariant, number[]> = { bare: [], folded: [], separate: [], chained: [] };
   await Promise.all(
-    docs.slice(0, clients).map(async (doc) => {
+    docs.slice(0, clients).map(async (doc, c) => {
       const s = session(doc.id, "provider");
       for (let i = 0; i < iterations; i++) {
         const p = doc.patients[i % doc.patients.length];
-        // alternate the order so neither side always runs warm
-        if (i % 2) {
-          withA.push(await chartRead(s, p, true));
-          without.push(await chartRead(s, p, false));
-        } else {
-          without.push(await chartRead(s, p, false));
-          withA.push(await chartRead(s, p, true));
+        // rotate the order so that no variant always runs first (or warm)
+        for (let k = 0; k < VARIANTS.length; k++) {
+          const v = VARIANTS[(i + c + k) % VARIANTS.length];
+          times[v].push(await chartRead(s, p, v));
         }
       }
     }),
   );
-  const a = pct(withA, 50);
-  const b = pct(without, 50);
-  return { p50With: a, p50Without: b, overhead: a / b - 1, p95With: pct(withA, 95), p95Without: pct(without, 95) };
+  const p50 = Object.fromEntries(VARIANTS.map((v) => [v, pct(times[v], 50)])) as Record<ReadVariant, number>;
+  const p95 = Object.fromEntries(VARIANTS.map((v) => [v, pct(times[v], 95)])) as Record<ReadVariant, number>;
+  return { p50, p95, overhead: p50.folded / p50.bare - 1, overheadSeparate: p50.separate / p50.bare - 1, overheadChained: p50.chained / p50.bare - 1 };
+}
+
+/**
+ * CPU time per chart read, database backend + this process, for each variant: a figure
+ * that other load on a shared machine disturbs much less than latency. One connection
+ * (its backend's CPU from /proc, so only with the server on this machine).
+ */
+async function cpuRun(url: string, doc: { id: string; patients: string[] }, perVariant: number) {
+  const one = await openDatabase({ url, poolMax: 1 });
+  const main = await database();
+  useDatabase(one);
+  try {
+    const { rows } = await one.pool.query<{ pid: number }>("select pg_backend_pid() as pid");
+    const ticks = () => {
+      const f = readFileSync(`/proc/${rows[0].pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return (Number(f[11]) + Number(f[12])) * 10; // ms (USER_HZ 100)
+    };
+    try {
+      ticks();
+    } catch {
+      return null; // the database runs elsewhere
+    }
+    const s = session(doc.id, "provider");
+    const cpu: Record<ReadVariant, { server: number; client: number }> = {
+      bare: { server: 0, client: 0 }, folded: { server: 0, client: 0 }, separate: { server: 0, client: 0 }, chained: { server: 0, client: 0 },
+    };
+    for (const v of VARIANTS) for (let i = 0; i < 100; i++) await chartRead(s, doc.patients[i % doc.patients.length], v);
+    for (let round = 0; round < 4; round++) {
+      for (const v of VARIANTS) {
+        const t0 = ticks();
+        const c0 = process.cpuUsage();
+        for (let i = 0; i < perVariant / 4; i++) await chartRead(s, doc.patients[i % doc.patients.length], v);
+        const c = process.cpuUsage(c0);
+        cpu[v].server += ticks() - t0;
+        cpu[v].client += (c.user + c.system) / 1000;
+      }
+    }
+    const perRead = (x: number) => (x / perVariant) * 1000; // µs
+    return Object.fromEntries(VARIANTS.map((v) => [v, {
+      serverMicros: perRead(cpu[v].server), clientMicros: perRead(cpu[v].client), totalMicros: perRead(cpu[v].server + cpu[v].client),
+    }])) as Record<ReadVariant, { serverMicros: number; clientMicros: number; totalMicros: number }>;
+  } finally {
+    useDatabase(main);
+    await one.close();
+  }
 }
 
 async function load(rows: number, patients: string[], actors: string[]) {
@@ -228,45 +292,64 @@ async function main() {
     const { adminId, docs } = await seed(WRITERS, 50);
     const results: Record<string, unknown> = { server: v[0].v, writers: WRITERS, seconds: SECONDS };
 
-    console.log("1. audited writes, 8 writers (visits under RLS; statement audit trigger + chain; realtime capture on)");
-    // Each shape runs with and without the audit trigger in alternating slices (owner-only
-    // ALTER, for the bench), so that other load on the machine hits both sides alike.
-    const shapes = [1, 10, 100];
-    const audited: Record<number, Array<Awaited<ReturnType<typeof writeRun>>>> = { 1: [], 10: [], 100: [] };
-    const bare: Record<number, Array<Awaited<ReturnType<typeof writeRun>>>> = { 1: [], 10: [], 100: [] };
-    for (let slice = 0; slice < 2; slice++) {
-      for (const n of shapes) {
-        audited[n].push(await writeRun(docs, n, true, SECONDS / 2));
-        await db.pool.query("alter table public.visits disable trigger visits_audit_insert");
-        bare[n].push(await writeRun(docs, n, false, SECONDS / 2));
-        await db.pool.query("alter table public.visits enable trigger visits_audit_insert");
+    let batch = { recordsPerSecond: NaN };
+    let single = { recordsPerSecond: NaN };
+    if (WRITES) {
+      console.log("1. audited writes, 8 writers (visits under RLS; statement audit trigger + chain; realtime capture on)");
+      // Each shape runs with and without the audit trigger in alternating slices (owner-only
+      // ALTER, for the bench), so that other load on the machine hits both sides alike.
+      const shapes = [1, 10, 100];
+      const audited: Record<number, Array<Awaited<ReturnType<typeof writeRun>>>> = { 1: [], 10: [], 100: [] };
+      const bare: Record<number, Array<Awaited<ReturnType<typeof writeRun>>>> = { 1: [], 10: [], 100: [] };
+      for (let slice = 0; slice < 2; slice++) {
+        for (const n of shapes) {
+          audited[n].push(await writeRun(docs, n, true, SECONDS / 2));
+          await db.pool.query("alter table public.visits disable trigger visits_audit_insert");
+          bare[n].push(await writeRun(docs, n, false, SECONDS / 2));
+          await db.pool.query("alter table public.visits enable trigger visits_audit_insert");
+        }
       }
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const perShape = shapes.map((n) => ({
+        rowsPerStatement: n,
+        auditRecordsPerSecond: mean(audited[n].map((r) => r.recordsPerSecond)),
+        auditedRowsPerSecond: mean(audited[n].map((r) => r.txPerSecond * n)),
+        bareRowsPerSecond: mean(bare[n].map((r) => r.txPerSecond * n)),
+        auditedP50: mean(audited[n].map((r) => r.p50)),
+      }));
+      for (const r of perShape) {
+        console.log(`  ${String(r.rowsPerStatement).padStart(3)} row(s) per statement: ${r.auditRecordsPerSecond.toFixed(0).padStart(6)} audit records/s` +
+          `  (visits/s ${r.auditedRowsPerSecond.toFixed(0)} audited vs ${r.bareRowsPerSecond.toFixed(0)} without the trigger; tx p50 ${ms(r.auditedP50)})`);
+      }
+      single = { recordsPerSecond: perShape[0].auditRecordsPerSecond };
+      batch = { recordsPerSecond: Math.max(perShape[1].auditRecordsPerSecond, perShape[2].auditRecordsPerSecond) };
+      // audit records alone: 8 writers, each transaction records 20 account events (durable commit)
+      const events = await eventRun(docs, adminId);
+      console.log(`  audit records alone (recordEvent × 20 per transaction): ${events.recordsPerSecond.toFixed(0)} audit records/s (${events.txPerSecond.toFixed(0)} tx/s)`);
+      results.writes = { perShape, eventsOnly: events, goal: GOAL.recordsPerSecond };
     }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const perShape = shapes.map((n) => ({
-      rowsPerStatement: n,
-      auditRecordsPerSecond: mean(audited[n].map((r) => r.recordsPerSecond)),
-      auditedRowsPerSecond: mean(audited[n].map((r) => r.txPerSecond * n)),
-      bareRowsPerSecond: mean(bare[n].map((r) => r.txPerSecond * n)),
-      auditedP50: mean(audited[n].map((r) => r.p50)),
-    }));
-    for (const r of perShape) {
-      console.log(`  ${String(r.rowsPerStatement).padStart(3)} row(s) per statement: ${r.auditRecordsPerSecond.toFixed(0).padStart(6)} audit records/s` +
-        `  (visits/s ${r.auditedRowsPerSecond.toFixed(0)} audited vs ${r.bareRowsPerSecond.toFixed(0)} without the trigger; tx p50 ${ms(r.auditedP50)})`);
+    console.log("2. patient-chart read: the read alone vs with its audit record (interleaved, rotating order)");
+    const line = (label: string, r: Awaited<ReturnType<typeof readRun>>) => {
+      console.log(`  ${label} p50 ${ms(r.p50.bare)} alone; ${ms(r.p50.folded)} with the record in the read's statement (getPatient) → +${(r.overhead * 100).toFixed(1)} %`);
+      console.log(`  ${" ".repeat(label.length)} staged by a separate recordRead ${ms(r.p50.separate)} (+${(r.overheadSeparate * 100).toFixed(1)} %); ` +
+        `chained at once (app.record_read, the old path) ${ms(r.p50.chained)} (+${(r.overheadChained * 100).toFixed(1)} %); p95 ${ms(r.p95.bare)} / ${ms(r.p95.folded)}`);
+    };
+    const seq = await readRun(docs, 1, 1500);
+    line("1 client: ", seq);
+    const conc = await readRun(docs, WRITERS, 250);
+    line("8 clients:", conc);
+    const cpu = await cpuRun(url.toString(), docs[0], 4000);
+    if (cpu) {
+      const c = (v: ReadVariant) => `${cpu[v].totalMicros.toFixed(0)} µs (db ${cpu[v].serverMicros.toFixed(0)} + node ${cpu[v].clientMicros.toFixed(0)})`;
+      console.log(`  CPU per read, 1 connection: alone ${c("bare")}; getPatient ${c("folded")} → +${((cpu.folded.totalMicros / cpu.bare.totalMicros - 1) * 100).toFixed(1)} %; ` +
+        `separate ${c("separate")}; chained ${c("chained")}`);
     }
-    const single = { recordsPerSecond: perShape[0].auditRecordsPerSecond };
-    const batch = { recordsPerSecond: Math.max(perShape[1].auditRecordsPerSecond, perShape[2].auditRecordsPerSecond) };
-    // audit records alone: 8 writers, each transaction records 20 account events (durable commit)
-    const events = await eventRun(docs, adminId);
-    console.log(`  audit records alone (recordEvent × 20 per transaction): ${events.recordsPerSecond.toFixed(0)} audit records/s (${events.txPerSecond.toFixed(0)} tx/s)`);
-    results.writes = { perShape, eventsOnly: events, goal: GOAL.recordsPerSecond };
-
-    console.log("2. patient-chart read, with vs without recordRead (interleaved)");
-    const seq = await readRun(docs, 1, 2000);
-    console.log(`  1 client:   p50 ${ms(seq.p50With)} vs ${ms(seq.p50Without)}  → +${(seq.overhead * 100).toFixed(1)} %  (p95 ${ms(seq.p95With)} vs ${ms(seq.p95Without)})`);
-    const conc = await readRun(docs, WRITERS, 400);
-    console.log(`  8 clients:  p50 ${ms(conc.p50With)} vs ${ms(conc.p50Without)}  → +${(conc.overhead * 100).toFixed(1)} %  (p95 ${ms(conc.p95With)} vs ${ms(conc.p95Without)})`);
-    results.chartRead = { oneClient: seq, eightClients: conc, goal: GOAL.readOverhead };
+    const drain0 = performance.now();
+    let drained = 0;
+    for (let n = -1; n !== 0; ) drained += n = await drainStagedReads(db.pool, 10_000);
+    const drainSeconds = (performance.now() - drain0) / 1000;
+    console.log(`  drain: ${drained.toLocaleString("en")} staged read records moved onto the chains in ${drainSeconds.toFixed(2)} s (${(drained / drainSeconds).toFixed(0)} records/s, batches of 10,000)`);
+    results.chartRead = { oneClient: seq, eightClients: conc, cpuPerRead: cpu, drain: { records: drained, seconds: drainSeconds }, goal: GOAL.readOverhead };
 
     if (ROWS > 0) {
       console.log(`3. admin search over ${ROWS.toLocaleString("en")} more records (keyset pages of 50)`);
@@ -302,7 +385,10 @@ async function main() {
     const okWrites = batch.recordsPerSecond >= GOAL.recordsPerSecond;
     results.loadAverage = (await import("node:os")).loadavg();
     const okReads = seq.overhead <= GOAL.readOverhead;
-    console.log(`\ngoals: ≥ ${GOAL.recordsPerSecond} audit records/s with 8 writers: ${okWrites ? "met" : "NOT met"} (${batch.recordsPerSecond.toFixed(0)}/s batched, ${single.recordsPerSecond.toFixed(0)}/s single-row; load average ${(await import("node:os")).loadavg()[0].toFixed(1)}); ` +
+    const writesLine = WRITES
+      ? `${okWrites ? "met" : "NOT met"} (${batch.recordsPerSecond.toFixed(0)}/s batched, ${single.recordsPerSecond.toFixed(0)}/s single-row)`
+      : "not measured (BENCH_WRITES=0)";
+    console.log(`\ngoals (load average ${(await import("node:os")).loadavg()[0].toFixed(1)}): ≥ ${GOAL.recordsPerSecond} audit records/s with 8 writers: ${writesLine}; ` +
       `chart-read p50 overhead ≤ ${GOAL.readOverhead * 100} %: ${okReads ? "met" : "NOT met"} (+${(seq.overhead * 100).toFixed(1)} %)`);
   } finally {
     await closeDatabase();

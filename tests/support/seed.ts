@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { asService, type Tx } from "@/core/db/with-user";
 import { startSession } from "@/core/auth/sessions";
+import { drainStagedReads } from "@/core/audit/record";
 import type { Session } from "@/core/auth/session-types";
 import type { AppRole, CareTeamRole } from "@/core/db/schema";
 
@@ -84,7 +85,9 @@ export async function removeFromCareTeam(patientId: string, providerId: string):
   );
 }
 
+/** Inspects the database as the service identity; staged read records are moved onto the trail first (docs/audit.md). */
 export async function serviceQuery<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  await drainStagedReads();
   return asService("test inspection", fn);
 }
 

@@ -49,7 +49,7 @@ export async function getAuditStatus(session: Session, context: RequestContext =
         from pg_trigger t
         join pg_class c on c.oid = t.tgrelid
         join pg_namespace n on n.oid = c.relnamespace
-       where not t.tgisinternal and n.nspname in ('public', 'app') and c.relname in ('audit_log', 'audit_checkpoints')`.execute(tx);
+       where not t.tgisinternal and n.nspname in ('public', 'app') and c.relname in ('audit_log', 'audit_checkpoints', 'audit_read_stage')`.execute(tx);
     return summarizeAuditStatus(chains, triggers, key);
   }, context);
 }

@@ -27,6 +27,8 @@ export const GUARD_TRIGGERS: ReadonlyArray<readonly [table: string, trigger: str
   ["public.audit_log", "audit_log_no_truncate"],
   ["app.audit_checkpoints", "audit_checkpoints_append_only"],
   ["app.audit_checkpoints", "audit_checkpoints_no_truncate"],
+  ["app.audit_read_stage", "audit_read_stage_append_only"],
+  ["app.audit_read_stage", "audit_read_stage_no_truncate"],
 ];
 
 /** PHI tables whose writes must be recorded (db/migrations/0203, 0206: app.audit_table). */

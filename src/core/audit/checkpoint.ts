@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
 import { deriveKey } from "../config";
+import { drainStagedReads } from "./record";
 
 /**
  * Signed checkpoints of the audit chain heads. The key is derived from CAREBASE_SECRET and
@@ -61,19 +62,59 @@ export async function writeCheckpoints(pool: pg.Pool, key: Buffer = checkpointKe
   }
 }
 
-/** Writes checkpoints every `intervalMs` until the returned stop function is called. */
-export function startAuditCheckpoints(pool: pg.Pool, intervalMs = 60_000, onError: (e: unknown) => void = () => {}): () => void {
+export interface AuditJobOptions {
+  /** How often staged read records are moved onto the chains (default 1 s). */
+  drainMs?: number;
+  /** After a drain that moved records, sign the heads once this long has passed since the last signing (default 5 s). */
+  sealMs?: number;
+}
+
+/**
+ * The audit service job: every `drainMs` it moves staged read records onto the hash chains
+ * (drainStagedReads), and signs the chain heads (writeCheckpoints) once `sealMs` has passed
+ * since the last signing if a drain moved records, and at least every `intervalMs`
+ * otherwise (writes are chained at once, so they only need the signing). A read record is
+ * therefore on a chain within about `drainMs` and under a signed checkpoint within about
+ * `drainMs + sealMs` (docs/audit.md). Runs until the returned stop function is called.
+ */
+export function startAuditCheckpoints(
+  pool: pg.Pool,
+  intervalMs = 60_000,
+  onError: (e: unknown) => void = () => {},
+  opts: AuditJobOptions = {},
+): () => void {
   const key = checkpointKey();
+  const drainMs = opts.drainMs ?? 1_000;
+  const sealMs = opts.sealMs ?? 5_000;
+  const batch = 10_000;
   let running = false;
+  let lastSigned = Date.now();
+  let unsealed = false;
+  const tick = async () => {
+    let moved = 0;
+    // a backlog (the job was stopped a while) drains in batches, a few per tick
+    for (let i = 0; i < 5; i++) {
+      const n = await drainStagedReads(pool, batch);
+      moved += n;
+      if (n < batch) break;
+    }
+    if (moved > 0) unsealed = true;
+    const since = Date.now() - lastSigned;
+    if ((unsealed && since >= sealMs) || since >= intervalMs) {
+      await writeCheckpoints(pool, key);
+      lastSigned = Date.now();
+      unsealed = false;
+    }
+  };
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    writeCheckpoints(pool, key)
+    tick()
       .catch(onError)
       .finally(() => {
         running = false;
       });
-  }, intervalMs);
+  }, Math.min(drainMs, intervalMs));
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -4,6 +4,7 @@ import { withUser, type RequestContext } from "../db/with-user";
 import { log } from "../log";
 import { describeFilters, recordTrailRead, selectAuditPage } from "./list-audit-records";
 import type { AuditCursor, AuditRecordView, TAuditFilters } from "./list-audit-records.types";
+import { drainStagedReads } from "./record";
 
 const PAGE = 1000;
 /** An export larger than this stops with a last line saying so; narrow the filters. */
@@ -55,6 +56,7 @@ export function exportAuditCsv(session: Session, filters: TAuditFilters, context
         return;
       }
       try {
+        if (sent === 0 && !cursor) await drainStagedReads(); // staged read records too (docs/audit.md)
         const page = await withUser(session, async (tx) => {
           const p = await selectAuditPage(tx, filters, cursor, PAGE);
           await recordTrailRead(tx, p.data, { filters: describeFilters(filters), export: "csv", offset: sent });

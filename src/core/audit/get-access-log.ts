@@ -3,7 +3,7 @@ import type { Session } from "../auth/session-types";
 import { requireAdmin } from "../auth/require";
 import { withUser, type RequestContext } from "../db/with-user";
 import { BadRequestError, NotFoundError } from "../errors";
-import { recordRead } from "./record";
+import { drainStagedReads, recordRead } from "./record";
 import { encodeCursor, parseAuditQuery, ZListAuditQuery } from "./list-audit-records.types";
 
 export interface AccessLogEntry {
@@ -51,6 +51,7 @@ export async function getAccessLog(
   if (session.role === "admin") requireAdmin(session);
   else if (session.role !== "patient") throw new NotFoundError("patient");
   const limit = page.limit ?? 50;
+  await drainStagedReads(); // staged read records too (docs/audit.md)
   return withUser(session, async (tx) => {
     const visible =
       session.role === "admin"

@@ -2,7 +2,7 @@ import { sql, type SqlBool, type Expression } from "kysely";
 import type { Session } from "../auth/session-types";
 import { requireAdmin } from "../auth/require";
 import { withUser, type RequestContext, type Tx } from "../db/with-user";
-import { recordRead } from "./record";
+import { drainStagedReads, recordRead } from "./record";
 import { encodeCursor, type AuditCursor, type AuditPage, type AuditRecordView, type TAuditFilters, type TListAuditQuery } from "./list-audit-records.types";
 
 const UTC_MICROS = sql<string>`to_char(a.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -81,6 +81,7 @@ export function describeFilters(f: TAuditFilters): Record<string, string> {
 export async function listAuditRecords(session: Session, query: TListAuditQuery, context: RequestContext): Promise<AuditPage> {
   requireAdmin(session);
   const { cursor, limit = 50, ...filters } = query;
+  await drainStagedReads(); // staged read records too (docs/audit.md)
   return withUser(session, async (tx) => {
     const { data, next } = await selectAuditPage(tx, filters, cursor, limit);
     await recordTrailRead(tx, data, { filters: describeFilters(filters), page: cursor ? "next" : "first" });

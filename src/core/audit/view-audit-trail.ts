@@ -4,7 +4,7 @@ import { requireAdmin } from "../auth/require";
 import { withUser, type RequestContext, type Tx } from "../db/with-user";
 import { describeFilters, selectAuditPage } from "./list-audit-records";
 import { encodeCursor, parseAuditQuery, ZListAuditQuery, type AuditCursor, type AuditRecordView, type TAuditFilters } from "./list-audit-records.types";
-import { recordRead } from "./record";
+import { drainStagedReads, recordRead } from "./record";
 
 /**
  * The admin audit page (/admin/audit): one page of the trail as GET /api/v1/admin/audit
@@ -86,6 +86,7 @@ async function positionsNewerThan(tx: Tx, filters: TAuditFilters, before: AuditC
 export async function viewAuditTrail(session: Session, query: AuditTrailQuery, context: RequestContext): Promise<AuditTrailPage> {
   requireAdmin(session);
   const { limit = 50, after, before, ...filters } = query;
+  await drainStagedReads(); // staged read records too (docs/audit.md)
   return withUser(session, async (tx) => {
     let cursor = after;
     let hasNewer = after !== undefined;

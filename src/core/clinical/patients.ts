@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import type { Session } from "../auth/session-types";
-import { recordRead } from "../audit/record";
+import { readRecordColumn, recordRead } from "../audit/record";
 import { unreadCounts } from "../messages/list-messages";
 import { withUser, type RequestContext, type Tx } from "../db/with-user";
 import { ForbiddenError, NotFoundError } from "../errors";
@@ -63,18 +63,26 @@ export async function assertPatientVisible(tx: Tx, patientId: string): Promise<v
 
 export async function getPatient(session: Session, patientId: string, context: RequestContext): Promise<PatientRow> {
   return withUser(session, async (tx) => {
-    const patient = await findVisiblePatient(tx, patientId);
-    await recordRead(tx, { kind: "patient_chart", patientIds: [patient.id], recordIds: [patient.id] });
-    return patient;
+    // the read and its audit record in one statement (one round trip; docs/audit.md)
+    const row = await tx
+      .selectFrom("patients")
+      .select([...PATIENT_COLUMNS, readRecordColumn("patient_chart", "patients.id")])
+      .where("id", "=", patientId)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError("patient");
+    return toPatient(row);
   }, context);
 }
 
 /** The signed-in patient's own record. */
 export async function getMyPatient(session: Session, context: RequestContext): Promise<PatientRow> {
   return withUser(session, async (tx) => {
-    const row = await tx.selectFrom("patients").select(PATIENT_COLUMNS).where("user_id", "=", session.userId).executeTakeFirst();
+    const row = await tx
+      .selectFrom("patients")
+      .select([...PATIENT_COLUMNS, readRecordColumn("patient_chart", "patients.id")])
+      .where("user_id", "=", session.userId)
+      .executeTakeFirst();
     if (!row) throw new NotFoundError("patient record");
-    await recordRead(tx, { kind: "patient_chart", patientIds: [row.id], recordIds: [row.id] });
     return toPatient(row);
   }, context);
 }
