@@ -5,6 +5,7 @@ import { ChartSkeleton } from "@/components/app/skeletons";
 import { PatientHeader } from "@/components/app/patient-header";
 import { VisitsTable } from "@/components/app/chart/visits-table";
 import { NewVisitDialog } from "@/components/app/chart/new-visit-dialog";
+import { EditDemographicsDialog } from "@/components/app/chart/edit-demographics-dialog";
 import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
 import { NewPrescriptionDialog } from "@/components/app/chart/new-prescription-dialog";
 import { AppointmentsList } from "@/components/app/chart/appointments-list";
@@ -74,7 +75,10 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
           <TabsTrigger value="care-team">Care team</TabsTrigger>
           {isAdmin && session.aal === "aal2" && <TabsTrigger value="access-log">Access log</TabsTrigger>}
         </TabsList>
-        <TabsContent value="demographics">
+        <TabsContent value="demographics" className="grid gap-3">
+          {(canChart || (isAdmin && session.aal === "aal2")) && (
+            <div className="flex justify-end"><EditDemographicsDialog patientId={patient.id} patient={patient} /></div>
+          )}
           <div className="grid gap-4 md:grid-cols-3">
             <Card className="gap-3">
               <CardHeader><CardTitle><h2>Emergency contact</h2></CardTitle></CardHeader>
