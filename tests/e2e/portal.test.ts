@@ -247,9 +247,10 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
   it("shows a provider off the care team the not-found page, with none of the patient's data", async () => {
     await doc2.goto("/");
     await doc2.waitForURL("**/patients");
-    // The chart streams (loading skeleton first), so the status is already sent when the
-    // database says "not visible": both cases answer alike, and the page is the not-found page.
+    // Visibility is decided before anything streams (patients/[id]/layout.tsx): a real 404,
+    // and the same answer as for a patient that does not exist.
     const res = await doc2.goto(patientUrl);
+    expect(res!.status()).toBe(404);
     const raw = await res!.text();
     await doc2.getByTestId("not-found").waitFor();
     const rendered = await doc2.content();

@@ -1,3 +1,4 @@
+import { cache } from "react";
 import { notFound, redirect } from "next/navigation";
 import { requireSession } from "@/app/_lib/session";
 import type { Session } from "@/core/auth/session-types";
@@ -16,7 +17,8 @@ export interface PageViewer {
  * roles get the not-found page (a page they may not use does not exist for them).
  * Unverified providers are sent to the waiting page. Redirects are UX: RLS is the gate.
  */
-export async function pageViewer(roles?: Session["role"][], opts: { allowUnverified?: boolean } = {}): Promise<PageViewer> {
+/** Session, request context and viewer once per request: the layout and the page share them. */
+const loadViewer = cache(async (): Promise<PageViewer> => {
   const session = await requireSession();
   const context = await pageContext();
   let viewer: Viewer;
@@ -26,7 +28,13 @@ export async function pageViewer(roles?: Session["role"][], opts: { allowUnverif
     if (e instanceof AppError && e.status === 401) redirect("/sign-in");
     throw e;
   }
+  return { session, viewer, context };
+});
+
+export async function pageViewer(roles?: Session["role"][], opts: { allowUnverified?: boolean } = {}): Promise<PageViewer> {
+  const pv = await loadViewer();
+  const { viewer } = pv;
   if (roles && !roles.includes(viewer.role)) notFound();
   if (viewer.role === "provider" && !viewer.verified && !opts.allowUnverified) redirect("/waiting");
-  return { session, viewer, context };
+  return pv;
 }
