@@ -1,4 +1,3 @@
-import { Readable } from "node:stream";
 import { open } from "@/core/http/route";
 import { downloadDocument } from "@/core/storage/download-document";
 
@@ -10,7 +9,7 @@ export const dynamic = "force-dynamic";
  */
 export const GET = open<{ token: string }>(async ({ params, context }) => {
   const file = await downloadDocument(params.token ?? "", context);
-  return new Response(Readable.toWeb(Readable.from(file.body)) as ReadableStream, {
+  return new Response(webStream(file.body), {
     status: 200,
     headers: {
       "Content-Type": file.contentType,
@@ -23,3 +22,22 @@ export const GET = open<{ token: string }>(async ({ params, context }) => {
     },
   });
 });
+
+/**
+ * The verified plaintext as the Web stream a Response wants, pulled straight from the
+ * iterator (one frame per chunk, no Node stream in between); cancelling the response (the
+ * client went away) closes the file.
+ */
+function webStream(body: AsyncIterable<Buffer>): ReadableStream<Uint8Array> {
+  const it = body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await it.next(); // a failure here errors the stream: the response is cut short
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
+}
