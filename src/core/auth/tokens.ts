@@ -15,6 +15,11 @@ export function accessTokenTtlSeconds(): number {
 
 let key: Uint8Array | undefined;
 const signingKey = () => (key ??= new Uint8Array(deriveKey("access-token")));
+// Imported once: jose imports a raw key again at every verification, ~2 % of a chart read's
+// CPU through the HTTP API (bench/http.ts profile).
+let verifyKey: Promise<CryptoKey> | undefined;
+const verificationKey = () =>
+  (verifyKey ??= crypto.subtle.importKey("raw", signingKey() as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]));
 
 export async function signAccessToken(session: Session, ttlSeconds = accessTokenTtlSeconds()): Promise<string> {
   const claims: Record<string, unknown> = { role: session.role, session_id: session.sessionId, aal: session.aal };
@@ -34,7 +39,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Verifies signature (HS256 only: no "none", no key confusion), issuer, audience and expiry. */
 export async function verifyAccessToken(token: string): Promise<Session> {
   try {
-    const { payload } = await jwtVerify(token, signingKey(), {
+    const { payload } = await jwtVerify(token, await verificationKey(), {
       algorithms: ["HS256"],
       issuer: ISSUER,
       audience: AUDIENCE,
