@@ -178,6 +178,18 @@ describe.skipIf(!hasChromium)("care-team messages on the chart", () => {
       `New urgent message from ${NURSE.full_name}: ${URGENT}`,
     );
     expect(await attending.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe("no reload");
+    // The attending was reading older history (after "Load older"): the thread does not jump,
+    // a button says something new arrived below and brings it into view.
+    const inView = () =>
+      arrived.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        const box = el.closest('[role="region"]')!.getBoundingClientRect();
+        return r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+      });
+    expect(await inView()).toBe(false);
+    await panel(attending).getByRole("button", { name: "1 new message" }).click();
+    await expect.poll(inView).toBe(true);
+    expect(await panel(attending).getByRole("button", { name: "1 new message" }).count()).toBe(0);
     await scan(attending, "chart-messages");
   });
 

@@ -1,7 +1,7 @@
 "use client";
 
 import * as React from "react";
-import { AlertTriangleIcon, ArrowUpIcon, Loader2Icon, MessagesSquareIcon, SendIcon } from "lucide-react";
+import { AlertTriangleIcon, ArrowDownIcon, ArrowUpIcon, Loader2Icon, MessagesSquareIcon, SendIcon } from "lucide-react";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
@@ -94,6 +94,8 @@ export function MessagesPanel({
   const rootRef = React.useRef<HTMLDivElement>(null);
   const scrollRef = React.useRef<HTMLDivElement>(null);
   const stickToBottom = React.useRef(true);
+  // Messages that arrived below while the reader was scrolled up in the history.
+  const [newBelow, setNewBelow] = React.useState(0);
   const active = useTabActive(rootRef);
   const visible = usePageVisible();
   const unreadCount = useUnread(patientId, unread);
@@ -136,6 +138,7 @@ export function MessagesPanel({
       if (m.sender_id === viewerId) return;
       const who = m.sender_name ?? "a care team member";
       setAnnouncement(`New ${m.priority === "urgent" ? "urgent " : ""}message from ${who}: ${m.message.slice(0, 140)}`);
+      if (!stickToBottom.current) setNewBelow((n) => n + 1);
       if (seeingRef.current) markRead();
       else {
         setUnread(patientId, (unreadByPatient.get(patientId) ?? 0) + 1);
@@ -161,6 +164,19 @@ export function MessagesPanel({
     const el = scrollRef.current;
     if (el && active && stickToBottom.current) el.scrollTop = el.scrollHeight;
   }, [lastId, active]);
+
+  // A narrower window re-wraps the messages: stay at the newest one if the reader was there.
+  const isEmpty = thread.messages.length === 0;
+  React.useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => {
+      if (stickToBottom.current) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(el);
+    for (const child of Array.from(el.children)) ro.observe(child);
+    return () => ro.disconnect();
+  }, [isEmpty]);
 
   async function loadOlder() {
     const oldest = thread.messages.find((m) => !m.pending);
@@ -194,38 +210,57 @@ export function MessagesPanel({
         <LiveStatus status={status} label="Messages" />
       </div>
 
-      <div
-        ref={scrollRef}
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
-        }}
-        className="max-h-[min(60vh,36rem)] min-h-40 overflow-y-auto px-3 py-3 sm:px-4"
-        tabIndex={0}
-        role="region"
-        aria-label={`Message history${urgentCount ? `, ${urgentCount} urgent` : ""}`}
-      >
-        {thread.hasOlder ? (
-          <div className="mb-3 flex justify-center">
-            <Button type="button" variant="outline" size="sm" onClick={() => void loadOlder()} disabled={loadingOlder}>
-              {loadingOlder ? <Loader2Icon className="animate-spin motion-reduce:animate-none" aria-hidden /> : <ArrowUpIcon aria-hidden />}
-              {loadingOlder ? "Loading older messages…" : "Load older"}
-            </Button>
-          </div>
-        ) : thread.messages.length > 0 ? (
-          <p className="text-muted-foreground mb-3 text-center text-xs">Beginning of the conversation</p>
-        ) : null}
+      <div className="relative">
+        <div
+          ref={scrollRef}
+          onScroll={(e) => {
+            const el = e.currentTarget;
+            stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+            if (stickToBottom.current) setNewBelow(0);
+          }}
+          className="max-h-[min(60vh,36rem)] min-h-40 overflow-y-auto px-3 py-3 sm:px-4"
+          tabIndex={0}
+          role="region"
+          aria-label={`Message history${urgentCount ? `, ${urgentCount} urgent` : ""}`}
+        >
+          {thread.hasOlder ? (
+            <div className="mb-3 flex justify-center">
+              <Button type="button" variant="outline" size="sm" onClick={() => void loadOlder()} disabled={loadingOlder}>
+                {loadingOlder ? <Loader2Icon className="animate-spin motion-reduce:animate-none" aria-hidden /> : <ArrowUpIcon aria-hidden />}
+                {loadingOlder ? "Loading older messages…" : "Load older"}
+              </Button>
+            </div>
+          ) : thread.messages.length > 0 ? (
+            <p className="text-muted-foreground mb-3 text-center text-xs">Beginning of the conversation</p>
+          ) : null}
 
-        {thread.messages.length === 0 ? (
-          <EmptyState icon={MessagesSquareIcon} title="No messages yet" className="border-none py-6">
-            Write to the care team below. Mark a message urgent when it needs attention now.
-          </EmptyState>
-        ) : (
-          <ol className="grid gap-2" aria-label="Messages, oldest first">
-            {thread.messages.map((m) => (
-              <MessageItem key={m.id} message={m} mine={m.sender_id === viewerId} role={roles[m.sender_id]} />
-            ))}
-          </ol>
+          {thread.messages.length === 0 ? (
+            <EmptyState icon={MessagesSquareIcon} title="No messages yet" className="border-none py-6">
+              Write to the care team below. Mark a message urgent when it needs attention now.
+            </EmptyState>
+          ) : (
+            <ol className="grid gap-2" aria-label="Messages, oldest first">
+              {thread.messages.map((m) => (
+                <MessageItem key={m.id} message={m} mine={m.sender_id === viewerId} role={roles[m.sender_id]} />
+              ))}
+            </ol>
+          )}
+        </div>
+        {newBelow > 0 && (
+          <Button
+            type="button"
+            size="sm"
+            className="absolute bottom-2 left-1/2 -translate-x-1/2 shadow-md"
+            onClick={() => {
+              const el = scrollRef.current;
+              stickToBottom.current = true;
+              setNewBelow(0);
+              if (el) el.scrollTop = el.scrollHeight;
+            }}
+          >
+            <ArrowDownIcon aria-hidden />
+            {newBelow} new message{newBelow === 1 ? "" : "s"}
+          </Button>
         )}
       </div>
 
@@ -233,7 +268,19 @@ export function MessagesPanel({
         {announcement}
       </div>
 
-      <Composer patientId={patientId} viewerId={viewerId} dispatch={dispatch} onSent={(m) => knownIds.current.add(m.id)} />
+      <Composer
+        patientId={patientId}
+        viewerId={viewerId}
+        dispatch={(a) => {
+          // Sending brings the reader to the newest message (theirs).
+          if (a.type === "pending") {
+            stickToBottom.current = true;
+            setNewBelow(0);
+          }
+          dispatch(a);
+        }}
+        onSent={(m) => knownIds.current.add(m.id)}
+      />
     </div>
   );
 }
