@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardFooter, CardHeader } from "@/components/ui/card";
 import { contentLabel, documentKindLabel, formatBytes } from "./document-files";
 import { DeleteDocumentDialog } from "./document-delete-dialog";
-import { apiWithRefresh } from "./document-requests";
+import { api } from "../api-client";
 
 /** A document as the API lists it (the object key never leaves the server). */
 export interface DocumentItem {
@@ -57,7 +57,7 @@ export function DocumentCard({ doc, permissions }: { doc: DocumentItem; permissi
 
   async function download() {
     setBusy("download");
-    const r = await apiWithRefresh<{ url: string }>(`/api/v1/documents/${doc.id}/signed-url`, { method: "POST", body: {} });
+    const r = await api<{ url: string }>(`/api/v1/documents/${doc.id}/signed-url`, { method: "POST", body: {} });
     setBusy(null);
     if (!r.ok) {
       toast.error(r.error.message);
@@ -76,7 +76,7 @@ export function DocumentCard({ doc, permissions }: { doc: DocumentItem; permissi
 
   async function review() {
     setBusy("review");
-    const r = await apiWithRefresh(`/api/v1/documents/${doc.id}/review`, { method: "POST", body: {} });
+    const r = await api(`/api/v1/documents/${doc.id}/review`, { method: "POST", body: {} });
     setBusy(null);
     if (r.ok) {
       toast.success("Marked as reviewed.");

@@ -1,4 +1,4 @@
-import { api, type ApiError, type ApiResult } from "../api-client";
+import type { ApiError, ApiResult } from "../api-client";
 import { checkBrowserSession } from "../realtime/session-check";
 
 /**
@@ -8,8 +8,8 @@ import { checkBrowserSession } from "../realtime/session-check";
  * The access cookie lives 15 minutes and only page navigations refresh it (src/proxy.ts),
  * so a 401 is answered once with a silent refresh (checkBrowserSession: serialised across
  * tabs, since two tabs spending one refresh token revoke the session) and the same request
- * again; uploads check the session first. A user who chose a file and typed a description
- * does not lose them to an expired cookie.
+ * again, as api() does for every JSON request; uploads also check the session first. A
+ * user who chose a file and typed a description does not lose them to an expired cookie.
  */
 
 export interface UploadProgress {
@@ -77,12 +77,4 @@ export function uploadWithProgress<T>(url: string, form: FormData, onProgress: (
       signal.xhr?.abort();
     },
   };
-}
-
-/** api() with the same one silent refresh on 401. */
-export async function apiWithRefresh<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<ApiResult<T>> {
-  const first = await api<T>(path, init);
-  if (first.ok || first.error.status !== 401) return first;
-  if ((await checkBrowserSession()) !== "ok") return first;
-  return api<T>(path, init);
 }
