@@ -32,7 +32,7 @@ export function AppShell({ viewer, children }: { viewer: Viewer; children: React
       </a>
       <header className="bg-card sticky top-0 z-40 border-b">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-1 px-4 py-2">
-          <Link href={home} className="flex items-center gap-2 font-semibold">
+          <Link href={home} prefetch={false} className="flex items-center gap-2 font-semibold">
             <HeartPulseIcon aria-hidden className="text-primary size-5" />
             Carebase
           </Link>

@@ -9,6 +9,10 @@ export interface NavItem {
   label: string;
 }
 
+/**
+ * No prefetch on these links (nor on any link to PHI): a prefetch renders the target's
+ * layouts on the server, and a chart's layout records an audited read the user never made.
+ */
 export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname();
   return (
@@ -23,6 +27,7 @@ export function NavLinks({ items }: { items: NavItem[] }) {
           <li key={item.href}>
             <Link
               href={item.href}
+              prefetch={false}
               aria-current={active ? "page" : undefined}
               className={cn(
                 "hover:bg-accent hover:text-accent-foreground rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap transition-colors",

@@ -29,7 +29,7 @@ async function Admin() {
       <ul className="grid gap-4 md:grid-cols-3">
         {SECTIONS.map((s) => (
           <li key={s.href}>
-            <Link href={s.href} className="block h-full rounded-xl focus-visible:outline-2">
+            <Link href={s.href} prefetch={false} className="block h-full rounded-xl focus-visible:outline-2">
               <Card className="hover:border-primary h-full transition-colors">
                 <CardHeader>
                   <s.icon aria-hidden className="text-primary mb-2 size-6" />

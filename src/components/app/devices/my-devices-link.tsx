@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 export function MyDevicesLink() {
   return (
     <Button asChild variant="outline" size="sm">
-      <Link href="/my-records/devices">
+      <Link href="/my-records/devices" prefetch={false}>
         <WatchIcon aria-hidden />
         My devices
       </Link>

@@ -105,7 +105,7 @@ export function VitalsCharts({ patientId, audience }: { patientId: string; audie
           <RangePicker value={rangeId} onChange={setRangeId} />
           {audience === "patient" && (
             <Button asChild variant="outline" size="sm">
-              <Link href="/my-records/devices">
+              <Link href="/my-records/devices" prefetch={false}>
                 <WatchIcon aria-hidden />
                 My devices
               </Link>
@@ -137,7 +137,7 @@ export function VitalsCharts({ patientId, audience }: { patientId: string; audie
             action={
               audience === "patient" ? (
                 <Button asChild>
-                  <Link href="/my-records/devices">Register a device</Link>
+                  <Link href="/my-records/devices" prefetch={false}>Register a device</Link>
                 </Button>
               ) : undefined
             }

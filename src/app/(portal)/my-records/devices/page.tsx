@@ -23,7 +23,7 @@ async function Devices() {
   const devices = await listDevices(session, {}, context);
   return (
     <div className="grid gap-6">
-      <Link href="/my-records" className="text-muted-foreground hover:text-foreground flex w-fit items-center gap-1 text-sm">
+      <Link href="/my-records" prefetch={false} className="text-muted-foreground hover:text-foreground flex w-fit items-center gap-1 text-sm">
         <ArrowLeftIcon aria-hidden className="size-4" />
         My records
       </Link>
