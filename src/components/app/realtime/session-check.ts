@@ -21,6 +21,8 @@ export const checkBrowserSession: SessionCheck = async () => {
 async function status(path: string, method: "GET" | "POST"): Promise<number> {
   try {
     const res = await fetch(path, { method, credentials: "same-origin", cache: "no-store", headers: { accept: "application/json" } });
+    // Only the status matters; an unread body keeps the request open in Chromium (the page never goes idle).
+    await res.body?.cancel().catch(() => undefined);
     return res.status;
   } catch {
     return 0;
