@@ -110,7 +110,7 @@ export function PatientsTable({
         header: "Name",
         cell: (info) => (
           <span className="inline-flex items-center gap-2">
-            <Link href={`/patients/${info.row.original.id}`} className="text-primary font-medium underline-offset-4 hover:underline">
+            <Link href={`/patients/${info.row.original.id}`} prefetch={false} className="text-primary font-medium underline-offset-4 hover:underline">
               {info.getValue()}
             </Link>
             <UnreadMessagesBadge count={info.row.original.unread_messages ?? 0} />
