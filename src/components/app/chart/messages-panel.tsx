@@ -14,7 +14,6 @@ import { EmptyState } from "../empty-state";
 import { zodFieldErrors } from "../form";
 import { titleCase } from "../format";
 import { LiveStatus } from "../realtime/live-status";
-import { checkBrowserSession } from "../realtime/session-check";
 import { useTopic, type RealtimeEvent } from "../realtime/use-topic";
 import { formatMessageTime, initialThread, MESSAGES_PAGE_SIZE, messageFromRecord, threadReducer, type ThreadMessage } from "./message-thread";
 
@@ -374,9 +373,8 @@ function Composer({
     setPriority("normal");
     setSending((n) => n + 1);
     const path = `/api/v1/patients/${patientId}/messages`;
-    let r: ApiResult<MessageView> = await api<MessageView>(path, { body });
-    // An access cookie that expired on a long-open chart: refresh once and resend.
-    if (!r.ok && r.error.status === 401 && (await checkBrowserSession()) === "ok") r = await api<MessageView>(path, { body });
+    // api() renews an expired access cookie once and resends.
+    const r: ApiResult<MessageView> = await api<MessageView>(path, { body });
     setSending((n) => n - 1);
     if (r.ok) {
       onSent(r.data);
