@@ -96,8 +96,9 @@ async function main(): Promise<void> {
     force.unref();
     server.close();
     server.closeAllConnections();
-    stopCheckpoints();
     stopRetention();
+    // read records still staged are chained and signed before the database closes
+    await stopCheckpoints();
     await stopRealtime().catch((e: unknown) => log.warn({ err: (e as Error).message }, "realtime stop failed"));
     await closeDatabase();
     process.exit(0);

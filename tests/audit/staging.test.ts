@@ -201,7 +201,22 @@ describe.each(engines)("staged read records on %s", (engine) => {
       expect(signed).toBe(true);
       expect(errors).toEqual([]);
     } finally {
-      stop();
+      await stop();
     }
+  });
+
+  it("stopping the job chains what is still staged and signs it", async () => {
+    const stop = startAuditCheckpoints(t.db.pool, 60_000, () => {}, { drainMs: 60_000, sealMs: 60_000 });
+    await getPatient(doc.session, patientId, ctx);
+    const [s] = await staged();
+    expect(s).toBeDefined();
+    await stop();
+    expect(await staged()).toEqual([]);
+    const signed = await asService("test", async (tx) =>
+      (await sql<{ ok: boolean }>`
+        select exists (select 1 from public.audit_log a join app.audit_checkpoints c on c.chain_id = a.chain_id and c.chain_seq >= a.chain_seq
+                        where a.id = ${s.id}::bigint) as ok`.execute(tx)).rows[0].ok,
+    );
+    expect(signed).toBe(true);
   });
 });

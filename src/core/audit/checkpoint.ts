@@ -82,7 +82,7 @@ export function startAuditCheckpoints(
   intervalMs = 60_000,
   onError: (e: unknown) => void = () => {},
   opts: AuditJobOptions = {},
-): () => void {
+): () => Promise<void> {
   const key = checkpointKey();
   const drainMs = opts.drainMs ?? 1_000;
   const sealMs = opts.sealMs ?? 5_000;
@@ -116,5 +116,15 @@ export function startAuditCheckpoints(
       });
   }, Math.min(drainMs, intervalMs));
   timer.unref();
-  return () => clearInterval(timer);
+  /** Stop, then move what is still staged onto the chains and sign the heads once (shutdown). */
+  return async () => {
+    clearInterval(timer);
+    while (running) await new Promise((r) => setTimeout(r, 10));
+    try {
+      while ((await drainStagedReads(pool, batch)) === batch);
+      await writeCheckpoints(pool, key);
+    } catch (e) {
+      onError(e);
+    }
+  };
 }
