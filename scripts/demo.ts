@@ -3,12 +3,16 @@
  * DATA_DIR) with a realistic demo clinic and prints its sign-in details. Safe to run
  * again: the clinic is created once; later runs give the demo accounts a new password.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import { PDFDocument, StandardFonts } from "pdf-lib";
 import { sql } from "kysely";
 import { initDatabase, closeDatabase } from "../src/core/db/index";
 import { asService, type Tx } from "../src/core/db/with-user";
 import { hashPassword } from "../src/core/auth/passwords";
 import { sha256Hex, newOpaqueToken } from "../src/core/auth/tokens";
+import { objectStore } from "../src/core/storage/index";
+import { BUCKET } from "../src/core/storage/document-view";
 
 const DOMAIN = "demo.carebase.test";
 const PATIENTS = Number(process.env.DEMO_PATIENTS ?? 300);
@@ -187,8 +191,53 @@ async function createClinic(tx: Tx, passwordHash: string): Promise<string> {
       }
       for (let k = 0; k < samples.length; k += 500) await tx.insertInto("vitals").values(samples.slice(k, k + 500)).execute();
     }
+    if (i < 12) {
+      const reviewed = i % 3 !== 0; // a few stay pending for the dashboard's Pending Documents card
+      await addDemoDocument(tx, { patientId, patientName: `${first} ${last}`, uploadedBy: attending, reviewed, when: new Date(today.getTime() - between(1, 60) * day) });
+    }
   }
   return deviceToken;
+}
+
+const LABS: [string, string, string][] = [
+  ["Haemoglobin", "g/dL", "12.0-17.5"], ["White cell count", "x10^9/L", "4.0-11.0"], ["Platelets", "x10^9/L", "150-400"],
+  ["Glucose (fasting)", "mmol/L", "3.9-5.5"], ["HbA1c", "%", "4.0-5.6"], ["Total cholesterol", "mmol/L", "< 5.2"],
+];
+
+/** A small lab-result PDF, stored encrypted through the object store like an upload, with its rows. */
+async function addDemoDocument(tx: Tx, d: { patientId: string; patientName: string; uploadedBy: string; reviewed: boolean; when: Date }): Promise<void> {
+  const pdf = await PDFDocument.create();
+  const page = pdf.addPage([595, 842]);
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  page.drawText("Springfield Clinical Laboratory", { x: 50, y: 780, size: 16, font: bold });
+  page.drawText("Laboratory report (demo data)", { x: 50, y: 758, size: 11, font });
+  page.drawText(`Patient: ${d.patientName}`, { x: 50, y: 728, size: 11, font });
+  page.drawText(`Collected: ${d.when.toISOString().slice(0, 10)}`, { x: 50, y: 712, size: 11, font });
+  let y = 680;
+  for (const [test, unit, range] of LABS) {
+    const value = (rand() * 10 + 2).toFixed(1);
+    page.drawText(`${test.padEnd(22)}  ${value} ${unit}   (reference ${range})`, { x: 50, y, size: 10, font });
+    y -= 16;
+  }
+  const bytes = Buffer.from(await pdf.save());
+  const id = randomUUID();
+  const key = `${d.patientId}/${randomUUID()}`;
+  await objectStore().put(key, Readable.from([bytes]));
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  await tx
+    .insertInto("documents")
+    .values({
+      id, patient_id: d.patientId, uploaded_by: d.uploadedBy, object_key: key, document_type: "lab_result",
+      description: "Full blood count and metabolic panel", original_name: "lab-report.pdf", content_type: "application/pdf",
+      size_bytes: bytes.length, sha256, uploaded_at: d.when,
+      reviewed_at: d.reviewed ? new Date(d.when.getTime() + 86_400_000) : null, reviewed_by: d.reviewed ? d.uploadedBy : null,
+    })
+    .execute();
+  await tx
+    .insertInto("storage.objects")
+    .values({ bucket_id: BUCKET, name: key, owner: d.uploadedBy, metadata: JSON.stringify({ document_id: id, size: bytes.length, content_type: "application/pdf", sha256 }) })
+    .execute();
 }
 
 main().catch(async (e) => {
