@@ -171,6 +171,18 @@ describe.each(engines)("audit API on %s", (engine) => {
       expect(BigInt(second.body.data[0].id) < BigInt(first.body.data[1].id)).toBe(true);
     });
 
+    it("should leave out the patient's own records with others_only=true, and only those", async () => {
+      const all = await call(getAccessLog, { token: patientUser.accessToken, params: { id: patientId }, query: { limit: "200" } });
+      const others = await call(getAccessLog, { token: patientUser.accessToken, params: { id: patientId }, query: { limit: "200", others_only: "true" } });
+      expect(others.status).toBe(200);
+      const mine = (e: { actor: { name: string } }) => e.actor.name === "Paula Patient";
+      expect(all.body.data.some(mine)).toBe(true); // the patient's own reads (this test's earlier calls)
+      expect(others.body.data.some(mine)).toBe(false);
+      const notMine = all.body.data.filter((e: { actor: { name: string } }) => !mine(e)).map((e: { id: string }) => e.id);
+      expect(others.body.data.map((e: { id: string }) => e.id)).toEqual(notMine);
+      expect((await call(getAccessLog, { token: patientUser.accessToken, params: { id: patientId }, query: { others_only: "yes" } })).status).toBe(400);
+    });
+
     it("should allow an admin with MFA", async () => {
       const r = await call(getAccessLog, { token: admin.accessToken, params: { id: patientId } });
       expect(r.status).toBe(200);

@@ -36,6 +36,9 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
   const [cursor, setCursor] = React.useState<string | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [loading, setLoading] = React.useState(false);
+  // A patient's own visits to the portal are left out unless they ask for them.
+  const [includeMine, setIncludeMine] = React.useState(false);
+  const othersOnly = audience === "patient" && !includeMine;
 
   const load = React.useCallback(
     async (after: string | null) => {
@@ -43,6 +46,7 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
       setError(null);
       const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
       if (after) query.set("cursor", after);
+      if (othersOnly) query.set("others_only", "true");
       const r = await api<AccessLogPage>(`/api/v1/patients/${encodeURIComponent(patientId)}/access-log?${query}`);
       setLoading(false);
       if (!r.ok) {
@@ -52,7 +56,7 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
       setEntries((prev) => (after && prev ? [...prev, ...r.data.data] : r.data.data));
       setCursor(r.data.next_cursor);
     },
-    [patientId],
+    [patientId, othersOnly],
   );
 
   React.useEffect(() => {
@@ -61,13 +65,33 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
 
   const intro =
     audience === "patient"
-      ? "Everyone who opened or changed your record, and when. Your own visits to the portal are listed as “You”."
+      ? includeMine
+        ? "Everyone who opened or changed your record, and when. Your own visits to the portal are listed as “You”."
+        : "Everyone on your care team and at the clinic who opened or changed your record, and when."
       : "Everyone who opened or changed this patient's record, as the patient sees it in their portal.";
+
+  const toggle =
+    audience === "patient" ? (
+      <label className="flex w-fit items-center gap-2 text-sm">
+        <input
+          type="checkbox"
+          className="accent-primary size-4"
+          checked={includeMine}
+          onChange={(e) => {
+            setEntries(null);
+            setCursor(null);
+            setIncludeMine(e.target.checked);
+          }}
+        />
+        Include my own visits
+      </label>
+    ) : null;
 
   if (entries === null) {
     return (
       <div className="grid gap-3">
         <p className="text-muted-foreground text-sm">{intro}</p>
+        {toggle}
         {error ? (
           <>
             <FormError message={error} />
@@ -91,15 +115,19 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
 
   if (entries.length === 0) {
     return (
-      <EmptyState icon={EyeIcon} title="Nobody has opened this record yet">
-        {audience === "patient" ? "When your care team opens or updates your record, it is listed here." : "Reads and changes of this chart are listed here."}
-      </EmptyState>
+      <div className="grid gap-3">
+        {toggle}
+        <EmptyState icon={EyeIcon} title="Nobody has opened this record yet">
+          {audience === "patient" ? "When your care team opens or updates your record, it is listed here." : "Reads and changes of this chart are listed here."}
+        </EmptyState>
+      </div>
     );
   }
 
   return (
     <div className="grid gap-3">
       <p className="text-muted-foreground text-sm">{intro}</p>
+      {toggle}
       <div className="bg-card rounded-lg border">
         <Table data-testid="access-log">
           <TableHeader>

@@ -30,11 +30,24 @@ function actorOf(name: string | null, role: string | null): { name: string; role
   return { name: "Carebase system", role: "system" };
 }
 
-export function parseAccessLogQuery(url: string): { cursor?: { at: string; id: string }; limit?: number } {
-  const q = parseAuditQuery(url, ZListAuditQuery);
+export interface AccessLogQuery {
+  cursor?: { at: string; id: string };
+  limit?: number;
+  /** Leave out the caller's own records (a patient's own visits to the portal). */
+  othersOnly?: boolean;
+}
+
+export function parseAccessLogQuery(url: string): AccessLogQuery {
+  const u = new URL(url);
+  const others = u.searchParams.getAll("others_only");
+  u.searchParams.delete("others_only");
+  if (others.length > 1 || (others.length === 1 && others[0] !== "true" && others[0] !== "false")) {
+    throw new BadRequestError("The query string is malformed: others_only must be true or false.", "invalid_request");
+  }
+  const q = parseAuditQuery(u.toString(), ZListAuditQuery);
   const extra = Object.keys(q).filter((k) => k !== "cursor" && k !== "limit" && q[k as keyof typeof q] !== undefined);
   if (extra.length) throw new BadRequestError(`The query string is malformed: ${extra.join(", ")} is not a known parameter.`, "invalid_request");
-  return { cursor: q.cursor, limit: q.limit };
+  return { cursor: q.cursor, limit: q.limit, othersOnly: others[0] === "true" };
 }
 
 /**
@@ -45,7 +58,7 @@ export function parseAccessLogQuery(url: string): { cursor?: { at: string; id: s
 export async function getAccessLog(
   session: Session,
   patientId: string,
-  page: { cursor?: { at: string; id: string }; limit?: number },
+  page: AccessLogQuery,
   context: RequestContext,
 ): Promise<AccessLogPage> {
   if (session.role === "admin") requireAdmin(session);
@@ -61,7 +74,8 @@ export async function getAccessLog(
     const { rows } = await sql<{
       id: string; cursor_at: string; actor_name: string | null; actor_role: string | null; action: string; kind: string | null;
     }>`select id::text as id, cursor_at, actor_name, actor_role, action, kind
-         from app.patient_access_log(${patientId}::uuid, ${page.cursor?.at ?? null}::timestamptz, ${page.cursor?.id ?? null}::bigint, ${limit + 1})`.execute(tx);
+         from app.patient_access_log(${patientId}::uuid, ${page.cursor?.at ?? null}::timestamptz, ${page.cursor?.id ?? null}::bigint, ${limit + 1},
+                                     ${page.othersOnly ? session.userId : null}::uuid)`.execute(tx);
     const more = rows.length > limit;
     const shown = more ? rows.slice(0, limit) : rows;
     const data = shown.map((r) => ({
