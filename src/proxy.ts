@@ -118,7 +118,9 @@ export async function proxy(req: NextRequest): Promise<NextResponse> {
 export const config = {
   matcher: [
     {
-      source: "/((?!_next/static|_next/image|favicon.ico).*)",
+      // Pages only: API answers carry their headers from next.config and the route helpers;
+      // the proxy's work (nonce, CSP, silent refresh) is for pages.
+      source: "/((?!_next/static|_next/image|favicon.ico|api/).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

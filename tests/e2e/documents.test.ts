@@ -285,6 +285,7 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
     expect(await card.locator("[data-slot=badge]", { hasText: "Reviewed" }).count()).toBe(1);
     for (const name of [/Upload/, /reviewed$/, /^Delete/]) expect(await patient.getByRole("button", { name }).count()).toBe(0);
 
+    let lastUrl = "";
     for (let i = 0; i < 2; i++) {
       // every click asks for a fresh signed URL
       const issued = patient.waitForResponse((res) => res.url().endsWith("/signed-url") && res.request().method() === "POST");
@@ -293,7 +294,21 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
       expect(download.suggestedFilename()).toBe("cbc-results.pdf");
       expect(new URL(download.url()).pathname).toMatch(/^\/api\/v1\/files\//);
       expect(readFileSync((await download.path())!).equals(labPdf)).toBe(true);
+      lastUrl = download.url();
     }
+    // The download's own headers win over the API's defaults from next.config; JSON answers
+    // get those defaults (the API is not behind the proxy); pages keep the nonce CSP.
+    const file = await patient.request.get(lastUrl);
+    expect(file.status()).toBe(200);
+    expect(file.headers()["content-security-policy"]).toBe("sandbox; default-src 'none'");
+    expect(file.headers()["content-disposition"]).toMatch(/^attachment/);
+    expect(file.headers()["x-content-type-options"]).toBe("nosniff");
+    const apiAnswer = await patient.request.get("/api/v1/auth/user");
+    expect(apiAnswer.headers()["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(apiAnswer.headers()["x-frame-options"]).toBe("DENY");
+    expect(apiAnswer.headers()["cache-control"]).toBe("no-store");
+    const pageAnswer = await patient.request.get("/my-records");
+    expect(pageAnswer.headers()["content-security-policy"]).toMatch(/script-src 'self' 'nonce-/);
     expect(patient.url()).toMatch(/\/my-records$/);
     await scan(patient, "my-records-documents");
   });
