@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as OTPAuth from "otpauth";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, launchBrowser, newContext, SCREENSHOTS, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, SCREENSHOTS, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
 
 /**
  * Documents through the UI (issue #6, item 6): the attending uploads a lab result from the
@@ -44,15 +43,7 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
   let patient: Page;
   const labPdf = pdf(1.5 * MB, "complete blood count");
 
-  async function api<T = any>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const res = await fetch(server.url + path, {
-      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-      headers: { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = jsonApi(() => server.url);
   /** Requests in flight per page, to say which one kept a page from going idle. */
   const inFlight = new WeakMap<Page, Map<unknown, string>>();
   async function page(): Promise<Page> {
@@ -116,13 +107,7 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
 
     // The clinic, through the API: the first admin (aal2 through TOTP), two verified providers,
     // a patient registered by the attending, the second provider on the care team as a nurse.
-    expect((await api("/api/v1/setup", { body: { ...ADMIN, password: PASSWORD } })).status).toBe(201);
-    let r = await api("/api/v1/auth/token", { body: { email: ADMIN.email, password: PASSWORD } });
-    const enroll = await api("/api/v1/auth/mfa/enroll", { body: {}, token: r.body.access_token });
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enroll.body.secret), digits: 6, period: 30, algorithm: "SHA1" });
-    r = await api("/api/v1/auth/mfa/verify", { body: { code: totp.generate() }, token: r.body.access_token });
-    expect(r.status).toBe(200);
-    adminToken = r.body.access_token;
+    adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
     const ids: string[] = [];
     for (const who of [DOC, NURSE]) {
       const s = await api("/api/v1/auth/signup", { body: { ...who, password: PASSWORD, role: "provider" } });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as OTPAuth from "otpauth";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, launchBrowser, newContext, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
 
 /**
  * Care-team messaging in the chart (issue #7, item 4): the attending and the nurse have the
@@ -28,15 +27,7 @@ describe.skipIf(!hasChromium)("care-team messages on the chart", () => {
   let attending: Page;
   let nurse: Page;
 
-  async function api<T = any>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const res = await fetch(server.url + path, {
-      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-      headers: { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = jsonApi(() => server.url);
   async function signedIn(email: string, landing: string): Promise<Page> {
     const ctx = await newContext(browser, server.url);
     contexts.push(ctx);
@@ -67,13 +58,7 @@ describe.skipIf(!hasChromium)("care-team messages on the chart", () => {
     server = await startServer();
     browser = await launchBrowser();
 
-    expect((await api("/api/v1/setup", { body: { ...ADMIN, password: PASSWORD } })).status).toBe(201);
-    let r = await api("/api/v1/auth/token", { body: { email: ADMIN.email, password: PASSWORD } });
-    const enroll = await api("/api/v1/auth/mfa/enroll", { body: {}, token: r.body.access_token });
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enroll.body.secret), digits: 6, period: 30, algorithm: "SHA1" });
-    r = await api("/api/v1/auth/mfa/verify", { body: { code: totp.generate() }, token: r.body.access_token });
-    expect(r.status).toBe(200);
-    const adminToken = r.body.access_token;
+    const adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
     const ids: Record<string, string> = {};
     for (const p of [ATTENDING, NURSE, OUTSIDER]) {
       const s = await api("/api/v1/auth/signup", { body: { ...p, password: PASSWORD, role: "provider" } });

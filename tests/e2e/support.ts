@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import AxeBuilder from "@axe-core/playwright";
+import * as OTPAuth from "otpauth";
 
 export const ROOT = process.cwd();
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -119,4 +120,31 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+}
+
+export type JsonApi = <T = any>(path: string, init?: { method?: string; body?: unknown; token?: string }) => Promise<{ status: number; body: T }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The JSON API of a running server, as a bearer-token client: `{status, body}`, nothing thrown. */
+export function jsonApi(baseUrl: () => string): JsonApi {
+  return async (path, init = {}) => {
+    const res = await fetch(baseUrl() + path, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers: { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
+/** The clinic's first admin, enrolled in TOTP MFA and verified: returns an aal2 access token. */
+export async function setUpAdminWithMfa(api: JsonApi, admin: { email: string; full_name: string }, password: string): Promise<string> {
+  const setup = await api("/api/v1/setup", { body: { ...admin, password } });
+  if (setup.status !== 201) throw new Error(`setup -> ${setup.status}`);
+  const aal1 = (await api("/api/v1/auth/token", { body: { email: admin.email, password } })).body.access_token;
+  const enroll = await api("/api/v1/auth/mfa/enroll", { body: {}, token: aal1 });
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enroll.body.secret), digits: 6, period: 30, algorithm: "SHA1" });
+  const r = await api("/api/v1/auth/mfa/verify", { body: { code: totp.generate() }, token: aal1 });
+  if (r.status !== 200) throw new Error(`mfa verify -> ${r.status}`);
+  return r.body.access_token;
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as OTPAuth from "otpauth";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, launchBrowser, newContext, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
 
 /**
  * Wearables through the UI (issue #7, items 5 and 6): a patient registers a watch and sees
@@ -28,15 +27,7 @@ describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
   let patient: Page;
   let doc: Page;
 
-  async function api<T = any>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const res = await fetch(server.url + path, {
-      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-      headers: { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = jsonApi(() => server.url);
   async function page(): Promise<Page> {
     const ctx = await newContext(browser, server.url);
     contexts.push(ctx);
@@ -70,13 +61,7 @@ describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
     server = await startServer();
     browser = await launchBrowser();
 
-    expect((await api("/api/v1/setup", { body: { ...ADMIN, password: PASSWORD } })).status).toBe(201);
-    let r = await api("/api/v1/auth/token", { body: { email: ADMIN.email, password: PASSWORD } });
-    const enroll = await api("/api/v1/auth/mfa/enroll", { body: {}, token: r.body.access_token });
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enroll.body.secret), digits: 6, period: 30, algorithm: "SHA1" });
-    r = await api("/api/v1/auth/mfa/verify", { body: { code: totp.generate() }, token: r.body.access_token });
-    expect(r.status).toBe(200);
-    const adminToken = r.body.access_token;
+    const adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
     const s = await api("/api/v1/auth/signup", { body: { ...DOC, password: PASSWORD, role: "provider" } });
     expect(s.status).toBe(201);
     expect((await api(`/api/v1/admin/providers/${s.body.user.id}/verify`, { body: {}, token: adminToken })).status).toBe(200);
