@@ -40,7 +40,10 @@ export class LocalObjectStore implements ObjectStore {
     const out = await open(tmp, "wx", 0o600);
     try {
       await writeSealed(out, new Sealer(this.kek, key), source);
-      await out.sync(); // the rename below publishes durable bytes only
+      // the rename below publishes durable bytes only: fdatasync flushes the data and the
+      // metadata needed to read it back (size, blocks), not the timestamps; the directory
+      // entry is made durable by syncDir() after the rename
+      await out.datasync();
       await out.close();
       await mkdir(path.dirname(final), { recursive: true, mode: 0o700 });
       await rename(tmp, final);
