@@ -6,7 +6,8 @@
  *  2. Upload and download throughput against a plain file copy of the same bytes on the
  *     same disk, measured in the same run: goal ≥ 50%.
  *
- * Runs against an in-memory PGlite and a temp DATA_DIR; prints a table and a JSON line.
+ * Runs against an in-memory PGlite (or, with `-- --pg`, a fresh PostgreSQL database) and a
+ * temp DATA_DIR; prints a table and a JSON line.
  * Each figure is the median of BENCH_RUNS (default 7) interleaved runs, with the best run
  * and the process CPU time beside it: on a loaded machine wall times swing with the
  * scheduler and with garbage collection, CPU time much less.
@@ -38,7 +39,30 @@ const { createPatient, createUser } = await import("../tests/support/seed");
 const SIZE = 10_000_000; // a 10 MB PDF (the cap is 10 MiB)
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
-const db = await openDatabase({ pgliteDir: "memory://" });
+// --pg: the rows go to PostgreSQL (its own process, as a clinic on PostgreSQL runs), in a
+// fresh database dropped afterwards; default: in-memory PGlite inside this process, whose
+// work then counts against the upload.
+const PG_URL = process.argv.includes("--pg") ? process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres" : null;
+const PG_DB = `carebase_bench_storage_${process.pid}`;
+async function pgAdmin(statement: string): Promise<void> {
+  const { default: pg } = await import("pg");
+  const c = new pg.Client({ connectionString: PG_URL! });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
+}
+let db;
+if (PG_URL) {
+  await pgAdmin(`create database ${PG_DB}`);
+  const url = new URL(PG_URL);
+  url.pathname = `/${PG_DB}`;
+  db = await openDatabase({ url: url.toString(), poolMax: 4 });
+} else {
+  db = await openDatabase({ pgliteDir: "memory://" });
+}
 await migrate(db.pool);
 useDatabase(db);
 const store = new LocalObjectStore(path.join(dataDir, "objects"));
@@ -176,7 +200,7 @@ const rows = [
   ["plain copy: fs.copyFile", copyFileMs],
 ] as const;
 const best = (xs: number[]) => Math.min(...xs);
-console.log(`\nDocuments storage benchmark — local encrypted driver, ${SIZE / 1e6} MB PDF, ${RUNS} runs, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(`\nDocuments storage benchmark — local encrypted driver, rows on ${PG_URL ? "PostgreSQL" : "in-process PGlite"}, ${SIZE / 1e6} MB PDF, ${RUNS} runs, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
 console.log(`RSS growth during the first (cold) upload: ${coldGrowth.toFixed(1)} MB`);
 console.log(`RSS growth during one upload: median ${median(growth).toFixed(1)} MB, max ${Math.max(...growth).toFixed(1)} MB (goal ≤ 8 MB)`);
 console.log(`${"".padEnd(66)} ${"median".padStart(10)} ${"MB/s".padStart(6)} ${"best".padStart(9)} ${"cpu".padStart(9)}`);
@@ -211,4 +235,5 @@ console.log(
 );
 
 await closeDatabase();
+if (PG_URL) await pgAdmin(`drop database if exists ${PG_DB} with (force)`);
 await rm(dataDir, { recursive: true, force: true });
