@@ -21,17 +21,9 @@ const nextConfig: NextConfig = {
           { key: "X-Frame-Options", value: "DENY" },
         ],
       },
-      // The API is not behind the proxy (it only added headers there, at a cost on every
-      // call): its answers get theirs here. These win over a route's own header of the same
-      // name, so the file download (which sets its sandboxing CSP itself) is left out.
-      {
-        source: "/api/:path((?!v1/files/).*)",
-        headers: [
-          { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
-          { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
-          { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-        ],
-      },
+      // The API is not behind the proxy: JSON answers get their CSP and other headers from
+      // src/core/http/respond.ts (a route's own Response sets its own, like the file
+      // download's sandbox CSP); HSTS over https here.
       {
         source: "/api/:path*",
         has: [{ type: "header", key: "x-forwarded-proto", value: "https.*" }],

@@ -281,8 +281,8 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
       expect(readFileSync((await download.path())!).equals(labPdf)).toBe(true);
       lastUrl = download.url();
     }
-    // The download's own headers win over the API's defaults from next.config; JSON answers
-    // get those defaults (the API is not behind the proxy); pages keep the nonce CSP.
+    // The download sets its own headers; JSON answers get the API defaults (respond.ts)
+    // (the API is not behind the proxy); pages keep the nonce CSP.
     const file = await patient.request.get(lastUrl);
     expect(file.status()).toBe(200);
     expect(file.headers()["content-security-policy"]).toBe("sandbox; default-src 'none'");

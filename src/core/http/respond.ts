@@ -1,8 +1,19 @@
 import { AppError, BadRequestError, ConflictError, ForbiddenError, ValidationError } from "../errors";
 import { log } from "../log";
 
-/** Every answer carries these; pages get the rest of the security headers from next.config. */
-const BASE_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
+/**
+ * Every JSON answer carries these (the API is not behind the proxy, src/proxy.ts, which
+ * sets the pages' headers); next.config adds nosniff, frame and referrer policy, and HSTS
+ * over https. A route that answers with its own Response (the file download, the PDF)
+ * sets its own.
+ */
+const BASE_HEADERS = {
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+  "Cross-Origin-Opener-Policy": "same-origin",
+};
 
 export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return Response.json(data, { status, headers: { ...BASE_HEADERS, ...headers } });
