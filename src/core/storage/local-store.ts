@@ -10,6 +10,8 @@ import { assertObjectKey, ObjectMissingError, type ObjectStore, type StoredObjec
 const INCOMPLETE_DIR = ".incomplete";
 /** Sealed bytes per write(): about one envelope frame. */
 const WRITE_BYTES = 1024 * 1024;
+/** Written bytes that start a background datasync while the upload goes on. */
+const SYNC_BYTES = 2 * 1024 * 1024;
 
 /**
  * Encrypted files under DATA_DIR/objects: `<patient_id>/<uuid>.cbe`. An upload is written
@@ -134,18 +136,45 @@ async function syncDir(dir: string): Promise<void> {
 /**
  * Encrypts `source` into `out` in one pass: each chunk is sealed as it arrives and the
  * sealed bytes are written in batches of about WRITE_BYTES with writev (no gathering copy),
- * one write in flight while the next batch is sealed. Memory: about two batches.
+ * one write in flight while the next batch is sealed. Every SYNC_BYTES written, a datasync
+ * starts in the background (one at a time), so the disk works while the CPU seals and the
+ * caller's final datasync only waits for the tail; a failed one fails the put. Memory:
+ * about two batches.
  */
 async function writeSealed(out: FileHandle, sealer: Sealer, source: Readable | AsyncIterable<Buffer>): Promise<void> {
   let batch: Buffer[] = [];
   let batchBytes = 0;
   let writing: Promise<void> = Promise.resolve();
+  let syncing: Promise<void> = Promise.resolve();
+  let syncInFlight = false;
+  let syncFailure: unknown; // a background datasync that failed fails the put
+  let written = 0; // bytes whose write() has completed
+  let synced = 0; // bytes covered by a started datasync
   const flush = async () => {
     const buffers = batch;
+    const bytes = batchBytes;
     batch = [];
     batchBytes = 0;
     await writing;
-    writing = writeAll(out, buffers);
+    if (syncFailure) throw syncFailure;
+    // what is written goes to the disk in the background while the rest is sealed, so the
+    // datasync after the last write only waits for the tail
+    if (!syncInFlight && written - synced >= SYNC_BYTES) {
+      synced = written;
+      syncInFlight = true;
+      syncing = out.datasync().then(
+        () => {
+          syncInFlight = false;
+        },
+        (e: unknown) => {
+          syncInFlight = false;
+          syncFailure ??= e;
+        },
+      );
+    }
+    writing = writeAll(out, buffers).then(() => {
+      written += bytes;
+    });
     writing.catch(() => undefined); // observed by the next flush or the final await
   };
   const add = async (sealed: Buffer[]) => {
@@ -160,8 +189,11 @@ async function writeSealed(out: FileHandle, sealer: Sealer, source: Readable | A
     await add(sealer.final());
     await flush();
     await writing;
+    await syncing;
+    if (syncFailure) throw syncFailure;
   } catch (e) {
-    await writing.catch(() => undefined); // never leave a write running on a file about to be removed
+    // never leave a write or a sync running on a file about to be removed
+    await Promise.allSettled([writing, syncing]);
     throw e;
   }
 }
