@@ -62,11 +62,57 @@ describe.each(engines)("browser cookie sessions on %s", (engine) => {
     expect((await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: c[ACCESS_COOKIE].value } })).status).toBe(200);
     const cross = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: c[REFRESH_COOKIE].value }, site: "cross-site" });
     expect(cross.status).toBe(403);
-    // a replayed refresh cookie kills the session and clears the cookies
+    // a refresh cookie replayed after the grace period kills the session and clears the cookies
+    await serviceQuery((tx) => tx.updateTable("auth.refresh_tokens").set({ spent_at: new Date(Date.now() - 31_000) }).where("spent_at", "is not", null).execute());
     const replay = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: refresh.value } });
     expect(replay.status).toBe(401);
     expect(setCookies(replay.headers)[ACCESS_COOKIE].attrs).toMatch(/Max-Age=0/);
     expect((await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: c[ACCESS_COOKIE].value } })).status).toBe(401);
+  });
+
+  it("lets two requests of one browser race with the same refresh cookie (grace period), not a bearer replay", async () => {
+    const u = await createUser("provider");
+    const { refresh } = await browserSignIn(u.email);
+    const refreshWith = (value: string) => call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: value } });
+    // two page loads with the same expired access cookie: both refresh, in parallel
+    const [a, b] = await Promise.all([refreshWith(refresh.value), refreshWith(refresh.value)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const ca = setCookies(a.headers);
+    const cb = setCookies(b.headers);
+    expect(ca[REFRESH_COOKIE].value).not.toBe(cb[REFRESH_COOKIE].value);
+    // the session lives on, and both branches keep working
+    for (const c of [ca, cb]) {
+      expect((await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: c[ACCESS_COOKIE].value } })).status).toBe(200);
+      expect((await refreshWith(c[REFRESH_COOKIE].value)).status).toBe(200);
+    }
+    const revoked = await serviceQuery((tx) => tx.selectFrom("auth.sessions").select("id").where("user_id", "=", u.id).where("revoked_at", "is not", null).execute());
+    expect(revoked).toEqual([]);
+
+    // the bearer flow has no grace: an immediate replay still revokes
+    const pair = (await call(tokenRoute.POST, "/api/v1/auth/token", { body: { email: u.email, password: TEST_PASSWORD } })).body;
+    expect((await call(tokenRefreshRoute.POST, "/api/v1/auth/token/refresh", { body: { refresh_token: pair.refresh_token } })).status).toBe(200);
+    expect((await call(tokenRefreshRoute.POST, "/api/v1/auth/token/refresh", { body: { refresh_token: pair.refresh_token } })).status).toBe(401);
+  });
+
+  it("gives no grace to a session that was signed out, nor when the grace is turned off", async () => {
+    const u = await createUser("patient");
+    const first = await browserSignIn(u.email);
+    const r = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: first.refresh.value } });
+    const c = setCookies(r.headers);
+    await call(sessionRoute.DELETE, "/api/v1/auth/session", { method: "DELETE", cookies: { [ACCESS_COOKIE]: c[ACCESS_COOKIE].value, [REFRESH_COOKIE]: c[REFRESH_COOKIE].value } });
+    expect((await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: first.refresh.value } })).status).toBe(401);
+
+    process.env.REFRESH_REUSE_GRACE_SECONDS = "0";
+    try {
+      const second = await browserSignIn(u.email);
+      const ok = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: second.refresh.value } });
+      expect(ok.status).toBe(200);
+      const again = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: second.refresh.value } });
+      expect(again.status).toBe(401);
+      expect((await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: setCookies(ok.headers)[ACCESS_COOKIE].value } })).status).toBe(401);
+    } finally {
+      delete process.env.REFRESH_REUSE_GRACE_SECONDS;
+    }
   });
 
   it("sign-out revokes the session and clears both cookies", async () => {

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { asService, type RequestContext, type Tx } from "../db/with-user";
 import { database } from "../db";
 import { UnauthorizedError } from "../errors";
+import { log } from "../log";
 import type { AppRole } from "../db/schema";
 import type { Session } from "./session-types";
 import { auditAccountEvent, auditAccountEventTx } from "./audit-events";
@@ -58,10 +59,29 @@ async function issueTokens(tx: Tx, session: Session): Promise<TokenPair> {
 }
 
 /**
- * Spends a refresh token for a new pair. A spent token presented again means it was
- * stolen (or replayed): the whole session is revoked.
+ * How long a browser may present a refresh cookie again after it was spent
+ * (REFRESH_REUSE_GRACE_SECONDS, default 30, at most 120; 0 turns it off). Two page requests
+ * that race with the same expired access cookie both refresh; without this, the second
+ * one's "reuse" revoked the session and signed the user out.
  */
-export async function refreshSession(refreshToken: string, context: RequestContext): Promise<{ session: Session; tokens: TokenPair }> {
+export function refreshReuseGraceSeconds(): number {
+  const v = Number(process.env.REFRESH_REUSE_GRACE_SECONDS ?? 30);
+  return Number.isFinite(v) && v >= 0 ? Math.min(v, 120) : 30;
+}
+
+/**
+ * Spends a refresh token for a new pair. A spent token presented again means it was
+ * stolen (or replayed): the whole session is revoked — unless `reuseGraceSeconds` is given
+ * (the browser's cookie refresh) and the token was spent less than that long ago, which is
+ * two requests of one browser racing: the late one gets a pair of its own, and the session
+ * lives on. Both pairs then work; a presentation after the grace period still revokes.
+ */
+export async function refreshSession(
+  refreshToken: string,
+  context: RequestContext,
+  opts: { reuseGraceSeconds?: number } = {},
+): Promise<{ session: Session; tokens: TokenPair }> {
+  const grace = Math.max(0, opts.reuseGraceSeconds ?? 0);
   const outcome = await asService("refresh token rotation", async (tx) => {
     const found = await tx
       .selectFrom("auth.refresh_tokens as r")
@@ -69,20 +89,24 @@ export async function refreshSession(refreshToken: string, context: RequestConte
       .innerJoin("auth.users as u", "u.id", "s.user_id")
       .select(["r.id", "r.spent_at", "s.id as session_id", "s.revoked_at", "s.expires_at", "s.aal", "s.mfa_pending", "u.id as user_id", "u.role", "u.is_active"])
       .select(sql<boolean>`s.last_seen_at < now() - make_interval(mins => ${staffIdleMinutes()})`.as("idle"))
+      .select(sql<boolean>`coalesce(r.spent_at > now() - make_interval(secs => ${grace}), false)`.as("spent_within_grace"))
       .where("r.token_hash", "=", sha256Hex(refreshToken))
       .forUpdate("r")
       .executeTakeFirst();
     if (!found) return { kind: "unknown" as const };
-    if (found.spent_at) {
+    const live = !found.revoked_at && new Date(found.expires_at) > new Date() && found.is_active;
+    const racing = found.spent_at !== null && grace > 0 && found.spent_within_grace && live;
+    if (found.spent_at && !racing) {
       await revokeSessionTx(tx, found.session_id, "refresh_token_reuse");
       return { kind: "reused" as const, sessionId: found.session_id, userId: found.user_id };
     }
-    if (found.revoked_at || new Date(found.expires_at) <= new Date() || !found.is_active) return { kind: "dead" as const };
+    if (!live) return { kind: "dead" as const };
     if (found.role !== "patient" && found.idle) {
       await revokeSessionTx(tx, found.session_id, "idle_timeout");
       return { kind: "idle" as const, sessionId: found.session_id };
     }
-    await tx.updateTable("auth.refresh_tokens").set({ spent_at: new Date() }).where("id", "=", found.id).execute();
+    if (racing) log.info({ sessionId: found.session_id, requestId: context.requestId }, "refresh cookie presented again within the grace period: a second pair issued");
+    else await tx.updateTable("auth.refresh_tokens").set({ spent_at: new Date() }).where("id", "=", found.id).execute();
     await tx.updateTable("auth.sessions").set({ last_seen_at: new Date() }).where("id", "=", found.session_id).execute();
     const session: Session = { userId: found.user_id, role: found.role, sessionId: found.session_id, aal: found.aal };
     if (found.mfa_pending) session.mfaPending = true;

@@ -1,6 +1,6 @@
 import { open, assertSameOrigin, REFRESH_COOKIE, readCookie } from "@/core/http/route";
 import { json } from "@/core/http/respond";
-import { refreshSession } from "@/core/auth/sessions";
+import { refreshReuseGraceSeconds, refreshSession } from "@/core/auth/sessions";
 import { hit, ipKey } from "@/core/auth/rate-limit";
 import { clearedSessionCookies, isHttps, sessionCookies, withCookies } from "@/core/auth/cookies";
 import { AppError, UnauthorizedError } from "@/core/errors";
@@ -13,7 +13,8 @@ export const POST = open(async ({ req, context }) => {
   if (!refresh) throw new UnauthorizedError("Sign in to continue.", "no_session");
   await hit("refresh_ip", ipKey(context), context);
   try {
-    const { tokens } = await refreshSession(refresh, context);
+    // parallel requests of one browser may present the same cookie: a short grace period
+    const { tokens } = await refreshSession(refresh, context, { reuseGraceSeconds: refreshReuseGraceSeconds() });
     return withCookies(json({ expires_in: tokens.expires_in }), sessionCookies(tokens, isHttps(req)));
   } catch (e) {
     // A dead session also loses its cookies.
