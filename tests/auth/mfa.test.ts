@@ -10,6 +10,7 @@ import * as verifyMfaRoute from "@/app/api/v1/auth/mfa/verify/route";
 import * as usersRoute from "@/app/api/v1/admin/users/route";
 import * as settingsRoute from "@/app/api/v1/admin/settings/route";
 import * as inviteRoute from "@/app/api/v1/patients/[id]/invite/route";
+import * as resetMfaRoute from "@/app/api/v1/admin/users/[id]/mfa/reset/route";
 
 const signIn = (email: string, extra: Record<string, string> = {}) =>
   call(tokenRoute.POST, "/api/v1/auth/token", { body: { email, password: TEST_PASSWORD, ...extra } });
@@ -120,5 +121,60 @@ describe.each(engines)("MFA on %s", (engine) => {
     const allowed = await call(inviteRoute.POST, `/api/v1/patients/${patient}/invite`, { method: "POST", token: verified.access_token, params: { id: patient } });
     expect(allowed.status).toBe(201);
     await call(settingsRoute.PATCH, "/api/v1/admin/settings", { method: "PATCH", token: admin.accessToken, body: { require_mfa_for_providers: false } });
+  });
+  describe("admin reset of another account's MFA (a lost phone)", () => {
+    const reset = (token: string, id: string, body: unknown = { reason: "Lost phone, identity checked at the desk" }) =>
+      call(resetMfaRoute.POST, `/api/v1/admin/users/${id}/mfa/reset`, { method: "POST", token, params: { id }, body });
+
+    it("removes the factor and recovery codes, signs the account out everywhere, and is audited", async () => {
+      const admin = await createUser("admin");
+      const doc = await createUser("provider");
+      const { enrol, verified } = await enrolAndVerify(doc.accessToken);
+      const second = (await signIn(doc.email, { recovery_code: enrol.recovery_codes[0] })).body;
+      expect(second.access_token).toBeTruthy();
+
+      const res = await reset(admin.accessToken, doc.id);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ id: doc.id, mfa_enabled: false, revoked_sessions: 2 });
+      // both sessions are dead, access and refresh
+      for (const pair of [verified, second]) expect((await call(userRoute.GET, "/api/v1/auth/user", { token: pair.access_token })).status).toBe(401);
+      // the password alone signs in again (aal1), and the account shows no MFA
+      const back = await signIn(doc.email);
+      expect(back.status).toBe(200);
+      expect(back.body.user.mfa_enabled).toBe(false);
+      expect(await serviceQuery((tx) => tx.selectFrom("auth.recovery_codes").select("user_id").where("user_id", "=", doc.id).execute())).toEqual([]);
+      // the old recovery codes and TOTP are gone with the factor: they no longer mean anything
+      const audit = await serviceQuery((tx) =>
+        tx.selectFrom("audit_log").select(["actor_id", "details"]).where("action", "=", "auth.mfa_reset").where("actor_id", "=", admin.id).execute(),
+      );
+      expect(audit).toHaveLength(1);
+      expect(audit[0].details).toMatchObject({ sessions_revoked: 2, reason: "Lost phone, identity checked at the desk" });
+      // nothing to reset twice
+      expect((await reset(admin.accessToken, doc.id)).body.error.code).toBe("mfa_not_enrolled");
+    });
+
+    it("is for admins with MFA only, not for one's own factor, and needs a reason", async () => {
+      const admin = await createUser("admin");
+      const weakAdmin = await createUser("admin", { aal: "aal1" });
+      const doc = await createUser("provider");
+      const target = await createUser("provider");
+      await enrolAndVerify(target.accessToken);
+
+      expect((await reset(doc.accessToken, target.id)).status).toBe(403);
+      const weak = await reset(weakAdmin.accessToken, target.id);
+      expect(weak.status).toBe(403);
+      expect(weak.body.error.code).toBe("mfa_required");
+      const self = await reset(admin.accessToken, admin.id);
+      expect(self.status).toBe(409);
+      expect(self.body.error.code).toBe("cannot_reset_own_mfa");
+      expect((await reset(admin.accessToken, target.id, {})).status).toBe(400);
+      const shortReason = await reset(admin.accessToken, target.id, { reason: "x" });
+      expect(shortReason.status).toBe(422);
+      expect(shortReason.body.error.fields.reason).toBeTruthy();
+      expect((await reset(admin.accessToken, crypto.randomUUID())).status).toBe(404);
+      // none of the refusals touched the factor
+      const factor = await serviceQuery((tx) => tx.selectFrom("auth.mfa_factors").select("enabled_at").where("user_id", "=", target.id).executeTakeFirst());
+      expect(factor?.enabled_at).not.toBeNull();
+    });
   });
 });

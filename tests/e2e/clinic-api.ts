@@ -47,6 +47,15 @@ export class ClinicApi {
     return user.id;
   }
 
+  /** Turns on TOTP for an account (enrol, then verify with a fresh code); returns its recovery codes. */
+  async enableMfa(email: string): Promise<string[]> {
+    const aal1 = await this.token(email);
+    const enrol = await this.post<{ secret: string; recovery_codes: string[] }>("/api/v1/auth/mfa/enroll", {}, aal1);
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrol.secret), digits: 6, period: 30, algorithm: "SHA1" });
+    await this.post("/api/v1/auth/mfa/verify", { code: totp.generate() }, aal1);
+    return enrol.recovery_codes;
+  }
+
   /** The browser's cookie session (`extra`: a recovery code for an account with MFA), as `Cookie` header text. */
   async cookieHeader(email: string, extra: Record<string, string> = {}): Promise<string> {
     const r = await fetch(this.url + "/api/v1/auth/session", {

@@ -7,7 +7,8 @@ import { ClinicApi, E2E_PASSWORD } from "./clinic-api";
  * Two staff screens in Chromium, on a clinic set up through the API:
  *   the chart's "Edit demographics" dialog (care team): field messages from the shared zod
  *   schema, nothing typed lost on a refusal, saved values on the chart after the toast;
- *   /admin/users: pending providers, role/status filters and pages of 50 with the total.
+ *   /admin/users: pending providers, role/status filters and pages of 50 with the total;
+ *   resetting another account's two-step verification (reason required, audited).
  */
 const ADMIN = "admin@edits.test";
 const DOC = "doc@edits.test";
@@ -127,6 +128,35 @@ describe.skipIf(!hasChromium)("demographics edit and admin users", () => {
     await p.getByLabel("Role").selectOption("patient");
     await p.waitForURL(/\/admin\/users\?role=patient&status=pending/);
     await p.getByText("No account has this role and status. Change the filters above.").waitFor();
+  });
+
+  it("resets a provider's two-step verification after a lost phone", async () => {
+    const email = "lostphone@edits.test";
+    await clinic.provider(email, "Dr Lost Phone");
+    await clinic.enableMfa(email);
+    // without the second factor, the password alone is refused
+    const before = await fetch(`${server.url}/api/v1/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: E2E_PASSWORD }) });
+    expect(before.status).toBe(401);
+
+    const p = await signedInPage(ADMIN, { recovery_code: clinic.adminRecoveryCodes[1] });
+    await p.goto("/admin/users");
+    const row = p.getByTestId(`user-${email}`).first();
+    await row.getByText("2FA", { exact: true }).waitFor();
+    await row.getByRole("button", { name: "Reset two-step verification of Dr Lost Phone" }).click();
+    const dialog = p.getByRole("dialog", { name: /Reset Dr Lost Phone/ });
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: "Reset two-step verification" }).click();
+    await expect.poll(() => dialog.getByText(/Say why/).count()).toBeGreaterThan(0);
+    expect(await seriousViolations(p)).toEqual([]);
+    await dialog.getByLabel("Reason").fill("Lost phone; identity checked in person");
+    await dialog.getByRole("button", { name: "Reset two-step verification" }).click();
+    await p.getByText("Dr Lost Phone's two-step verification is reset; they are signed out everywhere.").waitFor();
+    await expect.poll(() => row.getByText("2FA", { exact: true }).count()).toBe(0);
+    expect(await row.getByRole("button", { name: /Reset two-step verification/ }).count()).toBe(0);
+
+    // the password alone signs in again
+    const after = await fetch(`${server.url}/api/v1/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: E2E_PASSWORD }) });
+    expect(after.status).toBe(200);
   });
 
   async function scanAndShoot(p: Page, name: string) {

@@ -16,6 +16,7 @@ export interface EventDetails {
   "auth.mfa_required": Record<string, never>;
   "auth.mfa_enrolled": Record<string, never>;
   "auth.mfa_enabled": Record<string, never>;
+  "auth.mfa_reset": { sessions_revoked: number; reason: string };
   "auth.recovery_code_used": { remaining: number };
   "auth.password_changed": { sessions_revoked?: number };
   "auth.session_revoked": { session_id: string; reason: string };

@@ -19,6 +19,7 @@ export type AccountAction =
   | "auth.mfa_required"
   | "auth.mfa_enrolled"
   | "auth.mfa_enabled"
+  | "auth.mfa_reset"
   | "auth.recovery_code_used"
   | "auth.password_changed"
   | "auth.session_revoked"

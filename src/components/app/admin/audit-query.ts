@@ -30,6 +30,7 @@ const EVENTS: ReadonlyArray<[value: string, label: string]> = [
   ["auth.mfa_required", "Two-factor code asked"],
   ["auth.mfa_enrolled", "Two-factor enrolment started"],
   ["auth.mfa_enabled", "Two-factor turned on"],
+  ["auth.mfa_reset", "Two-factor reset by an admin"],
   ["auth.recovery_code_used", "Recovery code used"],
   ["auth.password_changed", "Password changed"],
   ["auth.session_revoked", "Session revoked"],

@@ -10,6 +10,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { api } from "../api-client";
 import { EmptyState } from "../empty-state";
 import { formatDate } from "../format";
+import { ResetMfaDialog } from "./reset-mfa-dialog";
 
 export interface UserRowView {
   id: string;
@@ -24,7 +25,7 @@ export interface UserRowView {
   created_at: string;
 }
 
-/** Accounts for admins: verify pending providers, deactivate (sessions die at once) or reactivate. */
+/** Accounts for admins: verify pending providers, reset another account's 2FA, deactivate (sessions die at once) or reactivate. */
 export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[]; selfId: string; emptyHint?: string }) {
   const router = useRouter();
   const [busy, setBusy] = React.useState<string | null>(null);
@@ -72,13 +73,14 @@ export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[];
               </TableCell>
               <TableCell>{formatDate(u.created_at)}</TableCell>
               <TableCell>
-                <div className="flex justify-end gap-1">
+                <div className="flex flex-wrap justify-end gap-1">
                   {u.role === "provider" && !u.verified && u.is_active && (
                     <Button size="sm" disabled={busy === u.id} onClick={() => void act(u, `/api/v1/admin/providers/${u.id}/verify`, `${u.full_name} is verified.`)}>
                       <BadgeCheckIcon aria-hidden />
                       Verify
                     </Button>
                   )}
+                  {u.id !== selfId && u.mfa_enabled && <ResetMfaDialog userId={u.id} name={u.full_name} />}
                   {u.id !== selfId &&
                     (u.is_active ? (
                       <Button size="sm" variant="outline" disabled={busy === u.id} onClick={() => void act(u, `/api/v1/admin/users/${u.id}/deactivate`, `${u.full_name} is deactivated and signed out.`)}>
