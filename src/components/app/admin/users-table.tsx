@@ -1,13 +1,10 @@
 "use client";
 
-import * as React from "react";
-import { useRouter } from "next/navigation";
 import { BadgeCheckIcon, UserXIcon, UserCheckIcon, UsersIcon } from "lucide-react";
-import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { api } from "../api-client";
+import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 import { formatDate } from "../format";
 import { ResetMfaDialog } from "./reset-mfa-dialog";
@@ -27,21 +24,12 @@ export interface UserRowView {
 
 /** Accounts for admins: verify pending providers, reset another account's 2FA, deactivate (sessions die at once) or reactivate. */
 export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[]; selfId: string; emptyHint?: string }) {
-  const router = useRouter();
-  const [busy, setBusy] = React.useState<string | null>(null);
+  const { busy, run } = useApiAction();
   if (users.length === 0) {
     return <EmptyState icon={UsersIcon} title="No accounts match">{emptyHint ?? "Providers appear here when they sign up; patients when they accept an invitation."}</EmptyState>;
   }
 
-  async function act(u: UserRowView, path: string, done: string) {
-    setBusy(u.id);
-    const r = await api(path, { method: "POST", body: {} });
-    setBusy(null);
-    if (r.ok) {
-      toast.success(done);
-      router.refresh();
-    } else toast.error(r.error.message);
-  }
+  const act = (u: UserRowView, path: string, done: string) => run(u.id, path, { method: "POST", body: {} }, done);
 
   return (
     <div className="bg-card rounded-lg border">

@@ -1,13 +1,11 @@
 "use client";
 
 import * as React from "react";
-import { useRouter } from "next/navigation";
 import { CalendarIcon } from "lucide-react";
-import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { api } from "../api-client";
+import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 
 export interface AppointmentView {
@@ -48,19 +46,10 @@ type Action = "confirmed" | "declined" | "cancelled";
 
 /** `mode`: staff confirm/decline/cancel; patients may cancel their own requests; "none" is read-only. */
 export function AppointmentsList({ appointments, mode, emptyHint }: { appointments: AppointmentView[]; mode: "staff" | "patient" | "none"; emptyHint: string }) {
-  const router = useRouter();
-  const [busy, setBusy] = React.useState<string | null>(null);
+  const { busy, run } = useApiAction();
   if (appointments.length === 0) return <EmptyState icon={CalendarIcon} title="No appointments">{emptyHint}</EmptyState>;
 
-  async function set(id: string, status: Action) {
-    setBusy(id);
-    const r = await api(`/api/v1/appointments/${id}`, { method: "PATCH", body: { status } });
-    setBusy(null);
-    if (r.ok) {
-      toast.success(`Appointment ${status}.`);
-      router.refresh();
-    } else toast.error(r.error.message);
-  }
+  const set = (id: string, status: Action) => run(id, `/api/v1/appointments/${id}`, { method: "PATCH", body: { status } }, `Appointment ${status}.`);
 
   const actionsFor = (a: AppointmentView): Action[] => {
     const future = new Date(a.ends_at).getTime() > Date.now();

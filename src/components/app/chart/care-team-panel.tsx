@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { NativeSelect } from "@/components/ui/native-select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { CARE_TEAM_ROLES, ZAddCareTeamMemberRequest } from "@/core/clinical/care-team.types";
-import { api } from "../api-client";
+import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 import { Field, FormError } from "../form";
 import { titleCase } from "../format";
@@ -35,19 +35,11 @@ export function CareTeamPanel({
   providers: { user_id: string; full_name: string; specialty: string }[];
 }) {
   const router = useRouter();
-  const [busy, setBusy] = React.useState<string | null>(null);
+  const { busy, run } = useApiAction();
   const f = useJsonForm({ provider_id: "", role: "nurse" });
   const available = providers.filter((p) => !members.some((m) => m.provider_id === p.user_id));
 
-  async function remove(id: string) {
-    setBusy(id);
-    const r = await api(`/api/v1/patients/${patientId}/care-team/${id}`, { method: "DELETE" });
-    setBusy(null);
-    if (r.ok) {
-      toast.success("Removed from the care team.");
-      router.refresh();
-    } else toast.error(r.error.message);
-  }
+  const remove = (id: string) => run(id, `/api/v1/patients/${patientId}/care-team/${id}`, { method: "DELETE" }, "Removed from the care team.");
 
   async function add(e: React.FormEvent) {
     e.preventDefault();

@@ -1,13 +1,10 @@
 "use client";
 
-import * as React from "react";
-import { useRouter } from "next/navigation";
 import { PillIcon, PrinterIcon, SquareIcon } from "lucide-react";
-import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { api } from "../api-client";
+import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 import { formatDate } from "../format";
 
@@ -28,19 +25,10 @@ export function StatusBadge({ active }: { active: boolean }) {
 
 /** Prescriptions; `canChange` (attending/specialist) shows Stop; everyone who sees one can print it. */
 export function PrescriptionsTable({ prescriptions, canChange, emptyHint }: { prescriptions: PrescriptionView[]; canChange: boolean; emptyHint: string }) {
-  const router = useRouter();
-  const [busy, setBusy] = React.useState<string | null>(null);
+  const { busy, run } = useApiAction();
   if (prescriptions.length === 0) return <EmptyState icon={PillIcon} title="No prescriptions">{emptyHint}</EmptyState>;
 
-  async function stop(id: string) {
-    setBusy(id);
-    const r = await api(`/api/v1/prescriptions/${id}`, { method: "PATCH", body: { is_active: false } });
-    setBusy(null);
-    if (r.ok) {
-      toast.success("Prescription stopped.");
-      router.refresh();
-    } else toast.error(r.error.message);
-  }
+  const stop = (id: string) => run(id, `/api/v1/prescriptions/${id}`, { method: "PATCH", body: { is_active: false } }, "Prescription stopped.");
 
   return (
     <div className="bg-card rounded-lg border">
