@@ -3,6 +3,7 @@
 // (prestart / pretest), so the quick start is those two commands. A no-op when
 // node_modules is already installed from the current package-lock.json.
 // Plain JavaScript with no dependencies: it runs before there are any.
+/* global process, console, URL */
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
