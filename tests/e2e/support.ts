@@ -114,8 +114,13 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-/** axe-core: serious and critical violations only, with enough detail to fix them. */
+/**
+ * axe-core: serious and critical violations only, with enough detail to fix them. A
+ * `router.refresh()` (after a dialog saves) briefly swaps the streamed <head> metadata, so
+ * the scan first waits (≤ 5 s) for the page's <title>; a page that never gets one still fails.
+ */
 export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.waitForFunction(() => document.querySelector("title")?.textContent, undefined, { timeout: 5_000 }).catch(() => undefined);
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
