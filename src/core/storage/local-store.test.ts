@@ -78,6 +78,22 @@ describe("local store: large objects (background datasync while writing)", () =>
     expect(await incomplete()).toEqual([]);
   });
 
+  it("lists objects while others are being deleted (no error for a file gone since readdir)", async () => {
+    const keys: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      keys.push(newKey());
+      await store.put(keys[i], pieces(randomBytes(1000)));
+    }
+    // the listing has read the directory and yielded one object; then every object goes
+    const it = store.list()[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    for (const k of keys) await store.delete(k);
+    const rest: string[] = [];
+    for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value.key);
+    expect(rest.filter((k) => keys.includes(k))).toEqual([]);
+  });
+
   it("fails the put, and leaves nothing, when a background datasync fails", async () => {
     // the first datasync is a background one (the test above): its failure must not be lost
     const proto = await fileHandlePrototype(root);

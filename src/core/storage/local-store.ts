@@ -95,8 +95,12 @@ export class LocalObjectStore implements ObjectStore {
         } catch {
           continue;
         }
-        const s = await stat(path.join(this.root, dir, f));
-        yield { key, lastModified: s.mtime };
+        // removed since readdir (a delete or the retention job running now): not listed
+        const s = await stat(path.join(this.root, dir, f)).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === "ENOENT") return undefined;
+          throw e;
+        });
+        if (s) yield { key, lastModified: s.mtime };
       }
     }
   }
