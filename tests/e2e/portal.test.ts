@@ -278,7 +278,8 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
 
     await doc2.goto(patientUrl);
     await expect.poll(() => doc2.getByTestId("patient-name").textContent()).toBe(`${PATIENT.first} ${PATIENT.last}`);
-    expect(await doc2.getByRole("button", { name: "New visit" }).count()).toBe(1);
+    // the header streams in before the tab panels: wait for the Visits tab's controls
+    await expect.poll(() => doc2.getByRole("button", { name: "New visit" }).count()).toBe(1);
     await doc2.getByRole("tab", { name: /Prescriptions/ }).click();
     await expect.poll(() => doc2.getByRole("cell", { name: "Amoxicillin", exact: true }).count()).toBe(1);
     expect(await doc2.getByRole("button", { name: "New prescription" }).count()).toBe(0);
