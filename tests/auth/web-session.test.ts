@@ -63,7 +63,14 @@ describe.each(engines)("browser cookie sessions on %s", (engine) => {
     const cross = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: c[REFRESH_COOKIE].value }, site: "cross-site" });
     expect(cross.status).toBe(403);
     // a refresh cookie replayed after the grace period kills the session and clears the cookies
-    await serviceQuery((tx) => tx.updateTable("auth.refresh_tokens").set({ spent_at: new Date(Date.now() - 31_000) }).where("spent_at", "is not", null).execute());
+    await serviceQuery((tx) =>
+      tx
+        .updateTable("auth.refresh_tokens")
+        .set({ spent_at: new Date(Date.now() - 31_000) })
+        .where("spent_at", "is not", null)
+        .where("session_id", "in", (eb) => eb.selectFrom("auth.sessions").select("id").where("user_id", "=", u.id))
+        .execute(),
+    );
     const replay = await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: refresh.value } });
     expect(replay.status).toBe(401);
     expect(setCookies(replay.headers)[ACCESS_COOKIE].attrs).toMatch(/Max-Age=0/);
@@ -92,6 +99,20 @@ describe.each(engines)("browser cookie sessions on %s", (engine) => {
     const pair = (await call(tokenRoute.POST, "/api/v1/auth/token", { body: { email: u.email, password: TEST_PASSWORD } })).body;
     expect((await call(tokenRefreshRoute.POST, "/api/v1/auth/token/refresh", { body: { refresh_token: pair.refresh_token } })).status).toBe(200);
     expect((await call(tokenRefreshRoute.POST, "/api/v1/auth/token/refresh", { body: { refresh_token: pair.refresh_token } })).status).toBe(401);
+  });
+
+  it("bounds the grace: replaying one spent cookie over and over revokes the session", async () => {
+    const u = await createUser("patient");
+    const { refresh } = await browserSignIn(u.email);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await call(refreshRoute.POST, "/api/v1/auth/session/refresh", { method: "POST", cookies: { [REFRESH_COOKIE]: refresh.value } })).status);
+    }
+    // at most five pairs per session within the window (here the sign-in's, the rotation's
+    // and three racing requests'); the next replay is reuse, and every later one is refused
+    expect(statuses).toEqual([200, 200, 200, 200, 401, 401, 401]);
+    const live = await serviceQuery((tx) => tx.selectFrom("auth.sessions").select("id").where("user_id", "=", u.id).where("revoked_at", "is", null).execute());
+    expect(live).toHaveLength(1); // only the session createUser seeded; the browser's is revoked
   });
 
   it("gives no grace to a session that was signed out, nor when the grace is turned off", async () => {

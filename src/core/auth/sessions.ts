@@ -64,6 +64,9 @@ async function issueTokens(tx: Tx, session: Session): Promise<TokenPair> {
  * that race with the same expired access cookie both refresh; without this, the second
  * one's "reuse" revoked the session and signed the user out.
  */
+/** Pairs a session may be issued within one grace window (the rotation plus a few racing requests). */
+const GRACE_MAX_PAIRS = 5;
+
 export function refreshReuseGraceSeconds(): number {
   const v = Number(process.env.REFRESH_REUSE_GRACE_SECONDS ?? 30);
   return Number.isFinite(v) && v >= 0 ? Math.min(v, 120) : 30;
@@ -90,12 +93,17 @@ export async function refreshSession(
       .select(["r.id", "r.spent_at", "s.id as session_id", "s.revoked_at", "s.expires_at", "s.aal", "s.mfa_pending", "u.id as user_id", "u.role", "u.is_active"])
       .select(sql<boolean>`s.last_seen_at < now() - make_interval(mins => ${staffIdleMinutes()})`.as("idle"))
       .select(sql<boolean>`coalesce(r.spent_at > now() - make_interval(secs => ${grace}), false)`.as("spent_within_grace"))
+      .select(
+        sql<number>`(select count(*)::int from auth.refresh_tokens n where n.session_id = s.id and n.created_at > now() - make_interval(secs => ${grace}))`.as("recent_pairs"),
+      )
       .where("r.token_hash", "=", sha256Hex(refreshToken))
       .forUpdate("r")
       .executeTakeFirst();
     if (!found) return { kind: "unknown" as const };
     const live = !found.revoked_at && new Date(found.expires_at) > new Date() && found.is_active;
-    const racing = found.spent_at !== null && grace > 0 && found.spent_within_grace && live;
+    // a handful of parallel requests, not a replay loop: past GRACE_MAX_PAIRS pairs issued
+    // within the window, a spent token is reuse again
+    const racing = found.spent_at !== null && grace > 0 && found.spent_within_grace && live && found.recent_pairs < GRACE_MAX_PAIRS;
     if (found.spent_at && !racing) {
       await revokeSessionTx(tx, found.session_id, "refresh_token_reuse");
       return { kind: "reused" as const, sessionId: found.session_id, userId: found.user_id };
