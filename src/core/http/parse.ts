@@ -35,16 +35,48 @@ function describe(fields: Record<string, string>): string {
     .join("; ");
 }
 
-/** Reads a JSON body (size-capped) and validates it. */
+/**
+ * Reads the body as UTF-8 text, counting bytes as they arrive: past `maxBytes` the stream
+ * is cancelled and the answer is 413, so a chunked body without a Content-Length costs at
+ * most the cap (req.text() would hold all of it first). Every JSON body goes through here;
+ * do not call req.text(), req.json(), req.arrayBuffer() or req.formData() on a request.
+ */
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? 0);
+  if (declared > maxBytes) throw new PayloadTooLargeError();
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  // stream: true keeps a character split across two chunks whole.
+  const decoder = new TextDecoder("utf-8");
+  let received = 0;
+  let text = "";
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new BadRequestError("The request body was interrupted before it was complete.", "body_interrupted");
+    }
+    if (chunk.done) break;
+    received += chunk.value.byteLength;
+    if (received > maxBytes) {
+      // Stop reading now, without waiting for the sender: the body is refused either way,
+      // so a cancel that fails or hangs changes nothing.
+      reader.cancel("body too large").catch(() => undefined);
+      throw new PayloadTooLargeError();
+    }
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/** Reads a JSON body (size-capped while it streams) and validates it. */
 export async function parseJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
     throw new UnsupportedMediaTypeError("Send the body as application/json.");
   }
-  const length = Number(req.headers.get("content-length") ?? 0);
-  if (length > MAX_JSON_BYTES) throw new PayloadTooLargeError();
-  const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw new PayloadTooLargeError();
+  const text = await readBodyText(req, MAX_JSON_BYTES);
   let body: unknown;
   try {
     body = JSON.parse(text);
