@@ -8,6 +8,6 @@ import { pageViewer } from "./_lib/viewer";
  * `patients/[id]/layout.tsx`). Each section has its own `loading.tsx` below this layout.
  */
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
-  const { viewer } = await pageViewer(undefined, { allowUnverified: true });
+  const { viewer } = await pageViewer(undefined, { allowUnverified: true, allowMfaPending: true });
   return <AppShell viewer={viewer}>{children}</AppShell>;
 }

@@ -1,4 +1,4 @@
-import { cookies, headers } from "next/headers";
+import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { authenticateAccessToken } from "@/core/auth/sessions";
 import type { Session } from "@/core/auth/session-types";
@@ -23,16 +23,15 @@ export async function currentSession(): Promise<Session | null> {
 
 /**
  * The session, or a redirect to /sign-in. With `roles`, other roles go to the home page.
- * A session that must enrol in MFA first (clinic setting) goes to /account. Redirects are
- * UX; the database (RLS) remains the gate.
+ * A session that must enrol in MFA first (clinic setting) goes to /account unless the
+ * caller says it serves that page (`allowMfaPending`): the decision never reads a request
+ * header, which a client can send. Redirects are UX; withUser refuses pending sessions and
+ * the database (RLS) remains the gate.
  */
 export async function requireSession(roles?: Session["role"][], opts: { allowMfaPending?: boolean } = {}): Promise<Session> {
   const session = await currentSession();
   if (!session) redirect("/sign-in");
   if (roles && !roles.includes(session.role)) redirect("/");
-  if (session.mfaPending && !opts.allowMfaPending) {
-    const path = (await headers()).get("x-carebase-path") ?? "";
-    if (!path.startsWith("/account")) redirect("/account?mfa=required");
-  }
+  if (session.mfaPending && !opts.allowMfaPending) redirect("/account?mfa=required");
   return session;
 }

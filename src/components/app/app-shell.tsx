@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { HeartPulseIcon } from "lucide-react";
 import type { Viewer } from "@/core/portal/get-viewer";
-import { staffIdleMinutes } from "@/core/auth/sessions";
+import { staffIdleMinutes } from "@/core/auth/staff-idle";
 import { IdleTimeout } from "./idle-timeout";
 import { NavLinks, type NavItem } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";

@@ -1,5 +1,6 @@
-import type { Tx } from "../db/with-user";
+import { asService, withUser, type RequestContext, type Tx } from "../db/with-user";
 import type { AppRole } from "../db/schema";
+import type { Session } from "./session-types";
 
 /** The account as the API shows it (GET /api/v1/auth/user and the sign-in answer). */
 export interface Account {
@@ -32,4 +33,17 @@ export async function loadAccount(tx: Tx, userId: string): Promise<Account | und
     verified: row.role === "provider" ? row.is_verified === true : true,
     mfa_enabled: row.enabled_at !== null && row.enabled_at !== undefined,
   };
+}
+
+/**
+ * The caller's own account. Through withUser (RLS) for every session, except one that
+ * must enrol in two-factor authentication first: withUser refuses those, and their account
+ * page still needs their own name and MFA state, so it is read on a named service path
+ * that reaches that one row and nothing else.
+ */
+export async function readOwnAccount(session: Session, context: RequestContext = {}): Promise<Account | undefined> {
+  if (session.mfaPending) {
+    return asService("the own account row of a session that must enrol in MFA first", (tx) => loadAccount(tx, session.userId), context);
+  }
+  return withUser(session, (tx) => loadAccount(tx, session.userId), context);
 }

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { asService, type RequestContext, type Tx } from "../db/with-user";
-import { database } from "../db";
+import { staffIdleMinutes } from "./staff-idle";
 import { UnauthorizedError } from "../errors";
 import { log } from "../log";
 import type { AppRole } from "../db/schema";
@@ -11,13 +11,7 @@ import { accessTokenTtlSeconds, newOpaqueToken, sha256Hex, signAccessToken, veri
 /** A session lasts at most 12 hours from sign-in, however often it is refreshed. */
 export const SESSION_MAX_SECONDS = Number(process.env.SESSION_MAX_SECONDS ?? 12 * 3600);
 
-/** Staff (providers, admins) sessions idle longer than this are refused (STAFF_IDLE_MINUTES, default 15). */
-export function staffIdleMinutes(): number {
-  const v = Number(process.env.STAFF_IDLE_MINUTES ?? 15);
-  return Number.isFinite(v) && v > 0 ? v : 15;
-}
-/** last_seen_at is written at most this often per session. */
-const TOUCH_EVERY_SECONDS = 60;
+export { staffIdleMinutes };
 
 export interface TokenPair {
   access_token: string;
@@ -216,39 +210,54 @@ export async function revokeOwnSession(session: Session, sessionId: string, cont
 }
 
 // A short in-process cache of live sessions: revocation on this instance clears it at
-// once; on other instances it takes effect within CACHE_MS.
+// once; on other instances it takes effect within CACHE_MS. It holds what the session ROW
+// says (role, aal, MFA pending), never what a token claims. PHI never depends on it:
+// withUser checks the row again in the database (auth.enter_session) on every transaction.
 const CACHE_MS = 1000;
 const CACHE_KEY = Symbol.for("carebase.session-cache");
-const cache = (): Map<string, number> => {
-  const g = globalThis as unknown as Record<symbol, Map<string, number> | undefined>;
+interface Cached {
+  at: number;
+  session: Session;
+}
+const cache = (): Map<string, Cached> => {
+  const g = globalThis as unknown as Record<symbol, Map<string, Cached> | undefined>;
   return (g[CACHE_KEY] ??= new Map());
 };
 function forgetSession(sessionId: string): void {
   cache().delete(sessionId);
 }
 
-/** The session behind an access token, if it is still live (signature, expiry, revocation, account). */
+const SESSION_ENDED = () => new UnauthorizedError("The session has ended. Sign in again.", "session_revoked");
+
+/**
+ * The session behind an access token, if it is still live (signature, expiry, revocation,
+ * account, staff idleness). Role, aal and MFA-pending come from the session row: a token
+ * whose role disagrees with its account is refused, and an aal it claims is ignored.
+ */
 export async function authenticateAccessToken(token: string): Promise<Session> {
-  const session = await verifyAccessToken(token);
-  const seen = cache().get(session.sessionId);
-  if (seen !== undefined && Date.now() - seen < CACHE_MS) return session;
-  const db = await database();
-  const { rows } = await sql<{ stale: boolean }>`
-    select s.last_seen_at < now() - make_interval(secs => ${TOUCH_EVERY_SECONDS}) as stale
-      from auth.sessions s join auth.users u on u.id = s.user_id
-     where s.id = ${session.sessionId} and s.user_id = ${session.userId}
-       and s.revoked_at is null and s.expires_at > now() and u.is_active and u.role = ${session.role}
-       and (u.role = 'patient' or s.last_seen_at > now() - make_interval(mins => ${staffIdleMinutes()}))`.execute(db.kysely);
-  if (rows.length === 0) {
-    forgetSession(session.sessionId);
-    throw new UnauthorizedError("The session has ended. Sign in again.", "session_revoked");
+  const claimed = await verifyAccessToken(token);
+  const hit = cache().get(claimed.sessionId);
+  let session: Session;
+  if (hit !== undefined && Date.now() - hit.at < CACHE_MS && hit.session.userId === claimed.userId) {
+    session = hit.session;
+  } else {
+    const row = await asService("authenticate an access token against its session row", async (tx) => {
+      const { rows } = await sql<{ out_role: AppRole; out_aal: "aal1" | "aal2"; out_mfa_pending: boolean }>`
+        select out_role, out_aal, out_mfa_pending
+          from auth.resolve_session(${claimed.sessionId}::uuid, ${claimed.userId}::uuid, ${staffIdleMinutes()})`.execute(tx);
+      return rows[0];
+    });
+    if (!row) {
+      forgetSession(claimed.sessionId);
+      throw SESSION_ENDED();
+    }
+    session = { userId: claimed.userId, role: row.out_role, sessionId: claimed.sessionId, aal: row.out_aal };
+    if (row.out_mfa_pending) session.mfaPending = true;
+    const c = cache();
+    if (c.size > 10_000) c.clear();
+    c.set(claimed.sessionId, { at: Date.now(), session });
   }
-  if (rows[0].stale) {
-    await sql`update auth.sessions set last_seen_at = now() where id = ${session.sessionId}`.execute(db.kysely);
-  }
-  const c = cache();
-  if (c.size > 10_000) c.clear();
-  c.set(session.sessionId, Date.now());
+  if (session.role !== claimed.role) throw new UnauthorizedError("The access token is invalid.", "invalid_token");
   return session;
 }
 

@@ -2,6 +2,8 @@ import { sql, type Transaction } from "kysely";
 import { database } from "./index";
 import type { DB } from "./schema";
 import type { Session } from "../auth/session-types";
+import { ForbiddenError, UnauthorizedError } from "../errors";
+import { staffIdleMinutes } from "../auth/staff-idle";
 
 export type Tx = Transaction<DB>;
 
@@ -12,10 +14,27 @@ export interface RequestContext {
   userAgent?: string;
 }
 
-/** The database role a session acts as. Admins have their own role and policies. */
+/**
+ * The database role a session acts as. Admins have their own role and policies, but only
+ * at aal2: an admin session at aal1 acts as `authenticated`, which gives an account that is
+ * on no care team and owns no record nothing but its own account row. (The database checks
+ * it again: auth.enter_session refuses app_admin for an aal1 session row, and
+ * app.i_am_admin(), which every admin policy calls, requires a live aal2 session row.)
+ */
 export function dbRoleFor(session: Session | null): "anon" | "authenticated" | "app_admin" {
   if (!session) return "anon";
-  return session.role === "admin" ? "app_admin" : "authenticated";
+  return session.role === "admin" && session.aal === "aal2" ? "app_admin" : "authenticated";
+}
+
+const MFA_REQUIRED = () =>
+  new ForbiddenError("Your clinic requires two-factor authentication. Turn it on from your account page, then sign in again.", "mfa_required");
+
+/** Maps the errors auth.enter_session raises to the API's: 'CB401' session ended, 'CB403' two factors needed. */
+function sessionRefused(e: unknown): never {
+  const code = (e as { code?: string })?.code;
+  if (code === "CB401") throw new UnauthorizedError("The session has ended. Sign in again.", "session_revoked");
+  if (code === "CB403") throw MFA_REQUIRED();
+  throw e;
 }
 
 /**
@@ -29,17 +48,25 @@ export async function withUser<T>(
   fn: (tx: Tx) => Promise<T>,
   context: RequestContext = {},
 ): Promise<T> {
+  // A session that must enrol in two-factor authentication first reaches nothing through
+  // here, on any channel (its account page reads its own row on a named service path).
+  if (session?.mfaPending) throw MFA_REQUIRED();
   const db = await database();
   const role = dbRoleFor(session);
   const claims = session
     ? { sub: session.userId, role, app_role: session.role, session_id: session.sessionId, aal: session.aal }
     : { role };
   return db.kysely.transaction().execute(async (tx) => {
+    // One round trip: the claims, the request's origin, the session check in the database
+    // (live, not pending, aal2 for app_admin: raises otherwise) and the role switch.
     await sql`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
                      set_config('request.id', ${context.requestId ?? ""}, true),
                      set_config('request.ip', ${context.ip ?? ""}, true),
                      set_config('request.user_agent', ${(context.userAgent ?? "").slice(0, 512)}, true),
-                     set_config('role', ${role}, true)`.execute(tx);
+                     auth.enter_session(${session?.sessionId ?? null}::uuid, ${session?.userId ?? null}::uuid, ${role}, ${staffIdleMinutes()}),
+                     set_config('role', ${role}, true)`
+      .execute(tx)
+      .catch(sessionRefused);
     return fn(tx);
   });
 }

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Tx } from "../db/with-user";
+import { staffIdleMinutes } from "../auth/staff-idle";
 import type { ChangeTable } from "./protocol";
 
 export interface Recipient {
@@ -8,7 +9,7 @@ export interface Recipient {
 }
 
 export interface Decision {
-  /** The session is still valid (not revoked, not expired, account active). */
+  /** The session is still live (auth.session_is_live: not revoked or expired, account active, not pending, staff not idle). */
   live: boolean;
   /** The user may see this change now, by the same function the table's read policy uses. */
   allowed: boolean;
@@ -31,10 +32,7 @@ export async function authorizeDelivery(
     table === "care_messages" ? sql`app.chartable_patient_ids(c.uid)` : sql`app.readable_patient_ids(c.uid)`;
   const { rows } = await sql<{ sid: string; live: boolean; allowed: boolean }>`
     select c.sid::text as sid,
-           exists (select 1
-                     from auth.sessions s join auth.users u on u.id = s.user_id
-                    where s.id = c.sid and s.user_id = c.uid and s.revoked_at is null
-                      and s.expires_at > now() and u.is_active) as live,
+           auth.session_is_live(c.sid, c.uid, ${staffIdleMinutes()}) as live,
            ${patientId}::uuid = any (${readable}) as allowed
       from unnest(${recipients.map((r) => r.sessionId)}::uuid[], ${recipients.map((r) => r.userId)}::uuid[]) as c(sid, uid)`.execute(tx);
   const out = new Map<string, Decision>();
@@ -42,15 +40,12 @@ export async function authorizeDelivery(
   return out;
 }
 
-/** Which of these sessions have ended (revoked, expired, account deactivated). */
+/** Which of these sessions have ended (revoked, expired, account deactivated, staff idle, MFA pending). */
 export async function endedSessions(tx: Tx, recipients: Recipient[]): Promise<Set<string>> {
   if (recipients.length === 0) return new Set();
   const { rows } = await sql<{ sid: string }>`
     select c.sid::text as sid
       from unnest(${recipients.map((r) => r.sessionId)}::uuid[], ${recipients.map((r) => r.userId)}::uuid[]) as c(sid, uid)
-     where not exists (select 1
-                         from auth.sessions s join auth.users u on u.id = s.user_id
-                        where s.id = c.sid and s.user_id = c.uid and s.revoked_at is null
-                          and s.expires_at > now() and u.is_active)`.execute(tx);
+     where not auth.session_is_live(c.sid, c.uid, ${staffIdleMinutes()})`.execute(tx);
   return new Set(rows.map((r) => r.sid));
 }

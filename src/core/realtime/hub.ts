@@ -7,6 +7,7 @@ import type { Session } from "../auth/session-types";
 import { recordRead, type ReadKind } from "../audit/record";
 import type { Database } from "../db/engine";
 import { asService, withUser } from "../db/with-user";
+import { AppError } from "../errors";
 import { log } from "../log";
 import { authorizeDelivery, endedSessions, type Recipient } from "./authorize-delivery";
 import { listenForChanges, type ChangeListener } from "./listener";
@@ -35,6 +36,10 @@ export interface HubOptions {
   pruneEveryMs?: number;
   /** How long change events are kept for replay (a PostgreSQL interval). */
   keepEvents?: string;
+  /** Open sockets one session may hold on this instance (more are refused with HTTP 429). */
+  maxSocketsPerSession?: number;
+  /** Open sockets one user may hold on this instance, all sessions together. */
+  maxSocketsPerUser?: number;
 }
 
 const DEFAULTS: Required<HubOptions> = {
@@ -45,7 +50,14 @@ const DEFAULTS: Required<HubOptions> = {
   sessionCheckMs: 30_000,
   pruneEveryMs: 3_600_000,
   keepEvents: "24 hours",
+  maxSocketsPerSession: envInt("REALTIME_MAX_SOCKETS_PER_SESSION", 20),
+  maxSocketsPerUser: envInt("REALTIME_MAX_SOCKETS_PER_USER", 50),
 };
+
+function envInt(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+}
 
 /** Close codes: 4001 the session ended; 1008 policy (flood); 1009 frame too big (ws). */
 export const CLOSE_SESSION_ENDED = 4001;
@@ -83,6 +95,9 @@ export class RealtimeHub {
   private readonly opts: Required<HubOptions>;
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
+  /** Open sockets per session id and per user id (the caps). */
+  private readonly perSession = new Map<string, number>();
+  private readonly perUser = new Map<string, number>();
   private readonly byPatient = new Map<string, Set<Conn>>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly recent = new Set<number>();
@@ -143,6 +158,13 @@ export class RealtimeHub {
       .then((session) => {
         if (this.stopped) return refuse(socket, 503, "Service Unavailable");
         if (!session) return refuse(socket, 401, "Unauthorized");
+        // A session that must enrol in two-factor authentication first gets no feed.
+        if (session.mfaPending) return refuse(socket, 403, "Forbidden", "Two-factor authentication is required first.");
+        const over = this.overCap(session);
+        if (over) {
+          log.warn({ userId: session.userId, cap: over }, "realtime connection refused: too many sockets");
+          return refuse(socket, 429, "Too Many Requests", `Too many open connections for this ${over}.`);
+        }
         this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, session));
       })
       .catch((e: Error) => {
@@ -166,7 +188,9 @@ export class RealtimeHub {
         } catch {
           return null;
         }
-        if (host !== (req.headers["x-forwarded-host"] ?? req.headers.host)) return null;
+        // X-Forwarded-Host is believed only behind a trusted proxy (TRUST_PROXY).
+        const expected = (process.env.TRUST_PROXY ? req.headers["x-forwarded-host"] : undefined) ?? req.headers.host;
+        if (host !== expected) return null;
       }
     }
     if (!token || token.length > 4096) return null;
@@ -177,7 +201,21 @@ export class RealtimeHub {
     }
   }
 
+  /** Which cap a new socket of this session would exceed, if any. */
+  private overCap(session: Session): "session" | "user" | undefined {
+    if ((this.perSession.get(session.sessionId) ?? 0) >= this.opts.maxSocketsPerSession) return "session";
+    if ((this.perUser.get(session.userId) ?? 0) >= this.opts.maxSocketsPerUser) return "user";
+    return undefined;
+  }
+
   private onConnection(ws: WebSocket, session: Session): void {
+    if (this.overCap(session)) {
+      // a handshake that completed after another one took the last place
+      ws.close(1008, "too many connections");
+      return;
+    }
+    bump(this.perSession, session.sessionId, 1);
+    bump(this.perUser, session.userId, 1);
     const conn: Conn = {
       id: this.nextConnId++,
       ws,
@@ -201,6 +239,8 @@ export class RealtimeHub {
     if (conn.closed) return;
     conn.closed = true;
     this.conns.delete(conn);
+    bump(this.perSession, conn.session.sessionId, -1);
+    bump(this.perUser, conn.session.userId, -1);
     for (const sub of conn.subs.values()) this.unindex(conn, sub.topic.patientId);
     conn.subs.clear();
   }
@@ -282,6 +322,14 @@ export class RealtimeHub {
     let allowed: boolean;
     try {
       allowed = await this.mayRead(conn.session, topic);
+    } catch (e) {
+      // withUser checks the session row first: ended, idle or pending closes the socket
+      if (e instanceof AppError && (e.status === 401 || e.status === 403)) {
+        this.stats.sessionsClosed++;
+        this.close(conn, CLOSE_SESSION_ENDED, "session ended");
+        return;
+      }
+      throw e;
     } finally {
       conn.pendingSubscribes--;
     }
@@ -511,7 +559,7 @@ export class RealtimeHub {
     }
   }
 
-  /** Closes every socket whose session has ended, in one query for all of them. */
+  /** Closes every socket whose session has ended (revoked, expired, idle staff, pending), in one query for all of them. */
   async checkSessions(): Promise<void> {
     if (this.conns.size === 0) return;
     const recipients = new Map<string, Recipient>();
@@ -546,9 +594,23 @@ function shapeOf(session: Session): Shape {
   return session.role === "patient" ? "patient" : "staff";
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
+function refuse(socket: Duplex, status: number, text: string, message?: string): void {
   if (socket.destroyed) return;
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  if (!message) {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    return;
+  }
+  const code = status === 429 ? "too_many_connections" : status === 403 ? "mfa_required" : "refused";
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {

@@ -19,7 +19,8 @@ export interface PageViewer {
  */
 /** Session, request context and viewer once per request: the layout and the page share them. */
 const loadViewer = cache(async (): Promise<PageViewer> => {
-  const session = await requireSession();
+  // pending sessions pass here; pageViewer below sends them to /account unless the page allows them
+  const session = await requireSession(undefined, { allowMfaPending: true });
   const context = await pageContext();
   let viewer: Viewer;
   try {
@@ -31,9 +32,13 @@ const loadViewer = cache(async (): Promise<PageViewer> => {
   return { session, viewer, context };
 });
 
-export async function pageViewer(roles?: Session["role"][], opts: { allowUnverified?: boolean } = {}): Promise<PageViewer> {
+export async function pageViewer(
+  roles?: Session["role"][],
+  opts: { allowUnverified?: boolean; allowMfaPending?: boolean } = {},
+): Promise<PageViewer> {
   const pv = await loadViewer();
   const { viewer } = pv;
+  if (viewer.mfaPending && !opts.allowMfaPending) redirect("/account?mfa=required");
   if (roles && !roles.includes(viewer.role)) notFound();
   if (viewer.role === "provider" && !viewer.verified && !opts.allowUnverified) redirect("/waiting");
   return pv;

@@ -20,10 +20,10 @@ export default function AccountPage({ searchParams }: { searchParams: Promise<{ 
 }
 
 async function Account({ searchParams }: { searchParams: Promise<{ setup?: string; mfa?: string }> }) {
-  const { viewer, session, context } = await pageViewer(undefined, { allowUnverified: true });
+  const { viewer, session, context } = await pageViewer(undefined, { allowUnverified: true, allowMfaPending: true });
   const sessions = await listActiveSessions(session, context);
   const sp = await searchParams;
-  const mfaNeeded = !viewer.mfaEnabled && (viewer.role === "admin" || sp.mfa === "required");
+  const mfaNeeded = !viewer.mfaEnabled && (viewer.role === "admin" || viewer.mfaPending || sp.mfa === "required");
   return (
     <div className="grid gap-6">
       <div>
