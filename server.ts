@@ -18,6 +18,9 @@ const { loadConfig } = await import("./src/core/config/index");
 const { initDatabase, closeDatabase } = await import("./src/core/db/index");
 const { rootSecret } = await import("./src/core/config/index");
 const { log, redactUrl } = await import("./src/core/log");
+const { acceptRequestId, REQUEST_ID_HEADER } = await import("./src/core/http/request-id");
+const { stampForwardedHeaders, trustedProxyHops } = await import("./src/core/http/client-address");
+const proxyHops = trustedProxyHops(); // refuses a TRUST_PROXY that is not a number of proxies
 
 const config = loadConfig();
 
@@ -107,12 +110,14 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-/** Request id and client address for logs and the audit trail; client-sent copies are overwritten. */
+/**
+ * Request id and client address for logs and the audit trail; client-sent copies are
+ * overwritten, and forwarded headers not written by a trusted proxy are dropped
+ * (src/core/http/client-address.ts, docs/reverse-proxy.md).
+ */
 function stampRequest(req: IncomingMessage): void {
-  const given = req.headers["x-request-id"];
-  req.headers["x-request-id"] = typeof given === "string" && /^[A-Za-z0-9-]{8,64}$/.test(given) ? given : randomUUID();
-  const forwarded = process.env.TRUST_PROXY === "1" ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0].trim() : "";
-  req.headers["x-carebase-client-ip"] = forwarded || req.socket.remoteAddress || "";
+  req.headers[REQUEST_ID_HEADER] = acceptRequestId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+  stampForwardedHeaders(req.headers, req.socket.remoteAddress, proxyHops);
 }
 
 await main();

@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "@/core/auth/cookie-names";
+import { forwardedProto, trustedProxyHops } from "@/core/http/client-address";
 
 /**
  * Runs before every route (Next 16's proxy, formerly middleware):
@@ -31,8 +32,9 @@ export function contentSecurityPolicy(nonce: string, dev: boolean): string {
   ].join("; ");
 }
 
+/** Over https: TLS here, or X-Forwarded-Proto from a trusted proxy (TRUST_PROXY). */
 function isHttps(req: NextRequest): boolean {
-  return req.nextUrl.protocol === "https:" || req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+  return req.nextUrl.protocol === "https:" || forwardedProto(req.headers.get("x-forwarded-proto"), trustedProxyHops()) === "https";
 }
 
 /** Seconds until the access token expires, read without verifying it (the server verifies). */

@@ -25,8 +25,16 @@ describe("security headers", () => {
     expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("strict-transport-security")).toBeNull();
-    const https = await proxy(page("/", {}, { "x-forwarded-proto": "https" }));
-    expect(https.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+    // X-Forwarded-Proto counts only from a trusted proxy (TRUST_PROXY)
+    const forged = await proxy(page("/", {}, { "x-forwarded-proto": "https" }));
+    expect(forged.headers.get("strict-transport-security")).toBeNull();
+    vi.stubEnv("TRUST_PROXY", "1");
+    try {
+      const https = await proxy(page("/", {}, { "x-forwarded-proto": "https" }));
+      expect(https.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
     expect(contentSecurityPolicy("n", true)).toMatch(/unsafe-eval/);
     // a fresh nonce per request
     const again = await proxy(page("/"));

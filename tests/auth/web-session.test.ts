@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { createUser, serviceQuery, TEST_PASSWORD } from "../support/seed";
 import { call, setCookies } from "./support";
@@ -41,8 +41,14 @@ describe.each(engines)("browser cookie sessions on %s", (engine) => {
     }
     const me = await call(userRoute.GET, "/api/v1/auth/user", { cookies: { [ACCESS_COOKIE]: access.value } });
     expect(me.status).toBe(200);
-    const https = await call(sessionRoute.POST, "/api/v1/auth/session", { body: { email: u.email, password: TEST_PASSWORD }, cookies: {}, headers: { "x-forwarded-proto": "https" } });
-    expect(https.headers.getSetCookie().every((c) => /; Secure/.test(c))).toBe(true);
+    // https as a trusted proxy reports it (TRUST_PROXY; tests/auth/proxy-headers.test.ts has the untrusted side)
+    vi.stubEnv("TRUST_PROXY", "1");
+    try {
+      const https = await call(sessionRoute.POST, "/api/v1/auth/session", { body: { email: u.email, password: TEST_PASSWORD }, cookies: {}, headers: { "x-forwarded-proto": "https" } });
+      expect(https.headers.getSetCookie().every((c) => /; Secure/.test(c))).toBe(true);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("refuses a cross-site sign-in form (login CSRF)", async () => {

@@ -1,3 +1,4 @@
+import { forwardedProto, trustedProxyHops } from "../http/client-address";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "./cookie-names";
 import type { TokenPair } from "./sessions";
 import { SESSION_MAX_SECONDS } from "./sessions";
@@ -5,13 +6,13 @@ import { SESSION_MAX_SECONDS } from "./sessions";
 /**
  * The browser's session: the same token pair as API clients, carried in HttpOnly cookies
  * (SameSite=Lax; Secure when served over https). The refresh cookie is Path=/ because the
- * proxy refreshes silently on page requests too.
+ * proxy refreshes silently on page requests too. X-Forwarded-Proto counts only behind a
+ * trusted proxy (TRUST_PROXY).
  */
 export function isHttps(req: Request): boolean {
   if (process.env.COOKIE_SECURE === "1") return true;
   if (process.env.COOKIE_SECURE === "0") return false;
-  const proto = req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
-  return proto === "https" || new URL(req.url).protocol === "https:";
+  return forwardedProto(req.headers.get("x-forwarded-proto"), trustedProxyHops()) === "https" || new URL(req.url).protocol === "https:";
 }
 
 function cookie(name: string, value: string, maxAge: number, secure: boolean): string {

@@ -4,14 +4,15 @@ import type { Session } from "../auth/session-types";
 import type { RequestContext } from "../db/with-user";
 import { ForbiddenError, UnauthorizedError } from "../errors";
 import { log, redactUrl } from "../log";
+import { CLIENT_IP_HEADER, forwardedHost, trustedProxyHops } from "./client-address";
+import { acceptRequestId, REQUEST_ID_HEADER } from "./request-id";
 import { errorResponse } from "./respond";
 
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "../auth/cookie-names";
 export { ACCESS_COOKIE, REFRESH_COOKIE };
 
-/** Headers set by server.ts from the socket (clients cannot forge them: server.ts overwrites them). */
-export const CLIENT_IP_HEADER = "x-carebase-client-ip";
-export const REQUEST_ID_HEADER = "x-request-id";
+/** Headers set by server.ts (clients cannot forge them: server.ts overwrites them). */
+export { CLIENT_IP_HEADER, REQUEST_ID_HEADER };
 
 export interface Call<P extends Record<string, string>> {
   req: Request;
@@ -37,9 +38,8 @@ function readCookie(req: Request, name: string): string | undefined {
 }
 
 export function requestContext(req: Request): RequestContext {
-  const given = req.headers.get(REQUEST_ID_HEADER);
   return {
-    requestId: given && /^[A-Za-z0-9-]{8,64}$/.test(given) ? given : randomUUID(),
+    requestId: acceptRequestId(req.headers.get(REQUEST_ID_HEADER)) ?? randomUUID(),
     ip: req.headers.get(CLIENT_IP_HEADER) ?? undefined,
     userAgent: req.headers.get("user-agent")?.slice(0, 512) ?? undefined,
   };
@@ -49,7 +49,8 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * Cookie-carried sessions are open to cross-site request forgery; bearer tokens are not.
- * A cookie-authenticated mutation must come from our own origin.
+ * A cookie-authenticated mutation must come from our own origin. X-Forwarded-Host counts
+ * only as a trusted proxy wrote it (TRUST_PROXY): a client's own copy could name its Origin.
  */
 export function assertSameOrigin(req: Request): void {
   const site = req.headers.get("sec-fetch-site");
@@ -57,7 +58,7 @@ export function assertSameOrigin(req: Request): void {
   // A browser that says where the request comes from is believed when it says "not here".
   if (site === "cross-site" || site === "same-site") throw new ForbiddenError("Cross-site request refused.", "csrf_rejected");
   const origin = req.headers.get("origin");
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  const host = forwardedHost(req.headers.get("x-forwarded-host"), trustedProxyHops()) ?? req.headers.get("host");
   if (origin && host) {
     try {
       if (new URL(origin).host === host) return;

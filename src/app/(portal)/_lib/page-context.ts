@@ -1,5 +1,7 @@
 import { headers } from "next/headers";
 import type { RequestContext } from "@/core/db/with-user";
+import { CLIENT_IP_HEADER } from "@/core/http/client-address";
+import { acceptRequestId, REQUEST_ID_HEADER } from "@/core/http/request-id";
 
 /**
  * The request's id, client address and user agent for the audit trail, as server.ts
@@ -8,10 +10,9 @@ import type { RequestContext } from "@/core/db/with-user";
  */
 export async function pageContext(): Promise<RequestContext> {
   const h = await headers();
-  const id = h.get("x-request-id");
   return {
-    requestId: id && /^[A-Za-z0-9-]{8,64}$/.test(id) ? id : undefined,
-    ip: h.get("x-carebase-client-ip") ?? undefined,
+    requestId: acceptRequestId(h.get(REQUEST_ID_HEADER)),
+    ip: h.get(CLIENT_IP_HEADER) ?? undefined,
     userAgent: h.get("user-agent")?.slice(0, 512) ?? undefined,
   };
 }
