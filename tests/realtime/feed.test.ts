@@ -5,6 +5,8 @@ import { revokeSession } from "@/core/auth/sessions";
 import { withUser } from "@/core/db/with-user";
 import { sql } from "kysely";
 import { CLOSE_SESSION_ENDED } from "@/core/realtime/hub";
+import { call } from "../support/http";
+import * as visitsRoute from "@/app/api/v1/patients/[id]/visits/route";
 import { Client, settle, startInstance, type TestInstance } from "./support";
 
 async function postMessage(patientId: string, senderId: string, message = "Please review the latest labs.") {
@@ -27,7 +29,7 @@ async function addVisit(patientId: string, providerId: string) {
   return serviceQuery((tx) =>
     tx
       .insertInto("visits")
-      .values({ patient_id: patientId, provider_id: providerId, visit_date: new Date(), chief_complaint: "Cough", notes: "Clinician-only working note" })
+      .values({ patient_id: patientId, provider_id: providerId, visit_date: new Date(), chief_complaint: "Cough", notes: "Rest and fluids; review in a week." })
       .returning("id")
       .executeTakeFirstOrThrow(),
   );
@@ -128,7 +130,7 @@ describe.each(engines)("realtime feed on %s", (engine) => {
     expect(rt.hub.stats.authQueries - queriesBefore).toBe(3);
   });
 
-  it("gives a patient only their own events, never care messages, and no staff-only fields", async () => {
+  it("gives a patient only their own events, never care messages, and their visit notes as the API does", async () => {
     const me = await connect(patientUser);
     const staff = await connect(attending);
     expect(await me.subscribe(`patient:${patientId}:messages`)).toMatchObject({ type: "error", code: "not_found" });
@@ -144,8 +146,13 @@ describe.each(engines)("realtime feed on %s", (engine) => {
     const visit = await addVisit(patientId, attending.id);
     const mine = await me.waitFor((f) => f.type === "event" && f.record?.id === visit.id);
     const theirs = await staff.waitFor((f) => f.type === "event" && f.record?.id === visit.id);
-    expect(mine.record).not.toHaveProperty("notes");
-    expect(theirs.record).toHaveProperty("notes", "Clinician-only working note");
+    // Open notes: the patient reads a visit's notes on the feed exactly as over HTTP (docs/realtime.md).
+    const api = await call(visitsRoute.GET, { token: patientUser.accessToken, params: { id: patientId } });
+    expect(api.status).toBe(200);
+    const overHttp = api.body.data.find((v: { id: string }) => v.id === visit.id);
+    expect(overHttp.notes).toBe("Rest and fluids; review in a week.");
+    expect(mine.record).toHaveProperty("notes", overHttp.notes);
+    expect(theirs.record).toHaveProperty("notes", overHttp.notes);
     await addVitals(patientId, nurse.id, [66, 67, 68]);
     const vit = await me.waitFor((f) => f.type === "event" && f.topic === `patient:${patientId}:vitals`);
     expect(vit.record).toMatchObject({ patient_id: patientId, count: 3 });

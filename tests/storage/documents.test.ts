@@ -170,7 +170,7 @@ describe.each(matrix)("documents on %s with the %s store", (engine, driver) => {
     const expiresIn = (Date.parse(link.body.expires_at) - Date.now()) / 1000;
     expect(expiresIn).toBeGreaterThan(3590);
     expect(expiresIn).toBeLessThanOrEqual(3600);
-    expect(link.body.url).toMatch(/^http:\/\/localhost\/api\/v1\/files\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(link.body.url).toMatch(/^http:\/\/localhost\/api\/v1\/files\/v2\.[A-Za-z0-9_-]+$/);
 
     const got = await download(link.body.url);
     expect(got.status).toBe(200);
@@ -195,6 +195,15 @@ describe.each(matrix)("documents on %s with the %s store", (engine, driver) => {
     expect(jpg.status).toBe(201);
     expect(jpg.body.content_type).toBe("image/jpeg");
     expect((await keysNow()).length).toBe(before.length + 2);
+    await expectStored(await keysNow());
+  });
+
+  it("accepts a file of exactly MAX_UPLOAD_BYTES (the cap is inclusive; one byte more is 413, below)", async () => {
+    const bytes = pdfBytes(MAX);
+    const up = await upload(attending, patientId, form({ bytes, name: "at-the-cap.pdf", type: "application/pdf" }));
+    expect(up.status).toBe(201);
+    expect(up.body.size_bytes).toBe(MAX);
+    expect(up.body.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
     await expectStored(await keysNow());
   });
 
@@ -292,15 +301,26 @@ describe.each(matrix)("documents on %s with the %s store", (engine, driver) => {
       expect(got.headers.get("content-disposition")).toBe(`attachment; filename="R_f_r_.pdf"; filename*=UTF-8''R%C3%A9f%C3%A9r%C3%A9.pdf`);
     });
 
+    it("carry an opaque token: the URL shows no document id, object key, user or session", async () => {
+      const { url } = (await signedUrl(nurse, docId)).body;
+      const objectKey = (await serviceQuery((tx) => tx.selectFrom("documents").select("object_key").where("id", "=", docId).executeTakeFirstOrThrow())).object_key;
+      const token = new URL(url).pathname.split("/").pop()!;
+      const decoded = Buffer.from(token.replace(/^v2\./, ""), "base64url");
+      for (const id of [docId, objectKey, patientId, nurse.id, nurse.session.sessionId]) {
+        expect(url).not.toContain(id);
+        expect(decoded.includes(Buffer.from(id))).toBe(false);
+      }
+    });
+
     it("refuse a tampered or expired link", async () => {
       const { url } = (await signedUrl(nurse, docId)).body;
-      const [payload, sig] = new URL(url).pathname.split("/").pop()!.split(".");
-      const flipped = `${payload}.${sig[0] === "A" ? "B" : "A"}${sig.slice(1)}`;
-      const bad = await download(`http://localhost/api/v1/files/${flipped}`);
+      const issued = new URL(url).pathname.split("/").pop()!;
+      const sealed = Buffer.from(issued.replace(/^v2\./, ""), "base64url");
+      sealed[sealed.length >> 1] ^= 0x01;
+      const bad = await download(`http://localhost/api/v1/files/v2.${sealed.toString("base64url")}`);
       expect(bad.status).toBe(403);
       expect(bad.body.error.code).toBe("signed_url_invalid");
-      const forgedPayload = Buffer.from(Buffer.from(payload, "base64url").toString().replace(nurse.id, outsider.id)).toString("base64url");
-      expect((await download(`http://localhost/api/v1/files/${forgedPayload}.${sig}`)).status).toBe(403);
+      expect((await download(`http://localhost/api/v1/files/${issued.slice(0, -1)}`)).status).toBe(403);
       expect((await download("http://localhost/api/v1/files/..%2F..%2Fetc%2Fpasswd")).status).toBe(403);
 
       const objectKey = (await serviceQuery((tx) => tx.selectFrom("documents").select("object_key").where("id", "=", docId).executeTakeFirstOrThrow())).object_key;

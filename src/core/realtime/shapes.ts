@@ -7,9 +7,10 @@ import type { ChangeTable } from "./protocol";
  * file: it decides which columns leave the database on the realtime path.
  *
  * - staff (verified care-team providers): the columns the REST API shows them;
- * - patient (their own record): no staff-only fields — clinicians' working notes on
- *   visits, document storage keys and review/deletion bookkeeping — and never care
- *   messages (the delivery predicate for messages excludes patients already).
+ * - patient (their own record): visits with their notes, as the REST API and the portal
+ *   show them (open notes: docs/realtime.md, "Visit notes"); documents without the
+ *   uploader and reviewer ids; never care messages (the delivery predicate for messages
+ *   excludes patients already).
  * Internal columns (object keys, token hashes) go to nobody.
  */
 export type Shape = "staff" | "patient";
@@ -28,7 +29,7 @@ type Row = Record<string, unknown>;
 const COLUMNS: Record<Exclude<ChangeTable, "vitals" | "care_messages">, Record<Shape, string>> = {
   visits: {
     staff: "id, patient_id, provider_id, visit_date, chief_complaint, diagnosis, notes, vitals, created_at, updated_at",
-    patient: "id, patient_id, provider_id, visit_date, chief_complaint, diagnosis, vitals, created_at, updated_at",
+    patient: "id, patient_id, provider_id, visit_date, chief_complaint, diagnosis, notes, vitals, created_at, updated_at",
   },
   prescriptions: {
     staff: "id, visit_id, patient_id, prescriber_id, medication, dosage, frequency, start_date, end_date, is_active, created_at, updated_at",

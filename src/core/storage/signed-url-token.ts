@@ -1,15 +1,20 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { deriveKey } from "../config";
 import type { Session } from "../auth/session-types";
 import { SignedUrlExpiredError, SignedUrlInvalidError } from "./errors";
 
 /**
  * A download capability: which document and object, for whom (user, role, session), until
- * when. Signed with HMAC-SHA256 under a key derived from CAREBASE_SECRET. The token only
- * lets its holder *ask*: the download still runs as the bound user under RLS, so a
- * revoked care-team membership, a deleted document or a signed-out session ends it.
+ * when. Sealed with AES-256-GCM under a key derived from CAREBASE_SECRET, so the token is
+ * opaque (it shows no document id, object key, user or session to whoever sees the URL) and
+ * any change to it fails authentication. The token only lets its holder *ask*: the
+ * download still runs as the bound user under RLS, so a revoked care-team membership, a
+ * deleted document or a signed-out session ends it.
  *
- *   token = base64url(JSON [v, document_id, object_key, user_id, role, session_id, aal, exp, nonce]) "." base64url(hmac)
+ *   token = "v2." base64url(iv[12] ‖ AES-256-GCM(JSON [document_id, object_key, user_id, role, session_id, aal, exp, nonce]) ‖ tag[16])
+ *
+ * The version prefix is also the GCM associated data. Version 1 (readable JSON with an
+ * HMAC) is no longer accepted: links issued before the upgrade ask the user for a new one.
  */
 export interface DownloadGrant {
   documentId: string;
@@ -21,40 +26,55 @@ export interface DownloadGrant {
   nonce: string;
 }
 
-const VERSION = 1;
+const PREFIX = "v2.";
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const AAD = Buffer.from(`carebase-signed-url.${PREFIX}`);
 let key: Buffer | undefined;
-const signingKey = () => (key ??= deriveKey("signed-url"));
-
-function mac(payload: string): Buffer {
-  return createHmac("sha256", signingKey()).update(`carebase-signed-url.${payload}`).digest();
-}
+const sealingKey = () => (key ??= deriveKey("signed-url-sealing"));
 
 export function signDownloadGrant(grant: Omit<DownloadGrant, "nonce">): { token: string; nonce: string } {
   const nonce = randomBytes(9).toString("base64url");
   const s = grant.session;
-  const payload = Buffer.from(
-    JSON.stringify([VERSION, grant.documentId, grant.objectKey, s.userId, s.role, s.sessionId, s.aal, grant.expiresAt, nonce]),
-  ).toString("base64url");
-  return { token: `${payload}.${mac(payload).toString("base64url")}`, nonce };
+  const plaintext = Buffer.from(JSON.stringify([grant.documentId, grant.objectKey, s.userId, s.role, s.sessionId, s.aal, grant.expiresAt, nonce]));
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", sealingKey(), iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(AAD);
+  const sealed = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return { token: `${PREFIX}${sealed.toString("base64url")}`, nonce };
+}
+
+/** The plaintext, or undefined when the token is not one we sealed (altered, truncated, another key). */
+function unseal(token: string): Buffer | undefined {
+  const m = /^v2\.([A-Za-z0-9_-]{40,2048})$/.exec(token);
+  if (!m) return undefined;
+  const sealed = Buffer.from(m[1], "base64url");
+  // one spelling per token: a different string that decodes to the same bytes is not ours
+  if (sealed.length <= IV_BYTES + TAG_BYTES || sealed.toString("base64url") !== m[1]) return undefined;
+  const decipher = createDecipheriv("aes-256-gcm", sealingKey(), sealed.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+  decipher.setAAD(AAD);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Verifies signature first, then shape, then expiry. */
+/** Authenticates first, then checks the shape, then the expiry. */
 export function verifyDownloadToken(token: string, now = Date.now()): DownloadGrant {
-  const m = /^([A-Za-z0-9_-]{16,1024})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m) throw new SignedUrlInvalidError();
-  const expected = mac(m[1]);
-  const given = Buffer.from(m[2], "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SignedUrlInvalidError();
+  const plaintext = unseal(token);
+  if (!plaintext) throw new SignedUrlInvalidError();
   let parts: unknown;
   try {
-    parts = JSON.parse(Buffer.from(m[1], "base64url").toString("utf8"));
+    parts = JSON.parse(plaintext.toString("utf8"));
   } catch {
     throw new SignedUrlInvalidError();
   }
-  if (!Array.isArray(parts) || parts.length !== 9 || parts[0] !== VERSION) throw new SignedUrlInvalidError();
-  const [, documentId, objectKey, userId, role, sessionId, aal, expiresAt, nonce] = parts as unknown[];
+  if (!Array.isArray(parts) || parts.length !== 8) throw new SignedUrlInvalidError();
+  const [documentId, objectKey, userId, role, sessionId, aal, expiresAt, nonce] = parts as unknown[];
   if (
     typeof documentId !== "string" || !UUID.test(documentId) ||
     typeof objectKey !== "string" ||

@@ -33,6 +33,14 @@ describe("file names", () => {
     expect(sanitiseFileName("...", "image/jpeg")).toBe("document.jpg");
     expect(sanitiseFileName("x".repeat(500) + ".pdf", "application/pdf")).toHaveLength(200);
   });
+  it("drops bidirectional-text controls (with U+202E, \"scan<U+202E>fdp.exe\" displays as \"scanexe.pdf\")", () => {
+    const controls = ["\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2066", "\u2067", "\u2068", "\u2069", "\u200E", "\u200F", "\u061C"];
+    for (const c of controls) expect(sanitiseFileName(`Lab${c} result.pdf`, "application/pdf")).toBe("Lab result.pdf");
+    expect(sanitiseFileName("invoice\u202Efdp.exe", "application/pdf")).toBe("invoicefdp.exe.pdf");
+    expect(sanitiseFileName("\u2067\u202E", "application/pdf")).toBe("document.pdf");
+    expect(sanitiseFileName("تقرير.pdf", "application/pdf")).toBe("تقرير.pdf"); // right-to-left letters themselves stay
+    expect(attachmentDisposition("old\u202Efdp.exe.pdf")).toBe(attachmentDisposition("oldfdp.exe.pdf"));
+  });
   it("writes a header-safe Content-Disposition", () => {
     expect(attachmentDisposition("Résultat.pdf")).toBe(`attachment; filename="R_sultat.pdf"; filename*=UTF-8''R%C3%A9sultat.pdf`);
   });
@@ -45,14 +53,36 @@ describe("signed-URL tokens", () => {
     const { token, nonce } = signDownloadGrant(grant);
     expect(verifyDownloadToken(token)).toMatchObject({ documentId: grant.documentId, session, nonce });
   });
-  it("rejects an altered payload or signature, and an expired token", () => {
+  it("is opaque: nothing of the document, object, user or session can be read from it", () => {
+    const objectKey = "55555555-5555-4555-8555-555555555555/66666666-6666-4666-8666-666666666666";
+    const { token, nonce } = signDownloadGrant({ ...grant, objectKey });
+    expect(token).toMatch(/^v2\.[A-Za-z0-9_-]+$/);
+    const decoded = Buffer.from(token.slice(3), "base64url");
+    for (const secret of [grant.documentId, objectKey, session.userId, session.sessionId, nonce, "patient", "aal1", String(grant.expiresAt)]) {
+      expect(token).not.toContain(secret);
+      expect(decoded.includes(Buffer.from(secret))).toBe(false);
+    }
+    // the same grant twice gives two unrelated tokens
+    expect(signDownloadGrant(grant).token).not.toBe(signDownloadGrant(grant).token);
+  });
+  it("rejects any altered byte, a truncated or extended token, garbage, and an expired token", () => {
     const { token } = signDownloadGrant(grant);
-    const [payload, sig] = token.split(".");
-    const forged = Buffer.from(Buffer.from(payload, "base64url").toString().replace(session.userId, "44444444-4444-4444-8444-444444444444")).toString("base64url");
-    expect(() => verifyDownloadToken(`${forged}.${sig}`)).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
-    expect(() => verifyDownloadToken(`${payload}.${sig.slice(0, -2)}AA`)).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
+    const sealed = Buffer.from(token.slice(3), "base64url");
+    for (const at of [0, 11, 12, 40, sealed.length - 17, sealed.length - 1]) {
+      const altered = Buffer.from(sealed);
+      altered[at] ^= 0x01;
+      expect(() => verifyDownloadToken(`v2.${altered.toString("base64url")}`)).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
+    }
+    expect(() => verifyDownloadToken(token.slice(0, -4))).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
+    expect(() => verifyDownloadToken(`${token}AAAA`)).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
+    expect(() => verifyDownloadToken(`v1.${token.slice(3)}`)).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
     expect(() => verifyDownloadToken("garbage")).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
+    expect(() => verifyDownloadToken("")).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
     const old = signDownloadGrant({ ...grant, expiresAt: Math.floor(Date.now() / 1000) - 1 }).token;
     expect(() => verifyDownloadToken(old)).toThrow(expect.objectContaining({ code: "signed_url_expired" }));
+  });
+  it("refuses the former readable format (base64 JSON with an HMAC)", () => {
+    const v1 = `${Buffer.from(JSON.stringify([1, grant.documentId, grant.objectKey, session.userId, session.role, session.sessionId, session.aal, grant.expiresAt, "n"])).toString("base64url")}.${"A".repeat(43)}`;
+    expect(() => verifyDownloadToken(v1)).toThrow(expect.objectContaining({ code: "signed_url_invalid" }));
   });
 });

@@ -139,7 +139,9 @@ function receive(
         headers: { "content-type": request.contentType ?? "" },
         preservePath: true, // we want to see (and refuse) path-like names
         defParamCharset: "utf8", // browsers send file names as raw UTF-8
-        limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 4096, parts: 12, fieldNameSize: 100 },
+        // busboy signals "limit" when a file *reaches* fileSize; the cap is inclusive, so a
+        // file of exactly maxUploadBytes is accepted and one byte more is refused
+        limits: { fileSize: config.maxUploadBytes + 1, files: 1, fields: 8, fieldSize: 4096, parts: 12, fieldNameSize: 100 },
       });
     } catch {
       reject(new UnsupportedMediaTypeError("Send the document as multipart/form-data."));
