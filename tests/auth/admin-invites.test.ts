@@ -15,8 +15,9 @@ import * as inviteRoute from "@/app/api/v1/patients/[id]/invite/route";
 
 const invite = (token: string, patientId: string, body?: unknown) =>
   call(inviteRoute.POST, `/api/v1/patients/${patientId}/invite`, { method: "POST", token, params: { id: patientId }, body });
+/** date_of_birth: the seeded patients' (tests/support/seed.ts). */
 const patientSignUp = (invite_code: string, email = `pt${Math.random().toString(36).slice(2)}@home.test`) =>
-  call(signupRoute.POST, "/api/v1/auth/signup", { body: { email, password: STRONG_PASSWORD, full_name: "Pat Ient", role: "patient", invite_code } });
+  call(signupRoute.POST, "/api/v1/auth/signup", { body: { email, password: STRONG_PASSWORD, full_name: "Pat Ient", role: "patient", invite_code, date_of_birth: "1980-04-02" } });
 
 describe.each(engines)("admin and invites on %s", (engine) => {
   let t: TestDatabase;
@@ -165,7 +166,7 @@ describe.each(engines)("admin and invites on %s", (engine) => {
       const ip = "198.51.100.9";
       let status = 0;
       for (let i = 0; i < 11; i++) {
-        status = (await call(signupRoute.POST, "/api/v1/auth/signup", { ip, body: { email: `g${i}@home.test`, password: STRONG_PASSWORD, full_name: "G", role: "patient", invite_code: `ZZZZ-ZZZZ-ZZZZ-ZZ${i}Z` } })).status;
+        status = (await call(signupRoute.POST, "/api/v1/auth/signup", { ip, body: { email: `g${i}@home.test`, password: STRONG_PASSWORD, full_name: "G", role: "patient", invite_code: `ZZZZ-ZZZZ-ZZZZ-ZZ${i}Z`, date_of_birth: "1980-04-02" } })).status;
       }
       expect(status).toBe(429);
     });

@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)("the audit trail in Chromium", () => {
     patientId = patient.id;
     const invite = await api(`/api/v1/patients/${patientId}/invite`, { token: docToken, body: {} });
     await api("/api/v1/auth/signup", {
-      body: { email: PATIENT.email, password: PASSWORD, full_name: `${PATIENT.first} ${PATIENT.last}`, role: "patient", invite_code: invite.invite_code },
+      body: { email: PATIENT.email, password: PASSWORD, full_name: `${PATIENT.first} ${PATIENT.last}`, role: "patient", invite_code: invite.invite_code, date_of_birth: "1984-07-19" },
     });
     // The provider opens the chart a few times: enough records about this patient to page through.
     for (let i = 0; i < CHART_READS; i++) {

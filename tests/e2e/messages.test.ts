@@ -78,7 +78,7 @@ describe.skipIf(!hasChromium)("care-team messages on the chart", () => {
     // The patient gets a portal account (the channel must stay invisible to them).
     const invite = (await api(`/api/v1/patients/${patientId}/invite`, { body: {}, token: tokens[ATTENDING.email] })).body.invite_code;
     const signup = await api("/api/v1/auth/signup", {
-      body: { email: PATIENT.email, password: PASSWORD, full_name: `${PATIENT.first_name} ${PATIENT.last_name}`, role: "patient", invite_code: invite },
+      body: { email: PATIENT.email, password: PASSWORD, full_name: `${PATIENT.first_name} ${PATIENT.last_name}`, role: "patient", invite_code: invite, date_of_birth: "1958-03-14" },
     });
     expect(signup.status).toBe(201);
     // History: 31 messages from the nurse, one more than the first page.

@@ -207,6 +207,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     patient = await page();
     await patient.goto(new URL(link).pathname + new URL(link).hash);
     await expect.poll(() => patient.getByLabel("Invite code").inputValue()).not.toBe("");
+    await patient.getByLabel("Date of birth").fill("1984-07-19");
     await patient.getByLabel("Full name").fill(`${PATIENT.first} ${PATIENT.last}`);
     await patient.getByLabel("Email").fill(PATIENT.email);
     await patient.getByLabel("Password").fill(PASSWORD);

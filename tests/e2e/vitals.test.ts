@@ -86,6 +86,7 @@ describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
     patient = await page();
     await patient.goto(`/sign-up#invite_code=${inviteCode}`);
     await expect.poll(() => patient.getByLabel("Invite code").inputValue()).not.toBe("");
+    await patient.getByLabel("Date of birth").fill("1961-11-02");
     await patient.getByLabel("Full name").fill(`${PATIENT.first_name} ${PATIENT.last_name}`);
     await patient.getByLabel("Email").fill(PATIENT.email);
     await patient.getByLabel("Password").fill(PASSWORD);

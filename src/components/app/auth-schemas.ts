@@ -35,6 +35,8 @@ export const ZPatientSignUpForm = z.object({
   email,
   password: newPassword,
   invite_code: z.string().trim().min(1, "is required").max(64),
+  // Must match the invited record (the server checks); the date input gives YYYY-MM-DD.
+  date_of_birth: z.string().trim().min(1, "is required: the date of birth your care team has on record").regex(/^\d{4}-\d{2}-\d{2}$/, "must be a full date, like 1980-04-02"),
 });
 
 export const ZChangePasswordForm = z

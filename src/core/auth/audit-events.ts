@@ -13,6 +13,7 @@ import { log } from "../log";
 export type AccountAction =
   | "auth.setup_admin"
   | "auth.sign_up"
+  | "auth.sign_up_duplicate"
   | "auth.sign_in"
   | "auth.sign_in_failed"
   | "auth.account_locked"

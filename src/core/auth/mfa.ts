@@ -6,7 +6,8 @@ import { deriveKey } from "../config";
 import { asService, type RequestContext, type Tx } from "../db/with-user";
 import { BadRequestError, ConflictError, UnauthorizedError } from "../errors";
 import type { Session } from "./session-types";
-import { revokeSession, startSession, type TokenPair } from "./sessions";
+import { revokeAllSessions, revokeSession, startSession, type TokenPair } from "./sessions";
+import { accountKey, guessAttempt } from "./rate-limit";
 import { sha256Hex } from "./tokens";
 import { auditAccountEventTx } from "./audit-events";
 
@@ -144,17 +145,24 @@ export async function checkSecondFactor(
  * aal2 one (the old tokens die; the answer carries the new pair).
  */
 export async function verifyMfaEnrollment(session: Session, code: string, context: RequestContext = {}): Promise<{ session: Session; tokens: TokenPair }> {
+  // Counted before the code is checked: past 10 wrong answers in 15 min, 429.
+  const attempt = await guessAttempt("secret_account", accountKey(session.userId), context);
   const out = await asService("MFA verification (secrets are service-only)", async (tx) => {
     const factor = await tx.selectFrom("auth.mfa_factors").select("enabled_at").where("user_id", "=", session.userId).executeTakeFirst();
-    if (!factor) throw new BadRequestError("Start two-factor enrolment first.", "mfa_not_enrolled");
-    if (!(await spendTotp(tx, session.userId, code.trim(), false))) return null;
+    if (!factor) return "not_enrolled" as const;
+    if (!(await spendTotp(tx, session.userId, code.trim(), false))) return "wrong_code" as const;
     if (!factor.enabled_at) {
       await tx.updateTable("auth.mfa_factors").set({ enabled_at: new Date() }).where("user_id", "=", session.userId).execute();
-      await auditAccountEventTx(tx, { action: "auth.mfa_enabled", actorId: session.userId, actorRole: session.role }, context);
+      // Whoever else holds a session of this account (a stolen password's session) is signed
+      // out now; this one is replaced by the aal2 session below.
+      const revoked = await revokeAllSessions(tx, session.userId, "mfa_enabled", session.sessionId);
+      await auditAccountEventTx(tx, { action: "auth.mfa_enabled", actorId: session.userId, actorRole: session.role, details: { revoked_sessions: revoked } }, context);
     }
     return startSession(tx, { id: session.userId, role: session.role }, "aal2", context);
   }, context);
-  if (!out) throw new UnauthorizedError("The code is not right. Check the time on your device and try the current code.", "invalid_mfa_code");
+  if (out === "wrong_code") throw new UnauthorizedError("The code is not right. Check the time on your device and try the current code.", "invalid_mfa_code");
+  await attempt.forgive();
+  if (out === "not_enrolled") throw new BadRequestError("Start two-factor enrolment first.", "mfa_not_enrolled");
   await revokeSession(session.sessionId, "mfa_step_up", context);
   return out;
 }

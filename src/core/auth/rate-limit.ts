@@ -9,7 +9,7 @@ import { auditAccountEventTx } from "./audit-events";
  * Rate limits and lockout, stored in the database so they hold across instances.
  * Keys are HMACs (never raw emails): the tables reveal nothing if read.
  */
-export type Bucket = "sign_in_ip" | "sign_in_account" | "sign_up_ip" | "refresh_ip" | "invite_ip";
+export type Bucket = "sign_in_ip" | "sign_in_account" | "sign_up_ip" | "refresh_ip" | "invite_ip" | "invite_code" | "secret_account";
 
 /** [max hits, window seconds]; RATE_LIMIT_<BUCKET>=max/seconds overrides (e.g. for load tests). */
 const DEFAULTS: Record<Bucket, [number, number]> = {
@@ -17,7 +17,11 @@ const DEFAULTS: Record<Bucket, [number, number]> = {
   sign_in_account: [20, 300],
   sign_up_ip: [10, 3600],
   refresh_ip: [600, 60],
+  // Wrong answers only (see guessAttempt): a wrong invite code or date of birth, per IP and per code.
   invite_ip: [10, 900],
+  invite_code: [10, 900],
+  // Wrong answers only: a wrong current password or MFA code from a signed-in account.
+  secret_account: [10, 900],
 };
 
 export function limitFor(bucket: Bucket): [number, number] {
@@ -48,6 +52,27 @@ export async function hit(bucket: Bucket, key: string, context: RequestContext =
     return r;
   }, context);
   if (row.hits > max) throw new RateLimitedError(row.retryAfter);
+}
+
+/**
+ * Guessing a secret (a current password, an MFA code, an invite code and date of birth):
+ * the attempt is counted before the secret is checked, so a guesser already over the limit
+ * gets 429 without costing an argon2 hash, and parallel guesses are all counted. A right
+ * answer gives its attempt back (`forgive`), so only wrong answers fill the window.
+ */
+export async function guessAttempt(bucket: Bucket, key: string, context: RequestContext = {}): Promise<{ forgive(): Promise<void> }> {
+  await hit(bucket, key, context);
+  return {
+    forgive: () =>
+      asService("rate limiting: a right answer is not counted", async (tx) => {
+        await sql`update auth.rate_limits set hits = greatest(hits - 1, 0) where bucket = ${bucket} and key = ${key}`.execute(tx);
+      }, context),
+  };
+}
+
+/** The throttling key of one account's secret checks. */
+export function accountKey(userId: string): string {
+  return throttleKey(`user:${userId}`);
 }
 
 /** Forgets counters and failures nobody needs any more (run now and then by hit()). */

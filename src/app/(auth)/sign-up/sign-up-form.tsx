@@ -21,7 +21,7 @@ async function signInAfterSignUp(email: string, password: string) {
 
 export function SignUpForm() {
   const [kind, setKind] = React.useState<Kind>("provider");
-  const f = useJsonForm({ full_name: "", email: "", password: "", license_number: "", specialty: "", invite_code: "" });
+  const f = useJsonForm({ full_name: "", email: "", password: "", license_number: "", specialty: "", invite_code: "", date_of_birth: "" });
   const { set } = f;
 
   // Invite links carry the code in the fragment (#invite_code=...), never sent to a server.
@@ -42,7 +42,7 @@ export function SignUpForm() {
         ? await f.submit(ZProviderSignUpForm, { full_name: v.full_name, email: v.email, password: v.password, license_number: v.license_number, specialty: v.specialty }, "/api/v1/auth/signup", "POST", {
             send: (p) => ({ ...p, role: "provider" }),
           })
-        : await f.submit(ZPatientSignUpForm, { full_name: v.full_name, email: v.email, password: v.password, invite_code: v.invite_code }, "/api/v1/auth/signup", "POST", {
+        : await f.submit(ZPatientSignUpForm, { full_name: v.full_name, email: v.email, password: v.password, invite_code: v.invite_code, date_of_birth: v.date_of_birth }, "/api/v1/auth/signup", "POST", {
             send: (p) => ({ ...p, role: "patient" }),
           });
     if (r?.ok) {
@@ -87,6 +87,9 @@ export function SignUpForm() {
           <FormError message={f.formError} />
           <Field id="invite_code" label="Invite code" error={f.errors.invite_code} hint="Your care team gives you this code or a link that fills it in." required>
             <Input autoComplete="off" className="font-mono uppercase" {...f.bind("invite_code")} />
+          </Field>
+          <Field id="date_of_birth" label="Date of birth" error={f.errors.date_of_birth} hint="As your care team has it on record: the invite works only with it." required>
+            <Input type="date" autoComplete="bday" max={new Date().toISOString().slice(0, 10)} {...f.bind("date_of_birth")} />
           </Field>
           {common}
         </TabsContent>
