@@ -152,7 +152,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
 
     await doc1.goto("/patients");
     const d = await register(PATIENT.mrn);
-    await expect.poll(() => d.locator("#np-mrn-error").textContent()).toMatch(/already in use/i);
+    await expect.poll(() => d.locator("#np-mrn-error").textContent()).toMatch(/cannot be used\. Leave it empty/i);
     expect(await d.getByLabel("First name").inputValue()).toBe(PATIENT.first); // nothing typed is lost
     await d.getByRole("button", { name: "Cancel" }).click();
 

@@ -18,14 +18,21 @@ export function NewPatientDialog() {
   const f = useJsonForm(EMPTY_PATIENT_FORM);
   async function onSubmit(ev: React.FormEvent) {
     ev.preventDefault();
-    const r = await f.submit<typeof ZCreatePatientRequest, { id: string }>(ZCreatePatientRequest, patientBody(f.values, { mrn: true }), "/api/v1/patients");
+    const r = await f.submit<typeof ZCreatePatientRequest, { id: string }>(ZCreatePatientRequest, patientBody(f.values, { mrn: true }), "/api/v1/patients", "POST", {
+      onError: (e) => {
+        if (e.code !== "mrn_unavailable") return false;
+        f.setErrors({ mrn: e.message });
+        f.setFormError(e.message);
+        return true;
+      },
+    });
     if (r?.ok) {
       toast.success("Patient registered.");
       setOpen(false);
       f.setValues(EMPTY_PATIENT_FORM);
       router.push(`/patients/${r.data.id}`);
     } else if (r && !r.ok) {
-      toast.error(r.error.status === 409 ? "This MRN is already in use." : r.error.message);
+      toast.error(r.error.message);
     }
   }
 

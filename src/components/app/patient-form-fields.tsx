@@ -69,7 +69,8 @@ export function patientBody(v: PatientFormValues, opts: { mrn: boolean }) {
     date_of_birth: v.date_of_birth,
     gender: v.gender || undefined,
     blood_type: v.blood_type || null,
-    ...(opts.mrn ? { mrn: v.mrn } : {}),
+    // blank: the clinic assigns one
+    ...(opts.mrn && v.mrn.trim() !== "" ? { mrn: v.mrn } : {}),
     address: blank(v.address) ? null : v.address,
     allergies: v.allergies,
     emergency_contact:
@@ -90,7 +91,7 @@ const allergyError = (e: FieldErrors) => e.allergies ?? Object.entries(e).find((
 /**
  * The demographic fields shared by "New patient" and "Edit demographics": identity, allergies,
  * address, emergency contact, insurance. `idPrefix` keeps ids unique per form; the MRN is
- * set at registration only.
+ * set at registration only, and is optional there (docs/mrn.md).
  */
 export function PatientFields({ f, idPrefix, withMrn }: { f: PatientForm; idPrefix: string; withMrn: boolean }) {
   const v = f.values;
@@ -120,7 +121,7 @@ export function PatientFields({ f, idPrefix, withMrn }: { f: PatientForm; idPref
           </NativeSelect>
         </Field>
         {withMrn && (
-          <Field id={id("mrn")} label="Medical record number (MRN)" error={e.mrn} hint="3–32 letters, digits or dashes; unique in the clinic." required>
+          <Field id={id("mrn")} label="Medical record number (MRN)" error={e.mrn} hint="Leave empty to have one assigned (or type 3–32 letters, digits or dashes).">
             <Input autoComplete="off" className="font-mono" {...f.bind("mrn")} />
           </Field>
         )}

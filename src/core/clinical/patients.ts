@@ -4,7 +4,7 @@ import type { Session } from "../auth/session-types";
 import { readRecordColumn, recordRead } from "../audit/record";
 import { unreadCounts } from "../messages/list-messages";
 import { withUser, type RequestContext, type Tx } from "../db/with-user";
-import { ForbiddenError, NotFoundError } from "../errors";
+import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
 import type { TCreatePatientRequest, TListPatientsQuery, TUpdatePatientRequest } from "./patients.types";
 
 const PATIENT_COLUMNS = [
@@ -106,13 +106,14 @@ export async function createPatient(session: Session, input: TCreatePatientReque
   return withUser(session, async (tx) => {
     const id = randomUUID();
     // No RETURNING: the new row becomes visible to its creator only once the trigger has
-    // added them to the care team, i.e. from the next statement on.
+    // added them to the care team, i.e. from the next statement on. Without an MRN, the
+    // column default (app.next_mrn) assigns one.
     await tx
       .insertInto("patients")
-      .values({ ...(patientValues(input) as TCreatePatientRequest & { emergency_contact: string | null; insurance: string | null }), id, created_by: session.userId })
+      .values({ ...(patientValues(input) as TCreatePatientRequest & { mrn: string; emergency_contact: string | null; insurance: string | null }), id, created_by: session.userId })
       .execute();
     return findVisiblePatient(tx, id);
-  }, context);
+  }, context).catch(mrnConflict);
 }
 
 export async function updatePatient(session: Session, patientId: string, input: TUpdatePatientRequest, context: RequestContext): Promise<PatientRow> {
@@ -124,7 +125,24 @@ export async function updatePatient(session: Session, patientId: string, input: 
       throw new ForbiddenError("You can read this record but not change it.");
     }
     return findVisiblePatient(tx, patientId);
-  }, context);
+  }, context).catch(mrnConflict);
+}
+
+/** The one answer to an MRN already on file, whoever's record has it (docs/mrn.md). */
+export const MRN_UNAVAILABLE = "This MRN cannot be used. Leave it empty and the clinic assigns one.";
+
+/**
+ * Be careful here: a caller must not learn that a record they cannot see exists. The unique
+ * index alone decides the conflict (no lookup, no branch on visibility), so a conflict with
+ * a record on the caller's care team and one with a stranger's record take the same path
+ * and get the same answer.
+ */
+function mrnConflict(e: unknown): never {
+  const err = e as { code?: unknown; constraint?: unknown };
+  if (err?.code === "23505" && err.constraint === "patients_mrn_unique") {
+    throw new ConflictError(MRN_UNAVAILABLE, "mrn_unavailable", { mrn: MRN_UNAVAILABLE });
+  }
+  throw e;
 }
 
 export interface PatientListItem {

@@ -20,6 +20,15 @@ export const ZInsurance = z.object({
   group_number: z.string().trim().max(64).optional(),
 });
 
+/**
+ * The medical record number. Optional: left out or blank, the clinic assigns one
+ * (MRN-000123, docs/mrn.md). In a PATCH, blank leaves the MRN as it is.
+ */
+export const ZMrn = z.preprocess(
+  (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+  z.string().trim().regex(/^[A-Za-z0-9-]{3,32}$/, "must be 3–32 letters, digits or dashes").optional(),
+);
+
 /** The fields staff may set on a patient record. Anything else in the body is ignored. */
 export const ZPatientFields = z.object({
   first_name: text(100),
@@ -33,7 +42,7 @@ export const ZPatientFields = z.object({
   emergency_contact: ZEmergencyContact.nullable().optional(),
   address: z.string().trim().max(500).nullable().optional(),
   insurance: ZInsurance.nullable().optional(),
-  mrn: z.string().trim().regex(/^[A-Za-z0-9-]{3,32}$/, "must be 3–32 letters, digits or dashes"),
+  mrn: ZMrn,
 });
 
 export const ZCreatePatientRequest = ZPatientFields.extend({ allergies: ZPatientFields.shape.allergies.default([]) });
