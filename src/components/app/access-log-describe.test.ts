@@ -17,6 +17,7 @@ describe("the access report's words", () => {
     expect(describeAccess(entry("auth.invite_created", "auth.users"), "patient")).toBe("Created a portal invitation for you");
     expect(describeAccess(entry("auth.invite_redeemed", "auth.users"), "staff")).toBe("Accepted the portal invitation");
     expect(describeAccess(entry("auth.sign_up", "auth.users"), "patient")).toBe("Created your portal account");
+    expect(describeAccess(entry("auth.sign_up_duplicate", null), "staff")).toBe("Tried to create the patient's portal account with an email that already has an account");
     expect(describeAccess(entry("auth.password_changed", "auth.users"), "patient")).toBe("Password changed");
     expect(describeAccess(entry("care_team.changed", null), "staff")).toBe("Changed the care team");
     expect(describeAccess(entry("auth.something_new", null), "patient")).toBe("Something new");

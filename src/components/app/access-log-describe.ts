@@ -48,6 +48,10 @@ const EVENT: Record<string, [patient: string, staff: string]> = {
   "auth.invite_rejected": INVITE_REJECTED,
   "invite.rejected": INVITE_REJECTED,
   "auth.sign_up": ["Created your portal account", "Created the patient's portal account"],
+  "auth.sign_up_duplicate": [
+    "Tried to create your portal account with an email that already has an account",
+    "Tried to create the patient's portal account with an email that already has an account",
+  ],
   "care_team.changed": ["Changed your care team", "Changed the care team"],
 };
 

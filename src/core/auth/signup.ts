@@ -33,7 +33,7 @@ export const INVALID_INVITE = () =>
     "invalid_invite",
   );
 
-type Outcome = { kind: "created"; account: Account } | { kind: "duplicate"; account: Account } | { kind: "invalid_invite"; reason: string; patientId?: string };
+type Redemption = { kind: "created" | "duplicate"; account: Account } | { kind: "invalid_invite"; reason: string; patientId?: string };
 
 /**
  * Sign-up. Providers start unverified (RLS gives them no PHI until an admin verifies
@@ -63,9 +63,7 @@ export async function signUp(input: TSignUpRequest, context: RequestContext = {}
 
   if (input.role === "provider") {
     const passwordHash = await hashPassword(input.password);
-    const outcome = await registerProvider(input, passwordHash, context);
-    if (outcome.kind === "invalid_invite") throw INVALID_INVITE(); // not reached: providers have no invite
-    return outcome.account;
+    return registerProvider(input, passwordHash, context);
   }
 
   // Guessing an invite (or the date of birth that goes with it) is throttled per IP and per
@@ -115,7 +113,7 @@ async function existingAccountId(tx: Tx, email: string): Promise<string | null> 
   return row?.id ?? null;
 }
 
-async function registerProvider(input: TSignUpRequest, passwordHash: string, context: RequestContext): Promise<Outcome> {
+async function registerProvider(input: TSignUpRequest, passwordHash: string, context: RequestContext): Promise<Account> {
   return asService("sign-up: create the provider account (no identity yet)", async (tx) => {
     const id = await insertUser(tx, input, passwordHash);
     if (!id) {
@@ -123,15 +121,15 @@ async function registerProvider(input: TSignUpRequest, passwordHash: string, con
       // Mail hooks in here once the mail issue lands: tell the address's owner that someone
       // tried to register it, with a sign-in and a password-reset link (never to the caller).
       await auditAccountEventTx(tx, { action: "auth.sign_up_duplicate", targetUserId: await existingAccountId(tx, input.email), details: { role: "provider" } }, context);
-      return { kind: "duplicate", account: lookalikeAccount(input) };
+      return lookalikeAccount(input);
     }
     await tx.insertInto("providers").values({ user_id: id, license_number: input.license_number!, specialty: input.specialty! }).execute();
     await auditAccountEventTx(tx, { action: "auth.sign_up", actorId: id, actorRole: "provider" }, context);
-    return { kind: "created", account: (await loadAccount(tx, id))! };
+    return (await loadAccount(tx, id))!;
   }, context);
 }
 
-async function redeemInvite(input: TSignUpRequest, codeHash: string, passwordHash: string, context: RequestContext): Promise<Outcome> {
+async function redeemInvite(input: TSignUpRequest, codeHash: string, passwordHash: string, context: RequestContext): Promise<Redemption> {
   return asService("sign-up: redeem a patient invite (no identity yet)", async (tx) => {
     // One query whatever is wrong: unknown, used or expired code, or the wrong date of birth.
     const invite = await tx

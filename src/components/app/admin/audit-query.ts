@@ -38,6 +38,7 @@ const EVENTS: ReadonlyArray<[value: string, label: string]> = [
   ["auth.refresh_token_reused", "Refresh token reused"],
   ["auth.setup_admin", "First admin set up"],
   ["auth.sign_up", "Signed up"],
+  ["auth.sign_up_duplicate", "Sign-up with an email that has an account"],
   ["auth.user_created", "Account created by an admin"],
   ["auth.provider_verified", "Provider verified"],
   ["auth.user_deactivated", "Account deactivated"],
