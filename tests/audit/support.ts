@@ -7,10 +7,13 @@ import { TEST_PG_URL, type TestDatabase } from "../support/db";
  */
 export async function asSuperuser<T>(t: TestDatabase, fn: (q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T> {
   if (t.engine === "pglite") {
+    // the session runs as app_runtime (enterRuntimeRole); the login itself is the superuser
     const client = await t.db.pool.connect();
     try {
+      await client.query("reset role");
       return await fn((text, values) => client.query(text, values as unknown[]));
     } finally {
+      await client.query("set role app_runtime");
       client.release();
     }
   }
@@ -41,4 +44,20 @@ export async function tamper(t: TestDatabase, statements: Array<[string, unknown
       throw e;
     }
   });
+}
+
+/**
+ * The schema's owner (the migration login), for what a migration would do: DDL, or the
+ * owner's own statements. On PGlite the session runs as app_runtime, so the role is reset
+ * for the call; on PostgreSQL the test login is the owner.
+ */
+export async function asOwner<T>(t: TestDatabase, fn: (q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T> {
+  const client = await t.db.pool.connect();
+  try {
+    if (t.engine === "pglite") await client.query("reset role");
+    return await fn((text, values) => client.query(text, values as unknown[]));
+  } finally {
+    if (t.engine === "pglite") await client.query("set role app_runtime");
+    client.release();
+  }
 }

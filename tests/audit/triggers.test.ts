@@ -6,6 +6,7 @@ import { auditRecordsSince, lastAuditId, summarize } from "../support/audit";
 import { asService, withUser } from "@/core/db/with-user";
 import { recordEvent } from "@/core/audit/events";
 import { recordRead } from "@/core/audit/record";
+import { asOwner } from "./support";
 
 const ctx = { requestId: "req-audit-0001", ip: "203.0.113.7", userAgent: "vitest-agent" };
 
@@ -179,9 +180,10 @@ describe.each(engines)("audit trail writers on %s", (engine) => {
   });
 
   it("puts a table added later on the trail with one line, app.audit_table", async () => {
-    await asService("test: a new PHI table", async (tx) => {
-      await sql`create table public.test_phi_notes (note_id uuid primary key, patient_id uuid not null, body text, token_hash text)`.execute(tx);
-      await sql`select app.audit_table('public.test_phi_notes', 'note_id', 'patient_id')`.execute(tx);
+    // a migration's work: the schema's owner creates the table and puts it on the trail
+    await asOwner(t, async (q) => {
+      await q("create table public.test_phi_notes (note_id uuid primary key, patient_id uuid not null, body text, token_hash text)");
+      await q("select app.audit_table('public.test_phi_notes', 'note_id', 'patient_id')");
     });
     const before = await lastAuditId();
     await asService("test: write", (tx) =>
@@ -230,20 +232,38 @@ describe.each(engines)("audit trail writers on %s", (engine) => {
       expect(await failure(withUser(s, (tx) => sql`select app.audit_write('x', null, null, null, null, null, null)`.execute(tx)))).toBe("42501");
     });
 
-    it("even the table owner is refused by the trigger, with its privileges given back", async () => {
+    it("even the table owner cannot change it: RLS is forced (no rows) and the triggers refuse, with its privileges given back", async () => {
       const id = await lastAuditId();
-      const asOwner = (stmt: ReturnType<typeof sql>) =>
-        asService("test: owner tampering", async (tx) => {
-          await sql`grant update, delete, truncate on public.audit_log to current_user`.execute(tx);
-          await stmt.execute(tx);
+      const asTableOwner = (stmt: string) =>
+        asOwner(t, async (q) => {
+          await q("begin");
+          try {
+            await q("grant update, delete, truncate on public.audit_log, app.audit_checkpoints to current_user");
+            const r = await q(stmt);
+            return `ok: ${r.rowCount ?? 0} rows`;
+          } catch (e) {
+            return `${(e as { code?: string }).code}: ${(e as Error).message}`;
+          } finally {
+            await q("rollback");
+          }
         });
+      // PostgreSQL: forced RLS shows the owner no rows. PGlite: its owner is the superuser, whom
+      // RLS never restricts, and the trigger refuses (the server never runs as it: app_runtime).
+      const changedNothing = (r: string) => r === "ok: 0 rows" || r.startsWith("42501: The audit trail is append-only");
+      expect(await asTableOwner(`update public.audit_log set action = 'tampered' where id = ${id}`)).toSatisfy(changedNothing);
+      expect(await asTableOwner(`delete from public.audit_log where id = ${id}`)).toSatisfy(changedNothing);
+      if (t.engine === "postgresql") {
+        expect(await asTableOwner(`update public.audit_log set action = 'tampered' where id = ${id}`)).toBe("ok: 0 rows");
+      }
+      expect(await asTableOwner("truncate public.audit_log")).toMatch(/^42501: The audit trail is append-only/);
+      expect(await asTableOwner("truncate app.audit_checkpoints")).toMatch(/^42501: The audit trail is append-only/);
+      // the service identity has no such privileges at all
       for (const stmt of [
         sql`update public.audit_log set action = 'tampered' where id = ${id}::bigint`,
         sql`delete from public.audit_log where id = ${id}::bigint`,
         sql`truncate public.audit_log`,
-        sql`truncate app.audit_checkpoints`,
       ]) {
-        expect(await failure(asOwner(stmt)), stmt.compile(t.db.kysely).sql).toBe("42501");
+        expect(await failure(asService("test: service tampering", (tx) => stmt.execute(tx))), stmt.compile(t.db.kysely).sql).toBe("42501");
       }
       const still = await serviceQuery(async (tx) => (await sql<{ action: string }>`select action from public.audit_log where id = ${id}::bigint`.execute(tx)).rows);
       expect(still[0].action).not.toBe("tampered");

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
-import { createPatient, createUser, type TestUser } from "../support/seed";
+import { createPatient, createUser, serviceQuery, sql, type TestUser } from "../support/seed";
 import { call } from "../support/http";
 import { auditRecordsSince, lastAuditId } from "../support/audit";
 import { tamper } from "./support";
@@ -114,8 +114,9 @@ describe.each(engines)("admin audit page reads on %s", (engine) => {
     // another key: every signature reads as forged
     expect((await getAuditStatus(admin.session, {}, randomBytes(32))).problems.join(" ")).toMatch(/signature that does not match/);
 
-    const { rows } = await t.db.pool.query<{ chain_id: number; chain_seq: string }>(
-      "select chain_id, chain_seq::text as chain_seq from app.audit_checkpoints order by id desc limit 1",
+    const rows = await serviceQuery(async (tx) =>
+      (await sql<{ chain_id: number; chain_seq: string }>`
+        select chain_id, chain_seq::text as chain_seq from app.audit_checkpoints order by id desc limit 1`.execute(tx)).rows,
     );
     await tamper(t, [["update public.audit_log set action = 'tampered' where chain_id = $1 and chain_seq = $2", [rows[0].chain_id, rows[0].chain_seq]]]);
     const after = await getAuditStatus(admin.session, {}, key);

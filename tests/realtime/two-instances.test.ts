@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_PG_URL, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, serviceQuery } from "../support/seed";
@@ -43,11 +44,14 @@ describe.skipIf(!TEST_PG_URL)("two realtime instances on one PostgreSQL", () => 
     expect((await onB.subscribe(`patient:${patientId}:messages`)).type).toBe("subscribed");
 
     // Written through the second instance's own pool: instance A hears it over its LISTEN.
-    const viaB = await secondDb.kysely
-      .insertInto("care_messages")
-      .values({ patient_id: patientId, sender_id: nurse.id, message: "Written on instance B" })
-      .returning("id")
-      .executeTakeFirstOrThrow();
+    const viaB = await secondDb.kysely.transaction().execute(async (tx) => {
+      await sql`select set_config('role', 'service_role', true)`.execute(tx);
+      return tx
+        .insertInto("care_messages")
+        .values({ patient_id: patientId, sender_id: nurse.id, message: "Written on instance B" })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+    });
     const viaA = await serviceQuery((tx) =>
       tx.insertInto("care_messages").values({ patient_id: patientId, sender_id: attending.id, message: "Written on instance A" }).returning("id").executeTakeFirstOrThrow(),
     );

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase, type Database } from "@/core/db/engine";
+import { enterRuntimeRole, openDatabase, type Database } from "@/core/db/engine";
 import { migrate } from "@/core/db/migrate";
 import { useDatabase, closeDatabase } from "@/core/db";
 
@@ -25,6 +25,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   if (engine === "pglite") {
     const db = await openDatabase({ pgliteDir: "memory://" });
     await migrate(db.pool);
+    await enterRuntimeRole(db); // as the server runs: the session itself gets nothing
     return { engine, db, drop: () => db.close() };
   }
   if (!TEST_PG_URL) throw new Error("TEST_DATABASE_URL is not set");
@@ -37,6 +38,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   url.pathname = `/${name}`;
   const db = await openDatabase({ url: url.toString(), poolMax: 4 });
   await migrate(db.pool);
+  await enterRuntimeRole(db);
   return {
     engine,
     db,

@@ -1,3 +1,4 @@
+import { becomeService } from "../db/with-user";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
 import { deriveKey } from "../config";
@@ -27,13 +28,14 @@ export function checkpointMacValid(key: Buffer, cp: { chainId: number; chainSeq:
 
 /**
  * Signs every chain head that moved since its last checkpoint. Runs as the service
- * identity (the pool's login owns the audit tables). Returns how many were written.
+ * identity (service_role). Returns how many were written.
  * The server calls it periodically (startAuditCheckpoints); audit:verify --checkpoint too.
  */
 export async function writeCheckpoints(pool: pg.Pool, key: Buffer = checkpointKey()): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query("begin");
+    await becomeService(client, "audit checkpoints: sign the chain heads");
     // Read committed heads without waiting for writers that hold a chain right now.
     const { rows } = await client.query<{ chain_id: number; seq: string; hash: string; last_seq: string | null }>(`
       select h.chain_id, h.seq::text as seq, h.hash,

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { sql, type AliasedRawBuilder } from "kysely";
 import { database } from "../db";
-import type { Tx } from "../db/with-user";
+import { becomeService, type Tx } from "../db/with-user";
 
 /** What kind of PHI a read returned. */
 export type ReadKind =
@@ -66,10 +66,20 @@ export function readRecordColumn(kind: ReadKind, patientIdColumn: string, record
  * transaction: up to `max` records, oldest first; returns how many moved. The service job
  * calls it every second (startAuditCheckpoints); every reader of the trail (admin search,
  * export, access log, verify) calls it before reading, so that staged records are visible
- * to them. Runs as the service identity (the pool's login owns the audit tables).
+ * to them. Runs as the service identity (service_role).
  */
 export async function drainStagedReads(pool?: pg.Pool, max = 10_000): Promise<number> {
-  const p = pool ?? (await database()).pool;
-  const { rows } = await p.query<{ n: number }>("select app.audit_drain_reads($1) as n", [max]);
-  return rows[0]?.n ?? 0;
+  const client = await (pool ?? (await database()).pool).connect();
+  try {
+    await client.query("begin");
+    await becomeService(client, "audit: move staged read records onto the chains");
+    const { rows } = await client.query<{ n: number }>("select app.audit_drain_reads($1) as n", [max]);
+    await client.query("commit");
+    return rows[0]?.n ?? 0;
+  } catch (e) {
+    await client.query("rollback").catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
 }

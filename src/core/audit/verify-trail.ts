@@ -1,3 +1,4 @@
+import { becomeService } from "../db/with-user";
 import type pg from "pg";
 import { AUDIT_TRIGGER_FUNCTIONS, AUDITED_TABLES, CHAIN_COUNT, GENESIS_HASH, GUARD_TRIGGERS, RECOMPUTED_HASH_SQL } from "./chain";
 import { checkpointMacValid } from "./checkpoint";
@@ -29,8 +30,7 @@ interface ChainRow {
 }
 
 /**
- * Walks the whole trail with the service identity (the pool's login must own the audit
- * tables or be a superuser): every chain from its first record, every signed checkpoint,
+ * Walks the whole trail with the service identity (service_role): every chain from its first record, every signed checkpoint,
  * and the triggers that keep the trail append-only. Reads in keyset pages, so memory stays
  * flat with millions of records. Finds records altered, removed (anywhere, including the
  * end of a chain when a checkpoint covers it or the head was left alone) and inserted out
@@ -52,6 +52,7 @@ export async function verifyAuditTrail(
   const client = await pool.connect();
   try {
     await client.query("begin isolation level repeatable read read only");
+    await becomeService(client, "audit verification: walk the whole trail");
     const result = await walk(client, key, opts);
     await client.query("commit");
     return result;

@@ -37,6 +37,8 @@ export async function addCareTeamMember(
   input: TAddCareTeamMemberRequest,
   context: RequestContext,
 ): Promise<CareTeamMember> {
+  // an admin without two factors is told so (the database would only show them no patient)
+  if (session.role === "admin") requireAdmin(session);
   return withUser(session, async (tx) => {
     await assertPatientVisible(tx, patientId);
     requireAdmin(session);
@@ -59,6 +61,7 @@ export async function addCareTeamMember(
 }
 
 export async function removeCareTeamMember(session: Session, patientId: string, providerId: string, context: RequestContext): Promise<void> {
+  if (session.role === "admin") requireAdmin(session);
   await withUser(session, async (tx) => {
     await assertPatientVisible(tx, patientId);
     requireAdmin(session);

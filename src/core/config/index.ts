@@ -7,6 +7,10 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** A separate login that owns the schema and runs migrations; the runtime login then owns nothing. */
+  migrationDatabaseUrl: string | undefined;
+  /** ALLOW_PRIVILEGED_DATABASE_LOGIN=1: start (loudly) on a superuser or BYPASSRLS login. */
+  allowPrivilegedDatabaseLogin: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -18,6 +22,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     dataDir: path.resolve(env.DATA_DIR ?? "./data"),
     databaseUrl: env.DATABASE_URL || undefined,
+    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL || undefined,
+    allowPrivilegedDatabaseLogin: env.ALLOW_PRIVILEGED_DATABASE_LOGIN === "1",
   };
 }
 

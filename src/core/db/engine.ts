@@ -83,6 +83,53 @@ async function openPglite(dir: string, lockDir: string | undefined): Promise<Dat
   }
 }
 
+export class PrivilegedLoginError extends Error {
+  constructor(login: string, what: string) {
+    super(
+      `The database login "${login}" is ${what}, so row-level security would not restrict it. ` +
+        `Connect as an ordinary login (docs/postgresql.md), or set ALLOW_PRIVILEGED_DATABASE_LOGIN=1 to start anyway (not for production).`,
+    );
+    this.name = "PrivilegedLoginError";
+  }
+}
+
+/**
+ * After migrating: make sure the runtime's own identity gets nothing by itself, so that a
+ * statement outside withUser / asService fails closed (docs/security.md, "Identities").
+ * - PGlite's only login is a superuser, which RLS never restricts: the session switches to
+ *   app_runtime, a role with no privileges that may still SET ROLE (the session user may).
+ * - PostgreSQL: a superuser or BYPASSRLS login is refused unless `allowPrivileged`, which
+ *   only warns. The owner of the tables (single-login mode) sees no rows: RLS is forced.
+ */
+export async function enterRuntimeRole(db: Database, opts: { allowPrivileged?: boolean; warn?: (m: string) => void } = {}): Promise<void> {
+  if (db.kind === "pglite") {
+    await db.pool.query("set role app_runtime");
+    return;
+  }
+  const { rows } = await db.pool.query<{ login: string; rolsuper: boolean; rolbypassrls: boolean }>(
+    "select rolname as login, rolsuper, rolbypassrls from pg_roles where rolname = current_user",
+  );
+  const r = rows[0];
+  const what = r?.rolsuper ? "a superuser" : r?.rolbypassrls ? "allowed to bypass row-level security (BYPASSRLS)" : undefined;
+  if (!what) return;
+  if (!opts.allowPrivileged) throw new PrivilegedLoginError(r.login, what);
+  (opts.warn ?? ((m: string) => process.emitWarning(m)))(
+    `SECURITY WARNING: the database login "${r.login}" is ${what}; row-level security does not restrict it. ` +
+      `ALLOW_PRIVILEGED_DATABASE_LOGIN=1 let the server start anyway. Do not run like this in production.`,
+  );
+}
+
+/**
+ * With a separate migration login (MIGRATION_DATABASE_URL): the runtime login may switch
+ * to the application roles through app_runtime (which does not pass their rights on), and
+ * owns nothing.
+ */
+export async function grantRuntimeLogin(migrationPool: pg.Pool, runtimeLogin: string): Promise<void> {
+  const { rows } = await migrationPool.query<{ owner: string }>("select current_user as owner");
+  if (rows[0].owner === runtimeLogin) return;
+  await migrationPool.query(`grant app_runtime to "${runtimeLogin.replace(/"/g, '""')}"`);
+}
+
 /**
  * PGlite takes no lock on its data directory, and two processes on one directory corrupt
  * it. We take one ourselves: DATA_DIR/db.lock holds the owner's pid; a lock whose process

@@ -1,5 +1,5 @@
 import { loadConfig } from "../config";
-import { openDatabase, type Database } from "./engine";
+import { enterRuntimeRole, grantRuntimeLogin, openDatabase, type Database } from "./engine";
 import { migrate } from "./migrate";
 
 export type { Database } from "./engine";
@@ -31,7 +31,20 @@ export function initDatabase(): Promise<Database> {
       lockDir: config.dataDir,
     });
     try {
-      await migrate(db.pool);
+      if (config.migrationDatabaseUrl && config.databaseUrl) {
+        // the schema's owner migrates; the runtime login only switches roles
+        const owner = await openDatabase({ url: config.migrationDatabaseUrl, poolMax: 1 });
+        try {
+          await migrate(owner.pool);
+          const { rows } = await db.pool.query<{ login: string }>("select current_user as login");
+          await grantRuntimeLogin(owner.pool, rows[0].login);
+        } finally {
+          await owner.close();
+        }
+      } else {
+        await migrate(db.pool);
+      }
+      await enterRuntimeRole(db, { allowPrivileged: config.allowPrivilegedDatabaseLogin });
     } catch (e) {
       await db.close();
       throw e;

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from "kysely";
+import type pg from "pg";
 import { database } from "./index";
 import type { DB } from "./schema";
 import type { Session } from "../auth/session-types";
@@ -72,9 +73,11 @@ export async function withUser<T>(
 }
 
 /**
- * The privileged path: runs as the service identity (the table owner), which RLS does not
- * restrict. For migrations, the audit writer, realtime fan-out, sign-in and first-admin
- * setup only. Every call names why it needs to bypass RLS.
+ * The privileged path: runs as `service_role`, whose access is written out as its own
+ * policies and grants (db/migrations/0510): everything but rewriting the audit trail. Not
+ * for anything a user identity could do instead. Every call names why it needs to bypass
+ * the user's rules; the reason lands in the claims and so in the audit trail.
+ * `grep -rn "asService(" src` lists them all (docs/one-way-in.md says what they are for).
  */
 export async function asService<T>(reason: string, fn: (tx: Tx) => Promise<T>, context: RequestContext = {}): Promise<T> {
   const db = await database();
@@ -82,7 +85,18 @@ export async function asService<T>(reason: string, fn: (tx: Tx) => Promise<T>, c
     await sql`select set_config('request.jwt.claims', ${JSON.stringify({ role: "service_role", reason })}, true),
                      set_config('request.id', ${context.requestId ?? ""}, true),
                      set_config('request.ip', ${context.ip ?? ""}, true),
-                     set_config('request.user_agent', ${(context.userAgent ?? "").slice(0, 512)}, true)`.execute(tx);
+                     set_config('request.user_agent', ${(context.userAgent ?? "").slice(0, 512)}, true),
+                     set_config('role', 'service_role', true)`.execute(tx);
     return fn(tx);
   });
+}
+
+/**
+ * The same switch for the named jobs that hold a pg client in a transaction of their own
+ * (the audit drain, checkpoints and verification). Call it right after BEGIN.
+ */
+export async function becomeService(client: Pick<pg.ClientBase, "query">, reason: string): Promise<void> {
+  await client.query("select set_config('request.jwt.claims', $1, true), set_config('role', 'service_role', true)", [
+    JSON.stringify({ role: "service_role", reason }),
+  ]);
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Session } from "../auth/session-types";
 import { recordRead } from "../audit/record";
 import { withUser, type RequestContext } from "../db/with-user";
@@ -16,7 +17,8 @@ export async function reviewDocument(session: Session, documentId: string, conte
     if (!doc.reviewed_at) {
       const r = await tx
         .updateTable("documents")
-        .set({ reviewed_at: new Date(), reviewed_by: session.userId })
+        // the database's clock: app.documents_guard accepts a review only at the time it is made
+        .set({ reviewed_at: sql<Date>`now()`, reviewed_by: session.userId })
         .where("id", "=", documentId)
         .where("reviewed_at", "is", null)
         .executeTakeFirst();
