@@ -101,6 +101,24 @@ end $$;
 create trigger audit_read_stage_caller_details before insert on app.audit_read_stage
   for each row execute function app.audit_stage_caller_details();
 
+-- The application roles' entry point for read records (0208) writes straight into the
+-- trail through app.record_read_unchecked: the caller's details lose the writer's marks here.
+create or replace function app.record_read(kind text, patient_ids uuid[], record_ids text[], details jsonb default null)
+  returns void
+  language plpgsql volatile security definer
+  set search_path = ''
+as $$
+begin
+  if auth.role() = 'authenticated' and coalesce(cardinality(patient_ids), 0) > 0
+     and not (patient_ids <@ app.readable_patient_ids(auth.uid())) then
+    raise exception 'Cannot record a read of a patient you cannot read.' using errcode = 'insufficient_privilege';
+  end if;
+  if details is not null and coalesce(current_setting('role', true), 'none') in ('anon', 'authenticated', 'app_admin') then
+    details := app.audit_strip_service_marks(details);
+  end if;
+  perform app.record_read_unchecked(kind, patient_ids, record_ids, details);
+end $$;
+
 create or replace function app.documents_guard() returns trigger
   language plpgsql
   set search_path = ''
@@ -142,10 +160,13 @@ end $$;
 -- app_runtime, which is NOINHERIT. A login granted app_runtime may SET ROLE to anon,
 -- authenticated, app_admin and service_role (membership is transitive), but its own
 -- statements get none of their privileges or policies (inheritance stops at app_runtime).
--- app_runtime itself reaches one thing: auth.enter_session (granted to public, in schema
--- auth), which withUser calls in the statement that switches the role.
+-- app_runtime itself executes one thing: auth.enter_session (granted to public), which
+-- withUser calls in the statement that switches the role.
 grant anon, authenticated, app_admin, service_role to app_runtime;
-grant usage on schema auth to app_runtime;
+-- Usage of the schemas (names only: every table and function still needs its own grant),
+-- so that a raw statement fails at execution with "permission denied for table/function",
+-- an ordinary error, rather than while the statement is parsed.
+grant usage on schema public, auth, app, storage to app_runtime;
 grant app_runtime to current_user;
 do $$ begin
   -- 0001 granted these to the migration login directly (inherited); from now on only through app_runtime

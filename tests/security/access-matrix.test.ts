@@ -19,262 +19,289 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, serviceQuery, type TestUser } from "../support/seed";
-import { withUser, type Tx } from "@/core/db/with-user";
+import { asService, withUser, type Tx } from "@/core/db/with-user";
 import type { Session } from "@/core/auth/session-types";
 import { sha256Hex } from "@/core/auth/tokens";
 import { withDevice } from "@/core/vitals/with-device";
+import { MATRIX_TABLES as TABLES } from "./matrix-tables";
 
-const ACTORS = ["admin", "attending", "nurse", "specialist", "outsider", "unverified", "patient", "otherPatient", "anon"] as const;
+// adminNoMfa: an admin whose session is at aal1 (never enrolled, or a second session opened
+// before enrolment). It acts as `authenticated` with no care team: it sees what every
+// signed-in account sees (clinic settings, bucket names, the staff directory, its own MFA
+// state) and no PHI; admin powers need aal2 in the session row (app.i_am_admin()). pending: a nurse on P's team whose session must enrol in MFA first
+// (clinic setting); the test hands withUser that session WITHOUT the mfaPending flag, so it is
+// the database (auth.enter_session, from the session row) that refuses it.
+const ACTORS = ["admin", "attending", "nurse", "specialist", "outsider", "unverified", "patient", "otherPatient", "anon", "adminNoMfa", "pending"] as const;
 type Actor = (typeof ACTORS)[number];
 const OPS = ["select", "insert", "update", "delete"] as const;
 type Op = (typeof OPS)[number];
 type Scope = "own" | "foreign";
-const TABLES = [
-  "auth.users", "providers", "patients", "care_team", "visits", "prescriptions", "documents",
-  "appointments", "care_messages", "devices", "vitals", "invites", "audit_log", "storage.objects",
-  "clinic_settings", "auth.mfa_factors", "auth.recovery_codes", "auth.rate_limits", "auth.sign_in_failures",
-  "care_message_reads", "app.change_events", "app.change_events_horizon", "app.audit_chain_heads",
-  "app.audit_checkpoints", "storage.buckets",
-] as const;
+
 type Table = (typeof TABLES)[number];
 
 const Y = "allow";
 const N = "deny";
 type Outcome = typeof Y | typeof N;
-type Row = [Table, Op, Scope, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome];
+type Row = [Table, Op, Scope, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome];
 
 // prettier-ignore
 const MATRIX: Row[] = [
-  // table            op        scope      admin attend nurse spec outsider unverif patient other anon
+  // table            op        scope      admin attend nurse spec outsider unverif patient other anon  noMfa pending
   // Accounts. "own" = the patient's portal account, "foreign" = Q's. Inserts and updates: admins manage accounts.
-  ["auth.users",      "select", "own",     Y,    N,     N,    N,   N,       N,      Y,      N,    N],
-  ["auth.users",      "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.users",      "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.users",      "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.users",      "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.users",      "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.users",      "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.users",      "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.users",      "select", "own",     Y,    N,     N,    N,   N,       N,      Y,      N,    N, N,    N],
+  ["auth.users",      "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.users",      "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.users",      "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.users",      "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.users",      "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.users",      "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.users",      "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Providers. "own" = the attending's row, "foreign" = Q's provider. Verified staff see the staff directory;
   // patients see their own care team; only admins register and verify.
-  ["providers",       "select", "own",     Y,    Y,     Y,    Y,   Y,       N,      Y,      N,    N],
-  ["providers",       "select", "foreign", Y,    Y,     Y,    Y,   Y,       N,      N,      N,    N],
-  ["providers",       "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["providers",       "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["providers",       "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["providers",       "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["providers",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["providers",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["providers",       "select", "own",     Y,    Y,     Y,    Y,   Y,       N,      Y,      N,    N, Y,    N],
+  ["providers",       "select", "foreign", Y,    Y,     Y,    Y,   Y,       N,      N,      N,    N, Y,    N],
+  ["providers",       "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["providers",       "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["providers",       "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["providers",       "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["providers",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["providers",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Patients. Insert "own" = register a new patient as oneself; "foreign" = claiming Q's provider as creator.
-  ["patients",        "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["patients",        "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["patients",        "insert", "own",     Y,    Y,     Y,    Y,   Y,       N,      N,      N,    N],
-  ["patients",        "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["patients",        "update", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["patients",        "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["patients",        "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["patients",        "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["patients",        "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["patients",        "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["patients",        "insert", "own",     Y,    Y,     Y,    Y,   Y,       N,      N,      N,    N, N,    N],
+  ["patients",        "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["patients",        "update", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["patients",        "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["patients",        "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["patients",        "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Care teams: admins assign; nobody adds themselves. Rows: the nurse's membership of P / Q's provider's.
-  ["care_team",       "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["care_team",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_team",       "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_team",       "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_team",       "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_team",       "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_team",       "delete", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_team",       "delete", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_team",       "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["care_team",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_team",       "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_team",       "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_team",       "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_team",       "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_team",       "delete", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_team",       "delete", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Visits: the team records them as themselves; only the author amends (row authored by the attending).
-  ["visits",          "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["visits",          "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["visits",          "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["visits",          "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["visits",          "update", "own",     N,    Y,     N,    N,   N,       N,      N,      N,    N],
-  ["visits",          "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["visits",          "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["visits",          "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["visits",          "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["visits",          "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["visits",          "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["visits",          "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["visits",          "update", "own",     N,    Y,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["visits",          "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["visits",          "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["visits",          "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Prescriptions: attending and specialist members only.
-  ["prescriptions",   "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["prescriptions",   "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["prescriptions",   "insert", "own",     N,    Y,     N,    Y,   N,       N,      N,      N,    N],
-  ["prescriptions",   "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["prescriptions",   "update", "own",     N,    Y,     N,    Y,   N,       N,      N,      N,    N],
-  ["prescriptions",   "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["prescriptions",   "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["prescriptions",   "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["prescriptions",   "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["prescriptions",   "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["prescriptions",   "insert", "own",     N,    Y,     N,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["prescriptions",   "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["prescriptions",   "update", "own",     N,    Y,     N,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["prescriptions",   "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["prescriptions",   "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["prescriptions",   "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Documents: the team uploads and reviews; removal is a soft delete (an update), never a DELETE.
-  ["documents",       "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["documents",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["documents",       "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["documents",       "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["documents",       "update", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["documents",       "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["documents",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["documents",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["documents",       "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["documents",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["documents",       "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["documents",       "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["documents",       "update", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["documents",       "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["documents",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["documents",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Appointments: the patient and the team request; the team manages; the patient may cancel (the update tried).
-  ["appointments",    "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["appointments",    "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["appointments",    "insert", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["appointments",    "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["appointments",    "update", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["appointments",    "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["appointments",    "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["appointments",    "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["appointments",    "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["appointments",    "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["appointments",    "insert", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["appointments",    "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["appointments",    "update", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["appointments",    "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["appointments",    "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["appointments",    "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Care messages: staff only, append-only.
-  ["care_messages",   "select", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["care_messages",   "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_messages",   "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["care_messages",   "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_messages",   "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_messages",   "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_messages",   "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_messages",   "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_messages",   "select", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["care_messages",   "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_messages",   "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["care_messages",   "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_messages",   "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_messages",   "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_messages",   "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_messages",   "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Devices: the patient registers and revokes their own wearables; the team sees them.
-  ["devices",         "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["devices",         "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["devices",         "insert", "own",     N,    N,     N,    N,   N,       N,      Y,      N,    N],
-  ["devices",         "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["devices",         "update", "own",     N,    N,     N,    N,   N,       N,      Y,      N,    N],
-  ["devices",         "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["devices",         "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["devices",         "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["devices",         "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["devices",         "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["devices",         "insert", "own",     N,    N,     N,    N,   N,       N,      Y,      N,    N, N,    N],
+  ["devices",         "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["devices",         "update", "own",     N,    N,     N,    N,   N,       N,      Y,      N,    N, N,    N],
+  ["devices",         "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["devices",         "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["devices",         "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Vitals: the team and the patient record them as themselves; samples are never edited.
-  ["vitals",          "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["vitals",          "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["vitals",          "insert", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["vitals",          "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["vitals",          "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["vitals",          "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["vitals",          "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["vitals",          "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["vitals",          "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["vitals",          "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals",          "insert", "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["vitals",          "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals",          "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals",          "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals",          "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals",          "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Invites: the team or an admin invites; redemption is a service path.
-  ["invites",         "select", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["invites",         "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["invites",         "insert", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["invites",         "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["invites",         "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["invites",         "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["invites",         "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["invites",         "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["invites",         "select", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["invites",         "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["invites",         "insert", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["invites",         "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["invites",         "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["invites",         "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["invites",         "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["invites",         "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // The audit trail: the patient reads their chart's rows, admins all; nobody writes it directly, nobody edits it.
-  ["audit_log",       "select", "own",     Y,    N,     N,    N,   N,       N,      Y,      N,    N],
-  ["audit_log",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["audit_log",       "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["audit_log",       "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["audit_log",       "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["audit_log",       "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["audit_log",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["audit_log",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["audit_log",       "select", "own",     Y,    N,     N,    N,   N,       N,      Y,      N,    N, N,    N],
+  ["audit_log",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["audit_log",       "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["audit_log",       "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["audit_log",       "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["audit_log",       "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["audit_log",       "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["audit_log",       "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Stored objects (document bytes' metadata), under <patient_id>/: mirror the patient rules.
-  ["storage.objects", "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N],
-  ["storage.objects", "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.objects", "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["storage.objects", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.objects", "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.objects", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.objects", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.objects", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.objects", "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["storage.objects", "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.objects", "insert", "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["storage.objects", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.objects", "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.objects", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.objects", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.objects", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Clinic settings: one row, read by every signed-in user, changed by admins. Scope: own = acting in one's
   // own name (updated_by = the actor), foreign = in someone else's name; a read names nobody (both scopes read it).
-  ["clinic_settings", "select", "own",     Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
-  ["clinic_settings", "select", "foreign", Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
-  ["clinic_settings", "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["clinic_settings", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["clinic_settings", "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["clinic_settings", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["clinic_settings", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["clinic_settings", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["clinic_settings", "select", "own",     Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N, Y,    N],
+  ["clinic_settings", "select", "foreign", Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N, Y,    N],
+  ["clinic_settings", "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["clinic_settings", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["clinic_settings", "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["clinic_settings", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["clinic_settings", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["clinic_settings", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // TOTP factors. own = the actor's own factor, foreign = Q's provider's. Whether MFA is on (user_id,
   // enabled_at) is readable by its owner and admins; the secret never (below the grid); writes are service-only.
-  ["auth.mfa_factors", "select", "own",    Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
-  ["auth.mfa_factors", "select", "foreign", Y,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.mfa_factors", "insert", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.mfa_factors", "insert", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.mfa_factors", "update", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.mfa_factors", "update", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.mfa_factors", "delete", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.mfa_factors", "delete", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
+  ["auth.mfa_factors", "select", "own",    Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N, Y,    N],
+  ["auth.mfa_factors", "select", "foreign", Y,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.mfa_factors", "insert", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.mfa_factors", "insert", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.mfa_factors", "update", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.mfa_factors", "update", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.mfa_factors", "delete", "own",    N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.mfa_factors", "delete", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // MFA recovery codes (hashes): own = the actor's own codes, foreign = Q's provider's. Service-only, even for their owner.
-  ["auth.recovery_codes", "select", "own",     N, N,    N,    N,   N,       N,      N,      N,    N],
-  ["auth.recovery_codes", "select", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N],
-  ["auth.recovery_codes", "insert", "own",     N, N,    N,    N,   N,       N,      N,      N,    N],
-  ["auth.recovery_codes", "insert", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N],
-  ["auth.recovery_codes", "update", "own",     N, N,    N,    N,   N,       N,      N,      N,    N],
-  ["auth.recovery_codes", "update", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N],
-  ["auth.recovery_codes", "delete", "own",     N, N,    N,    N,   N,       N,      N,      N,    N],
-  ["auth.recovery_codes", "delete", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N],
+  ["auth.recovery_codes", "select", "own",     N, N,    N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.recovery_codes", "select", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.recovery_codes", "insert", "own",     N, N,    N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.recovery_codes", "insert", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.recovery_codes", "update", "own",     N, N,    N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.recovery_codes", "update", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.recovery_codes", "delete", "own",     N, N,    N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.recovery_codes", "delete", "foreign", N, N,    N,    N,   N,       N,      N,      N,    N, N,    N],
   // Throttle counters and lockout state: keyed by HMACs, nobody's row; own / foreign = two seeded keys. Service-only.
-  ["auth.rate_limits", "select", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.rate_limits", "select", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.rate_limits", "insert", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.rate_limits", "insert", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.rate_limits", "update", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.rate_limits", "update", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.rate_limits", "delete", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.rate_limits", "delete", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N],
-  ["auth.sign_in_failures", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["auth.sign_in_failures", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["auth.sign_in_failures", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["auth.sign_in_failures", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["auth.sign_in_failures", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["auth.sign_in_failures", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["auth.sign_in_failures", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["auth.sign_in_failures", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["auth.rate_limits", "select", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.rate_limits", "select", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.rate_limits", "insert", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.rate_limits", "insert", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.rate_limits", "update", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.rate_limits", "update", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.rate_limits", "delete", "own",     N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.rate_limits", "delete", "foreign", N,   N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.sign_in_failures", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.sign_in_failures", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.sign_in_failures", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.sign_in_failures", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.sign_in_failures", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.sign_in_failures", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.sign_in_failures", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["auth.sign_in_failures", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
   // Care-channel read markers. own = the actor's own marker on P (every actor has one seeded), foreign = Q's
   // provider's marker on Q. Team members keep their own markers on their patients (the insert is the app's upsert).
-  ["care_message_reads", "select", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["care_message_reads", "select", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_message_reads", "insert", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["care_message_reads", "insert", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_message_reads", "update", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N],
-  ["care_message_reads", "update", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_message_reads", "delete", "own",     N, N,     N,    N,   N,       N,      N,      N,    N],
-  ["care_message_reads", "delete", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N],
+  ["care_message_reads", "select", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["care_message_reads", "select", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_message_reads", "insert", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["care_message_reads", "insert", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_message_reads", "update", "own",     N, Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+  ["care_message_reads", "update", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_message_reads", "delete", "own",     N, N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_message_reads", "delete", "foreign", N, N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Realtime change capture (ids of changed PHI rows, for replay): service-only. own = an event about P, foreign = about Q.
-  ["app.change_events", "select", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N],
-  ["app.change_events", "select", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N],
-  ["app.change_events", "insert", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N],
-  ["app.change_events", "insert", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N],
-  ["app.change_events", "update", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N],
-  ["app.change_events", "update", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N],
-  ["app.change_events", "delete", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N],
-  ["app.change_events", "delete", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N],
+  ["app.change_events", "select", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events", "select", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events", "insert", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events", "insert", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events", "update", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events", "update", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events", "delete", "own",     N,  N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events", "delete", "foreign", N,  N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Its pruning horizon: one row (both scopes), service-only.
-  ["app.change_events_horizon", "select", "own",     N, N, N,  N,   N,       N,      N,      N,    N],
-  ["app.change_events_horizon", "select", "foreign", N, N, N,  N,   N,       N,      N,      N,    N],
-  ["app.change_events_horizon", "insert", "own",     N, N, N,  N,   N,       N,      N,      N,    N],
-  ["app.change_events_horizon", "insert", "foreign", N, N, N,  N,   N,       N,      N,      N,    N],
-  ["app.change_events_horizon", "update", "own",     N, N, N,  N,   N,       N,      N,      N,    N],
-  ["app.change_events_horizon", "update", "foreign", N, N, N,  N,   N,       N,      N,      N,    N],
-  ["app.change_events_horizon", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N],
-  ["app.change_events_horizon", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N],
+  ["app.change_events_horizon", "select", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events_horizon", "select", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events_horizon", "insert", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events_horizon", "insert", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events_horizon", "update", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events_horizon", "update", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events_horizon", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.change_events_horizon", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
   // The audit trail's hash-chain heads (own = chain 0, foreign = chain 1) and signed checkpoints (two seeded):
   // written by the audit writers and the checkpoint job only; admins see the trail, never these.
-  ["app.audit_chain_heads", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_chain_heads", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_chain_heads", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_chain_heads", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_chain_heads", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_chain_heads", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_chain_heads", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_chain_heads", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_checkpoints", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_checkpoints", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_checkpoints", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_checkpoints", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_checkpoints", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_checkpoints", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_checkpoints", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N],
-  ["app.audit_checkpoints", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N],
+  ["app.audit_chain_heads", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_chain_heads", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_chain_heads", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_chain_heads", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_chain_heads", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_chain_heads", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_chain_heads", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_chain_heads", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_checkpoints", "select", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_checkpoints", "select", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_checkpoints", "insert", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_checkpoints", "insert", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_checkpoints", "update", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_checkpoints", "update", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_checkpoints", "delete", "own",     N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["app.audit_checkpoints", "delete", "foreign", N, N,  N,    N,   N,       N,      N,      N,    N, N,    N],
   // Buckets: own = the documents bucket, foreign = a second bucket. Signed-in users see bucket names; nobody
   // creates, changes or removes buckets (migrations do).
-  ["storage.buckets", "select", "own",     Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
-  ["storage.buckets", "select", "foreign", Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N],
-  ["storage.buckets", "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.buckets", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.buckets", "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.buckets", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.buckets", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N],
-  ["storage.buckets", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+  ["storage.buckets", "select", "own",     Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N, Y,    N],
+  ["storage.buckets", "select", "foreign", Y,    Y,     Y,    Y,   Y,       Y,      Y,      Y,    N, Y,    N],
+  ["storage.buckets", "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.buckets", "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.buckets", "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.buckets", "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.buckets", "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["storage.buckets", "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  // Sessions and refresh tokens (own = the patient actor's session, foreign = Q's patient's), and read records
+  // not yet on a chain (own / foreign = staged reads of P / Q): service-only, for every actor.
+  ["auth.sessions", "select", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.sessions", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.sessions", "insert", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.sessions", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.sessions", "update", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.sessions", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.sessions", "delete", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.sessions", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.refresh_tokens", "select", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.refresh_tokens", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.refresh_tokens", "insert", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.refresh_tokens", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.refresh_tokens", "update", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.refresh_tokens", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.refresh_tokens", "delete", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.refresh_tokens", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.audit_read_stage", "select", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.audit_read_stage", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.audit_read_stage", "insert", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.audit_read_stage", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.audit_read_stage", "update", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.audit_read_stage", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.audit_read_stage", "delete", "own", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.audit_read_stage", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
 ];
 
 // ---------------------------------------------------------------------------------- the world
@@ -366,12 +393,16 @@ async function seedWorld(): Promise<World> {
   const spare = await createUser("provider");
   // an account that signed up as a provider but has no providers row yet (admin inserts it)
   const pendingProvider = await createUser("patient");
+  const adminNoMfa = await createUser("admin", { aal: "aal1" });
+  const pending = await createUser("provider");
 
   // P: registered by the attending (who joins by trigger), treated by the team, linked to "patient".
   const P = await createPatient({ createdBy: attending.id, userId: patient.id });
   await addToCareTeam(P, nurse.id, "nurse");
   await addToCareTeam(P, specialist.id, "specialist");
   await addToCareTeam(P, unverified.id, "attending");
+  await addToCareTeam(P, pending.id, "nurse");
+  await serviceQuery((tx) => sql`update auth.sessions set mfa_pending = true where id = ${pending.session.sessionId}`.execute(tx));
   // Q: treated only by foreignDoc; its portal account is no actor.
   const Q = await createPatient({ createdBy: foreignDoc.id, userId: foreignPatientUser.id });
   // R: the other patient's own record, registered by the admin, treated by nobody.
@@ -384,7 +415,7 @@ async function seedWorld(): Promise<World> {
   own["storage.buckets"] = "medical-documents";
   foreign["storage.buckets"] = "archive";
   // Rows each actor owns: a TOTP factor and recovery codes, and a read marker on P's channel (Q's provider: on Q).
-  const actors = [admin, attending, nurse, specialist, outsider, unverified, patient, otherPatient];
+  const actors = [admin, attending, nurse, specialist, outsider, unverified, patient, otherPatient, adminNoMfa, pending];
   await serviceQuery(async (tx) => {
     for (const u of [...actors, foreignDoc]) {
       await sql`insert into auth.mfa_factors (user_id, secret_enc, enabled_at) values (${u.id}, ${`enc:${hex(16)}`}, now())`.execute(tx);
@@ -396,8 +427,21 @@ async function seedWorld(): Promise<World> {
     await sql`insert into public.care_message_reads (user_id, patient_id, last_read_at) values (${foreignDoc.id}, ${Q}, now() - interval '1 hour')`.execute(tx);
     await sql`insert into storage.buckets (id, name) values ('archive', 'archive')`.execute(tx);
   });
+  // Sessions and their refresh tokens (the patient actor's / Q's patient's), and a staged read of P / Q, seeded
+  // last and without serviceQuery (which drains the stage).
+  own["auth.sessions"] = patient.session.sessionId;
+  foreign["auth.sessions"] = foreignPatientUser.session.sessionId;
+  await asService("test seeding", async (tx) => {
+    for (const [rows, patientId] of [[own, P], [foreign, Q]] as const) {
+      rows["auth.refresh_tokens"] = String((await sql<{ id: string }>`
+        select id::text as id from auth.refresh_tokens where session_id = ${rows["auth.sessions"]} limit 1`.execute(tx)).rows[0].id);
+      await sql`select app.stage_read('patients', array[${patientId}]::uuid[], array[${patientId}]::text[], null)`.execute(tx);
+      rows["app.audit_read_stage"] = String((await sql<{ id: string }>`
+        select max(id)::text as id from app.audit_read_stage where patient_id = ${patientId}`.execute(tx)).rows[0].id);
+    }
+  });
   return {
-    users: { admin, attending, nurse, specialist, outsider, unverified, patient, otherPatient },
+    users: { admin, attending, nurse, specialist, outsider, unverified, patient, otherPatient, adminNoMfa, pending },
     foreignDoc,
     foreignPatientUser,
     spare,
@@ -589,6 +633,25 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
     update: (tx, c) => affected(tx, sql`update app.audit_checkpoints set hmac = ${hex(32)} where id = ${c.row}::bigint`),
     delete: (tx, c) => affected(tx, sql`delete from app.audit_checkpoints where id = ${c.row}::bigint`),
   },
+  "auth.sessions": {
+    select: (tx, c) => count(tx, sql`select id, user_id, last_seen_at from auth.sessions where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into auth.sessions (user_id, aal, expires_at) values (${c.me}, 'aal2', now() + interval '1 hour')`),
+    update: (tx, c) => affected(tx, sql`update auth.sessions set aal = 'aal2', mfa_pending = false where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.sessions where id = ${c.row}`),
+  },
+  "auth.refresh_tokens": {
+    select: (tx, c) => count(tx, sql`select id, token_hash from auth.refresh_tokens where id = ${c.row}::bigint`),
+    insert: (tx, c) => affected(tx, sql`insert into auth.refresh_tokens (session_id, token_hash) values (${c.w[c.scope]["auth.sessions"]}, ${hex(32)})`),
+    update: (tx, c) => affected(tx, sql`update auth.refresh_tokens set spent_at = null where id = ${c.row}::bigint`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.refresh_tokens where id = ${c.row}::bigint`),
+  },
+  "app.audit_read_stage": {
+    select: (tx, c) => count(tx, sql`select id, actor_id from app.audit_read_stage where id = ${c.row}::bigint`),
+    insert: (tx, c) => affected(tx, sql`insert into app.audit_read_stage (id, actor_id, actor_role, table_name, patient_id, details)
+      values (-1, ${c.me}, 'provider', 'patients', ${c.patient}, '{}')`),
+    update: (tx, c) => affected(tx, sql`update app.audit_read_stage set details = '{}' where id = ${c.row}::bigint`),
+    delete: (tx, c) => affected(tx, sql`delete from app.audit_read_stage where id = ${c.row}::bigint`),
+  },
   "storage.buckets": {
     select: (tx, c) => count(tx, sql`select id, name from storage.buckets where id = ${c.row}`),
     insert: (tx) => affected(tx, sql`insert into storage.buckets (id, name) values (${`b-${hex(4)}`}, 'new bucket')`),
@@ -642,7 +705,8 @@ async function inRolledBackAsDevice(token: string, fn: (tx: Tx) => Promise<numbe
 
 /** Compares one cell's result with its expectation; returns a description of a mismatch, or null. */
 function judge(expected: Outcome, op: Op, r: Result): string | null {
-  if (!r.ok && r.code !== "42501") return `failed with an unexpected error ${r.code ?? "?"}: ${r.message}`;
+  // 42501: RLS or a missing grant. mfa_required: withUser's session check (auth.enter_session) refused the session.
+  if (!r.ok && r.code !== "42501" && r.code !== "mfa_required") return `failed with an unexpected error ${r.code ?? "?"}: ${r.message}`;
   const allowed = r.ok && (op === "insert" ? true : r.n > 0);
   if (expected === Y) {
     if (allowed) return op === "select" && r.ok && r.n !== 1 ? `saw ${r.n} rows, expected exactly 1` : null;
@@ -757,7 +821,7 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
     for (const actor of ACTORS) {
       for (const [what, q] of queries) {
         const got = await outcome(sessionOf(w, actor), q);
-        if (got !== "42501") leaks.push(`${actor} × ${what}: expected 42501, got ${got}`);
+        if (got !== "42501" && !(actor === "pending" && got === "mfa_required")) leaks.push(`${actor} × ${what}: expected 42501, got ${got}`);
       }
     }
     expect(leaks, leaks.join("\n")).toEqual([]);
@@ -832,14 +896,18 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
     await withUser(w.users.admin.session, (tx) =>
       sql`update auth.users set is_active = false where id in (${doc.id}, ${portal.id})`.execute(tx),
     );
-    expect(await visible(doc.session, "patients", p), "deactivated provider × patients × select").toBe(0);
-    expect(await visible(doc.session, "visits", p), "deactivated provider × visits × select").toBe(0);
-    expect(await visible(portal.session, "patients", p), "deactivated patient × patients × select").toBe(0);
-    expect(await visible(portal.session, "visits", p), "deactivated patient × visits × select").toBe(0);
-    expect(
-      await outcome(doc.session, sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint) values (${p}, ${doc.id}, now(), 'x')`),
-      "deactivated provider × visits × insert",
-    ).toBe("42501");
+    // withUser's session check (auth.enter_session) refuses their sessions outright ...
+    for (const [who, s] of [["provider", doc.session], ["patient", portal.session]] as const) {
+      const refused = await visible(s, "patients", p).then(() => "ok", (e: { code?: string }) => e.code);
+      expect(refused, `deactivated ${who} × session`).toBe("session_revoked");
+      expect(await outcome(s, sql`select 1`), `deactivated ${who} × any statement`).not.toBe("ok");
+    }
+    // ... and the access functions alone give them nothing either
+    const sets = await serviceQuery(async (tx) =>
+      (await sql<{ doc: string[]; portal: string[] }>`
+        select app.readable_patient_ids(${doc.id}::uuid)::text[] as doc, app.readable_patient_ids(${portal.id}::uuid)::text[] as portal`.execute(tx)).rows[0],
+    );
+    expect(sets).toEqual({ doc: [], portal: [] });
   });
 
   it("nobody links a patient record to a portal account except the invite path (patients.user_id)", async () => {
@@ -1006,14 +1074,14 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
     };
     // prettier-ignore
     const rules: [string, Scope, ...Outcome[]][] = [
-      // what                                      scope      admin attend nurse spec outsider unverif patient other anon
-      ["review (as oneself)",                      "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N],
-      ["review (as oneself)",                      "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
-      ["soft delete (app.soft_delete_document)",   "own",     N,    Y,     N,    N,   N,       N,      N,      N,    N],
-      ["soft delete (app.soft_delete_document)",   "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N],
+      // what                                      scope      admin attend nurse spec outsider unverif patient other anon  noMfa pending
+      ["review (as oneself)",                      "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+      ["review (as oneself)",                      "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+      ["soft delete (app.soft_delete_document)",   "own",     N,    Y,     N,    N,   N,       N,      N,      N,    N, N,    N],
+      ["soft delete (app.soft_delete_document)",   "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
       // gone for the team and the patient; admins still see it until the retention job purges it (docs/storage.md)
-      ["read a soft-deleted document",             "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N],
-      ["read a soft-deleted document",             "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N],
+      ["read a soft-deleted document",             "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+      ["read a soft-deleted document",             "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
     ];
     const mismatches: string[] = [];
     for (const [what, scope, ...expected] of rules) {

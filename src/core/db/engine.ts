@@ -62,6 +62,8 @@ async function openPglite(dir: string, lockDir: string | undefined): Promise<Dat
     if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true, mode: 0o700 });
     const pglite = await PGlite.create(dir, { extensions: { pg_trgm, btree_gist } });
     const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+    // An error the adapter reports on an idle client must not crash the process.
+    pool.on("error", (err) => process.emitWarning(`PGlite client error: ${err.message}`));
     const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     let closed = false;
     return {
