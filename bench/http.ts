@@ -115,7 +115,7 @@ async function seed(): Promise<string[]> {
   await c.connect();
   try {
     await c.query("begin");
-    await c.query(`select set_config('request.jwt.claims', '{"role":"service_role","reason":"bench seeding"}', true)`);
+    await c.query(`select set_config('request.jwt.claims', '{"role":"service_role","reason":"bench seeding"}', true), set_config('role', 'service_role', true)`);
     const { rows } = await c.query<{ id: string }>(
       "insert into auth.users (email, password_hash, role, full_name) values ($1, $2, 'provider', 'Bench Doctor') returning id",
       [EMAIL, PASSWORD_HASH],
@@ -233,6 +233,8 @@ async function main(): Promise<void> {
     const c = new pg.Client({ connectionString: dbUrl() });
     await c.connect();
     const { rows: fn } = await c.query<{ def: string }>("select pg_get_functiondef('app.stage_read(text, uuid[], text[], jsonb)'::regprocedure) as def");
+    // SECURITY DEFINER functions belong to service_role (db/migrations/0510): replaced as it
+    await c.query("set role service_role");
     await c.query(`create or replace function app.stage_read(kind text, patient_ids uuid[], record_ids text[], details jsonb default null)
                      returns void language plpgsql volatile security definer set search_path = '' as $$ begin end $$`);
     try {

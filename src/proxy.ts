@@ -87,7 +87,6 @@ export async function proxy(req: NextRequest): Promise<NextResponse> {
   const requestHeaders = new Headers(req.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("content-security-policy", csp);
-  requestHeaders.set("x-carebase-path", req.nextUrl.pathname);
 
   let newCookies: string[] = [];
   const refresh = req.cookies.get(REFRESH_COOKIE)?.value;

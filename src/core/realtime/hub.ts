@@ -8,6 +8,7 @@ import { recordRead, type ReadKind } from "../audit/record";
 import type { Database } from "../db/engine";
 import { asService, withUser } from "../db/with-user";
 import { AppError } from "../errors";
+import { forwardedHost, trustedProxyHops } from "../http/client-address";
 import { log } from "../log";
 import { authorizeDelivery, endedSessions, type Recipient } from "./authorize-delivery";
 import { listenForChanges, type ChangeListener } from "./listener";
@@ -188,8 +189,8 @@ export class RealtimeHub {
         } catch {
           return null;
         }
-        // X-Forwarded-Host is believed only behind a trusted proxy (TRUST_PROXY).
-        const expected = (process.env.TRUST_PROXY ? req.headers["x-forwarded-host"] : undefined) ?? req.headers.host;
+        // X-Forwarded-Host is believed only behind a trusted proxy (TRUST_PROXY), as it wrote it.
+        const expected = forwardedHost(req.headers["x-forwarded-host"], trustedProxyHops()) ?? req.headers.host;
         if (host !== expected) return null;
       }
     }
