@@ -78,12 +78,12 @@ begin
      nullif(left(current_setting('request.user_agent', true), 512), ''));
 end $$;
 
--- The writer's own marks, which a caller's details may not carry.
+-- The writer's own marks (service, service_reason, db_user), which a caller's details may not carry.
 create function app.audit_strip_service_marks(d jsonb) returns jsonb
   language sql immutable
   set search_path = ''
 as $$
-  select d operator(pg_catalog.-) array(select k from pg_catalog.jsonb_object_keys(d) k where k like 'service%' or k = 'db_user')
+  select d operator(pg_catalog.-) array['service', 'service_reason', 'db_user']
 $$;
 
 -- Read records are staged by app.stage_read (0209), which copies the caller's details:
@@ -98,8 +98,10 @@ begin
   end if;
   return new;
 end $$;
+-- The WHEN clause keeps the hot path free: the function runs only for details that carry a mark.
 create trigger audit_read_stage_caller_details before insert on app.audit_read_stage
-  for each row execute function app.audit_stage_caller_details();
+  for each row when (new.details ?| array['service', 'service_reason', 'db_user'])
+  execute function app.audit_stage_caller_details();
 
 -- The application roles' entry point for read records (0208) writes straight into the
 -- trail through app.record_read_unchecked: the caller's details lose the writer's marks here.
