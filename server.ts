@@ -55,6 +55,9 @@ async function main(): Promise<void> {
   const stopRetention = startDocumentRetention({ onError: (e) => log.error({ err: (e as Error)?.name }, "document retention run failed") });
   const { startRealtime, stopRealtime } = await import("./src/core/realtime/index");
   await startRealtime(db);
+  // issue #14: the mail outbox's worker (docs/mail.md); without SMTP_URL mail is held and this does nothing
+  const { startMailWorker } = await import("./src/core/mail/mail-worker");
+  const stopMail = startMailWorker({ onError: (e) => log.error({ err: (e as Error)?.message }, "mail worker round failed") });
 
   const { default: next } = await import("next");
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: config.port });
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
     // read records still staged are chained and signed before the database closes
     await stopCheckpoints();
     await stopRealtime().catch((e: unknown) => log.warn({ err: (e as Error).message }, "realtime stop failed"));
+    await stopMail(); // the round in progress finishes; leased mail is retried after its lease
     await closeDatabase();
     process.exit(0);
   };

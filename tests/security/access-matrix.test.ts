@@ -302,6 +302,25 @@ const MATRIX: Row[] = [
   ["app.audit_read_stage", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   ["app.audit_read_stage", "delete", "own", N, N, N, N, N, N, N, N, N, N, N],
   ["app.audit_read_stage", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  // The mail outbox (two seeded mails): written by the service path only (enqueueMail inside the event's
+  // transaction, the worker); admins at aal2 read who was mailed and how delivery went (not the sealed body).
+  ["app.mail_outbox", "select", "own",     Y, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.mail_outbox", "select", "foreign", Y, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.mail_outbox", "insert", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.mail_outbox", "insert", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.mail_outbox", "update", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.mail_outbox", "update", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.mail_outbox", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.mail_outbox", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  // Password-reset tokens (own = one for P's portal account, foreign = one for Q's): the service path only.
+  ["auth.password_reset_tokens", "select", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.password_reset_tokens", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.password_reset_tokens", "insert", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.password_reset_tokens", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.password_reset_tokens", "update", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.password_reset_tokens", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.password_reset_tokens", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.password_reset_tokens", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
 ];
 
 // ---------------------------------------------------------------------------------- the world
@@ -375,6 +394,10 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
       "app.audit_checkpoints": await one(sql<{ id: string }>`insert into app.audit_checkpoints (created_at, chain_id, chain_seq, hash, hmac)
         values (now(), 31, 1, ${hex(32)}, ${hex(32)}) returning id::text`),
       "storage.buckets": "", // set by seedWorld
+      "app.mail_outbox": await one(sql<{ id: string }>`insert into app.mail_outbox (kind, to_address, subject, body_sealed)
+        values ('password_changed', 'owner@home.test', 'Your password was changed', 'v1.sealed') returning id`),
+      "auth.password_reset_tokens": await one(sql<{ id: string }>`insert into auth.password_reset_tokens (token_hash, user_id, expires_at)
+        values (${hex(32)}, ${portalUser}, now() + interval '30 minutes') returning token_hash as id`),
     };
   });
 }
@@ -651,6 +674,20 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
       values (-1, ${c.me}, 'provider', 'patients', ${c.patient}, '{}')`),
     update: (tx, c) => affected(tx, sql`update app.audit_read_stage set details = '{}' where id = ${c.row}::bigint`),
     delete: (tx, c) => affected(tx, sql`delete from app.audit_read_stage where id = ${c.row}::bigint`),
+  },
+  "app.mail_outbox": {
+    select: (tx, c) => count(tx, sql`select id, to_address, status from app.mail_outbox where id = ${c.row}`),
+    insert: (tx) => affected(tx, sql`insert into app.mail_outbox (kind, to_address, subject, body_sealed)
+      values ('password_reset', 'victim@home.test', 'Reset your password', 'v1.forged')`),
+    update: (tx, c) => affected(tx, sql`update app.mail_outbox set to_address = 'thief@away.test' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from app.mail_outbox where id = ${c.row}`),
+  },
+  "auth.password_reset_tokens": {
+    select: (tx, c) => count(tx, sql`select user_id, expires_at from auth.password_reset_tokens where token_hash = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into auth.password_reset_tokens (token_hash, user_id, expires_at)
+      values (${hex(32)}, ${c.w.users.patient.id}, now() + interval '1 day')`),
+    update: (tx, c) => affected(tx, sql`update auth.password_reset_tokens set used_at = null, expires_at = now() + interval '1 day' where token_hash = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.password_reset_tokens where token_hash = ${c.row}`),
   },
   "storage.buckets": {
     select: (tx, c) => count(tx, sql`select id, name from storage.buckets where id = ${c.row}`),

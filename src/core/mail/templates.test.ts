@@ -1,0 +1,53 @@
+/**
+ * No PHI in mail: every template, rendered with a PHI-rich fixture passed in as if a caller
+ * had handed it everything it knew, shows none of it — only the clinic's name and links.
+ */
+import { describe, expect, it } from "vitest";
+import { mailConfig } from "./mail-config";
+import { MAIL_KINDS, renderMail, type MailParams } from "./templates";
+
+const PHI = {
+  full_name: "Rosalind Quetzal-Hargreave",
+  first_name: "Rosalind",
+  date_of_birth: "1957-11-23",
+  mrn: "MRN-884512",
+  diagnosis: "Type 2 diabetes mellitus",
+  allergies: ["Penicillin", "Sulfonamide"],
+  medication: "Metformin 500 mg",
+  chief_complaint: "Chest pain radiating to the left arm",
+  notes: "HIV positive, disclosed at intake",
+  appointment_reason: "Oncology follow-up",
+  phone: "+1 555 0142 77",
+};
+const needles = [PHI.full_name, PHI.first_name, PHI.date_of_birth, PHI.mrn, "diabetes", "Penicillin", "Sulfonamide", "Metformin", "Chest pain", "HIV", "Oncology", "555 0142"];
+
+const config = { ...mailConfig({}), publicUrl: "https://portal.clinic.test", clinicName: "Riverside Clinic", smtpUrl: "smtp://127.0.0.1:2525" };
+const paramsFor = (kind: (typeof MAIL_KINDS)[number]): MailParams[typeof kind] =>
+  (kind === "password_reset" ? { ...PHI, token: "tok_abc" } : { ...PHI }) as unknown as MailParams[typeof kind];
+
+describe("mail templates", () => {
+  it.each(MAIL_KINDS)("%s carries the clinic's name and a portal link, and no PHI", (kind) => {
+    const m = renderMail(kind, paramsFor(kind), config);
+    const all = `${m.subject}\n${m.text}\n${m.html}`;
+    for (const n of needles) expect(all.toLowerCase(), `${kind} shows "${n}"`).not.toContain(n.toLowerCase());
+    expect(all).toContain("Riverside Clinic");
+    expect(m.text).toMatch(/https:\/\/portal\.clinic\.test\//);
+    // every link goes to the portal, and none carries a query string
+    for (const url of all.match(/https?:\/\/[^\s"<]+/g) ?? []) {
+      expect(url.startsWith("https://portal.clinic.test/")).toBe(true);
+      expect(url).not.toContain("?");
+    }
+  });
+
+  it("puts the reset token in the link's fragment, never in a query string", () => {
+    const m = renderMail("password_reset", { token: "tok_abc" }, config);
+    expect(m.text).toContain("https://portal.clinic.test/reset-password#token=tok_abc");
+    expect(m.html).toContain('href="https://portal.clinic.test/reset-password#token=tok_abc"');
+  });
+
+  it("escapes the clinic's name in HTML", () => {
+    const m = renderMail("mfa_enabled", {}, { ...config, clinicName: "A&B <Care>" });
+    expect(m.html).toContain("A&amp;B &lt;Care&gt;");
+    expect(m.html).not.toContain("<Care>");
+  });
+});
