@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, serviceQuery, type TestUser } from "../support/seed";
 import { call } from "../support/http";
+import { sql } from "kysely";
 import * as patientsRoute from "@/app/api/v1/patients/route";
 import * as patientRoute from "@/app/api/v1/patients/[id]/route";
 import * as careTeamRoute from "@/app/api/v1/patients/[id]/care-team/route";
@@ -44,7 +45,7 @@ describe.each(engines)("clinical API on %s", (engine) => {
     t = await installTestDatabase(engine);
     admin = await createUser("admin");
     attending = await createUser("provider");
-    nurse = await createUser("provider");
+    nurse = await createUser("provider", { credential: "registered_nurse" });
     specialist = await createUser("provider");
     outsider = await createUser("provider");
     unverified = await createUser("provider", { verified: false });
@@ -190,7 +191,7 @@ describe.each(engines)("clinical API on %s", (engine) => {
   });
 
   describe("care team", () => {
-    it("is managed by admins only; a provider cannot add themselves", async () => {
+    it("is managed by admins and the attending; a provider cannot add themselves", async () => {
       const self = await call(careTeamRoute.POST, { token: outsider.accessToken, params: { id: otherPatientId }, body: { provider_id: outsider.id, role: "nurse" } });
       expectError(self, 403);
       const hidden = await call(careTeamRoute.POST, { token: outsider.accessToken, params: { id: patientId }, body: { provider_id: outsider.id, role: "nurse" } });
@@ -234,21 +235,120 @@ describe.each(engines)("clinical API on %s", (engine) => {
     });
 
     it("lets only attending and specialist members prescribe", async () => {
-      const body = { medication: "Amoxicillin", dosage: "500 mg", frequency: "3x daily", start_date: "2026-11-20", end_date: "2026-11-27" };
+      const body = { medication: "Metformin", dosage: "500 mg", frequency: "twice daily", start_date: "2026-11-20", end_date: "2026-11-27" };
       const ok = await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body });
       expect(ok.status).toBe(201);
-      expect(ok.body).toMatchObject({ prescriber_id: attending.id, is_active: true, start_date: "2026-11-20" });
+      expect(ok.body).toMatchObject({ prescriber_id: attending.id, is_active: true, status: "active", allergy_override_reason: null, start_date: "2026-11-20" });
       expect((await call(prescriptionsRoute.POST, { token: specialist.accessToken, params: { id: patientId }, body })).status).toBe(201);
       expectError(await call(prescriptionsRoute.POST, { token: nurse.accessToken, params: { id: patientId }, body }), 403);
       expectError(await call(prescriptionsRoute.POST, { token: patientUser.accessToken, params: { id: patientId }, body }), 403);
+      expectError(await call(prescriptionsRoute.POST, { token: outsider.accessToken, params: { id: patientId }, body }), 404);
       expectError(await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body: { ...body, end_date: "2026-01-01" } }), 422);
       expectError(await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body: { ...body, visit_id: randomUUID() } }), 422);
 
-      // stop it: nurse cannot, attending can; outsider sees nothing
+      // stop it (older clients: {is_active}): nurse cannot, attending can; outsider sees nothing
       expectError(await call(prescriptionRoute.PATCH, { token: nurse.accessToken, method: "PATCH", params: { id: ok.body.id }, body: { is_active: false } }), 403);
       expectError(await call(prescriptionRoute.PATCH, { token: outsider.accessToken, method: "PATCH", params: { id: ok.body.id }, body: { is_active: false } }), 404);
       const stopped = await call(prescriptionRoute.PATCH, { token: attending.accessToken, method: "PATCH", params: { id: ok.body.id }, body: { is_active: false } });
-      expect(stopped.body.is_active).toBe(false);
+      expect(stopped.body).toMatchObject({ is_active: false, status: "completed" });
+    });
+
+    it("follows the licence: an attending with a nurse's credential cannot prescribe, a physician attending can", async () => {
+      const rn = await createUser("provider", { credential: "registered_nurse" });
+      const np = await createUser("provider", { credential: "nurse_practitioner" });
+      // the nurse registers a patient and becomes its attending
+      const reg = await call(patientsRoute.POST, { token: rn.accessToken, body: { ...newPatientBody(`MRN-RN-${randomUUID().slice(0, 8)}`), allergies: [] } });
+      expect(reg.status).toBe(201);
+      const team = await call(careTeamRoute.GET, { token: rn.accessToken, params: { id: reg.body.id } });
+      expect(team.body.data).toEqual([expect.objectContaining({ provider_id: rn.id, role: "attending" })]);
+      const body = { medication: "Lisinopril", dosage: "10 mg", frequency: "once daily", start_date: "2026-11-20" };
+      const refused = await call(prescriptionsRoute.POST, { token: rn.accessToken, params: { id: reg.body.id }, body });
+      expectError(refused, 403);
+      expect(refused.body.error.message).toMatch(/prescribing credential/);
+      // the attending adds a nurse practitioner colleague, who prescribes
+      expect((await call(careTeamRoute.POST, { token: rn.accessToken, params: { id: reg.body.id }, body: { provider_id: np.id, role: "specialist" } })).status).toBe(201);
+      expect((await call(prescriptionsRoute.POST, { token: np.accessToken, params: { id: reg.body.id }, body })).status).toBe(201);
+      // the attending removes the colleague (access ends at once), but not themselves; the colleague removes nobody
+      expectError(await call(careTeamMemberRoute.DELETE, { token: np.accessToken, method: "DELETE", params: { id: reg.body.id, provider_id: rn.id } }), 403);
+      expectError(await call(careTeamMemberRoute.DELETE, { token: rn.accessToken, method: "DELETE", params: { id: reg.body.id, provider_id: rn.id } }), 403);
+      expect((await call(careTeamMemberRoute.DELETE, { token: rn.accessToken, method: "DELETE", params: { id: reg.body.id, provider_id: np.id } })).status).toBe(204);
+      expectError(await call(patientRoute.GET, { token: np.accessToken, params: { id: reg.body.id } }), 404);
+      // a physician attending (the seeded one) prescribes on their own patient
+      expect((await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body })).status).toBe(201);
+    });
+
+    it("refuses a drug matching a recorded allergy with 409 allergy_conflict, and stores and audits an override", async () => {
+      // the seeded patient is allergic to penicillin
+      const body = { medication: "Amoxicillin", dosage: "500 mg", frequency: "three times daily", start_date: "2026-11-20" };
+      const conflict = await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body });
+      expectError(conflict, 409);
+      expect(conflict.body.error.code).toBe("allergy_conflict");
+      expect(conflict.body.error.message).toMatch(/penicillin/i);
+      expect(conflict.body.error.fields).toHaveProperty("allergy_override_reason");
+      const tooShort = await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body: { ...body, allergy_override_reason: " " } });
+      expectError(tooShort, 422);
+      // cephalosporin cross-reactivity is flagged too
+      expect((await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body: { ...body, medication: "Cefalexin" } })).body.error.code).toBe("allergy_conflict");
+
+      const reason = "Tolerated amoxicillin in 2024 under observation; rash only.";
+      const ok = await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body: { ...body, allergy_override_reason: reason } });
+      expect(ok.status).toBe(201);
+      expect(ok.body.allergy_override_reason).toBe(reason);
+      const list = await call(prescriptionsRoute.GET, { token: patientUser.accessToken, params: { id: patientId } });
+      expect(list.body.data.find((r: { id: string }) => r.id === ok.body.id).allergy_override_reason).toBe(reason);
+      const audit = await serviceQuery(async (tx) =>
+        (await sql<{ action: string; details: { reason?: string; allergies?: string[] } | null; new_row: { allergy_override_reason?: string } | null }>`
+          select action, details, new_row from public.audit_log
+           where patient_id = ${patientId} and (record_id = ${ok.body.id} or details ->> 'prescription_id' = ${ok.body.id})`.execute(tx)).rows,
+      );
+      expect(audit.find((a) => a.action === "prescription.allergy_override")?.details).toMatchObject({ reason, allergies: ["penicillin"] });
+      expect(audit.find((a) => a.new_row?.allergy_override_reason === reason)).toBeTruthy();
+      // a reason given without a conflict is not stored
+      const plain = await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body: { ...body, medication: "Metformin", allergy_override_reason: reason } });
+      expect(plain.body.allergy_override_reason).toBeNull();
+    });
+
+    it("moves a prescription through active, completed and discontinued (PATCH {status, reason})", async () => {
+      const body = { medication: "Atenolol", dosage: "50 mg", frequency: "once daily", start_date: "2026-11-20" };
+      const rx = (await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body })).body;
+      const patch = (b: unknown, token = attending.accessToken) => call(prescriptionRoute.PATCH, { token, method: "PATCH", params: { id: rx.id }, body: b });
+
+      // validation: unknown status, nothing to do, discontinuing without a reason, contradicting is_active
+      expectError(await patch({ status: "paused" }), 422);
+      expectError(await patch({}), 422);
+      const noReason = await patch({ status: "discontinued" });
+      expectError(noReason, 422);
+      expect(noReason.body.error.fields).toHaveProperty("reason");
+      expectError(await patch({ status: "discontinued", reason: "  " }), 422);
+      expectError(await patch({ status: "active", is_active: false }), 422);
+      // who: nurse 403, outsider 404, patient 403
+      expectError(await patch({ status: "completed" }, nurse.accessToken), 403);
+      expectError(await patch({ status: "completed" }, outsider.accessToken), 404);
+      expectError(await patch({ status: "completed" }, patientUser.accessToken), 403);
+
+      const today = new Date().toISOString().slice(0, 10);
+      const stopped = await patch({ status: "discontinued", reason: "Bradycardia at review" });
+      expect(stopped.status).toBe(200);
+      expect(stopped.body).toMatchObject({ status: "discontinued", is_active: false, status_reason: "Bradycardia at review", end_date: today > "2026-11-20" ? today : "2026-11-20" });
+      expect(stopped.body.status_changed_at).toBeTruthy();
+      const audit = await serviceQuery(async (tx) =>
+        (await sql<{ details: Record<string, string> }>`select details from public.audit_log
+           where action = 'prescription.status_changed' and details ->> 'prescription_id' = ${rx.id}`.execute(tx)).rows,
+      );
+      expect(audit.map((a) => a.details)).toEqual([expect.objectContaining({ status: "discontinued", previous: "active", reason: "Bradycardia at review" })]);
+
+      const restarted = await patch({ is_active: true });
+      expect(restarted.body).toMatchObject({ status: "active", is_active: true, status_reason: null });
+      const completed = await patch({ status: "completed" });
+      expect(completed.body).toMatchObject({ status: "completed", is_active: false });
+      expect(completed.body.end_date).toBeTruthy();
+
+      // the list carries status, and the active count on the dashboard agrees with the list
+      const list = (await call(prescriptionsRoute.GET, { token: attending.accessToken, params: { id: patientId } })).body.data as { status: string; is_active: boolean }[];
+      expect(list.every((r) => r.is_active === (r.status === "active"))).toBe(true);
+      const dash = await call(patientsRoute.GET, { token: attending.accessToken, query: { limit: "100" } });
+      const row = dash.body.data.find((p: { id: string }) => p.id === patientId);
+      expect(Number(row.active_prescriptions)).toBe(list.filter((r) => r.status === "active").length);
     });
 
     it("renders a prescription PDF for readers only", async () => {

@@ -45,7 +45,7 @@ describe.each(engines)("accounts on %s", (engine) => {
   describe("sign-up", () => {
     it("creates an unverified provider who can sign in", async () => {
       const res = await call(signupRoute.POST, "/api/v1/auth/signup", {
-        body: { email: "dr.new@clinic.test", password: STRONG_PASSWORD, full_name: "Dr New", role: "provider", license_number: "MD-1234", specialty: "Cardiology" },
+        body: { email: "dr.new@clinic.test", password: STRONG_PASSWORD, full_name: "Dr New", role: "provider", credential: "physician", license_number: "MD-1234", specialty: "Cardiology" },
       });
       expect(res.status).toBe(201);
       expect(res.body.user).toMatchObject({ role: "provider", verified: false });
@@ -63,8 +63,10 @@ describe.each(engines)("accounts on %s", (engine) => {
       ["an unknown role", { role: "superuser" }, "role"],
       ["role admin", { role: "admin" }, "role"],
       ["a provider without license", { license_number: undefined }, "license_number"],
+      ["a provider without a credential", { credential: undefined }, "credential"],
+      ["an unknown credential", { credential: "surgeon" }, "credential"],
     ])("refuses %s with 422 naming the field", async (_what, change, field) => {
-      const body = { email: `x${Math.random()}@clinic.test`, password: STRONG_PASSWORD, full_name: "X", role: "provider", license_number: "L-1", specialty: "GP", ...change };
+      const body = { email: `x${Math.random()}@clinic.test`, password: STRONG_PASSWORD, full_name: "X", role: "provider", credential: "registered_nurse", license_number: "L-1", specialty: "GP", ...change };
       const res = await call(signupRoute.POST, "/api/v1/auth/signup", { body });
       expect(res.status).toBe(422);
       expect(res.body.error.fields).toHaveProperty(field);
@@ -75,7 +77,7 @@ describe.each(engines)("accounts on %s", (engine) => {
       expect((await call(signupRoute.POST, "/api/v1/auth/signup", { body: "{not json" })).status).toBe(400);
       expect((await call(signupRoute.POST, "/api/v1/auth/signup", { body: { email: 42 } })).status).toBe(400);
       const taken = await call(signupRoute.POST, "/api/v1/auth/signup", {
-        body: { email: "dr.new@clinic.test", password: STRONG_PASSWORD, full_name: "Dup", role: "provider", license_number: "MD-9", specialty: "GP" },
+        body: { email: "dr.new@clinic.test", password: STRONG_PASSWORD, full_name: "Dup", role: "provider", credential: "physician", license_number: "MD-9", specialty: "GP" },
       });
       expect(taken.status).toBe(201);
       expect((await signIn("dr.new@clinic.test", STRONG_PASSWORD)).body.user.full_name).toBe("Dr New");

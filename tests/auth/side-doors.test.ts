@@ -29,7 +29,7 @@ const signIn = (email: string, password = TEST_PASSWORD) => call(tokenRoute.POST
 const newEmail = (what: string) => `${what}-${Math.random().toString(36).slice(2)}@home.test`;
 const providerSignUp = (email: string, extra: Record<string, string> = {}) =>
   call(signupRoute.POST, "/api/v1/auth/signup", {
-    body: { email, password: STRONG_PASSWORD, full_name: "Dr Maybe New", role: "provider", license_number: "MD-4242", specialty: "Cardiology", ...extra },
+    body: { email, password: STRONG_PASSWORD, full_name: "Dr Maybe New", role: "provider", credential: "physician", license_number: "MD-4242", specialty: "Cardiology", ...extra },
   });
 const patientSignUp = (invite_code: string, date_of_birth: string, email = newEmail("pt"), ip?: string) =>
   call(signupRoute.POST, "/api/v1/auth/signup", { ip, body: { email, password: STRONG_PASSWORD, full_name: "Mallory", role: "patient", invite_code, date_of_birth } });

@@ -72,7 +72,7 @@ describe.skipIf(!hasChromium)("the audit trail in Chromium", () => {
     const adminToken = (await api("/api/v1/auth/mfa/verify", { token: adminAal1, body: { code: totp.generate() } })).access_token;
 
     const doc = await api("/api/v1/auth/signup", {
-      body: { email: DOC.email, password: PASSWORD, full_name: DOC.name, role: "provider", license_number: "LIC-7001", specialty: "Family medicine" },
+      body: { email: DOC.email, password: PASSWORD, full_name: DOC.name, role: "provider", credential: "physician", license_number: "LIC-7001", specialty: "Family medicine" },
     });
     await api(`/api/v1/admin/providers/${doc.user.id}/verify`, { token: adminToken, body: {} });
     const docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).access_token;

@@ -39,9 +39,9 @@ export class ClinicApi {
   }
 
   /** A provider who signed up; verified by the admin unless `verified` is false. */
-  async provider(email: string, fullName: string, opts: { verified?: boolean } = {}): Promise<string> {
+  async provider(email: string, fullName: string, opts: { verified?: boolean; credential?: string } = {}): Promise<string> {
     const { user } = await this.post<{ user: { id: string } }>("/api/v1/auth/signup", {
-      email, password: E2E_PASSWORD, full_name: fullName, role: "provider", license_number: `LIC-${email.split("@")[0]}`, specialty: "Family medicine",
+      email, password: E2E_PASSWORD, full_name: fullName, role: "provider", credential: opts.credential ?? "physician", license_number: `LIC-${email.split("@")[0]}`, specialty: "Family medicine",
     });
     if (opts.verified !== false) await this.post(`/api/v1/admin/providers/${user.id}/verify`, {}, this.adminToken);
     return user.id;

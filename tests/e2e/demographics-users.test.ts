@@ -99,7 +99,7 @@ describe.skipIf(!hasChromium)("demographics edit and admin users", () => {
     for (let i = 0; i < 50; i++) {
       await clinic.post(
         "/api/v1/admin/users",
-        { email: `bulk${String(i).padStart(2, "0")}@edits.test`, password: E2E_PASSWORD, full_name: `Bulk Provider ${i}`, role: "provider", license_number: `LIC-B${i}`, specialty: "Nursing" },
+        { email: `bulk${String(i).padStart(2, "0")}@edits.test`, password: E2E_PASSWORD, full_name: `Bulk Provider ${i}`, role: "provider", credential: "registered_nurse", license_number: `LIC-B${i}`, specialty: "Nursing" },
         clinic.adminToken,
       );
     }

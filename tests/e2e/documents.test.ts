@@ -15,8 +15,8 @@ import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, SCREENSHO
  */
 const PASSWORD = "sturdy orange kettle lamp";
 const ADMIN = { full_name: "Ada Admin", email: "ada.docs@clinic.test" };
-const DOC = { full_name: "Dr Grace Hopper", email: "grace.docs@clinic.test", license_number: "LIC-5511", specialty: "Family medicine" };
-const NURSE = { full_name: "Nina Nurse", email: "nina.docs@clinic.test", license_number: "LIC-5512", specialty: "Nursing" };
+const DOC = { full_name: "Dr Grace Hopper", email: "grace.docs@clinic.test", credential: "physician", license_number: "LIC-5511", specialty: "Family medicine" };
+const NURSE = { full_name: "Nina Nurse", email: "nina.docs@clinic.test", credential: "registered_nurse", license_number: "LIC-5512", specialty: "Nursing" };
 const PATIENT = { first_name: "Teodora", last_name: "Vasquez-Lind", mrn: "MRN-DOCS-1", email: "teodora@patient.test" };
 const MB = 1024 * 1024;
 

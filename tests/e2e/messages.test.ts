@@ -11,9 +11,9 @@ import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screensho
  */
 const PASSWORD = "sturdy orange kettle lamp";
 const ADMIN = { full_name: "Ada Admin", email: "ada.msg@clinic.test" };
-const ATTENDING = { full_name: "Dr Grace Hopper", email: "grace.msg@clinic.test", license_number: "LIC-8101", specialty: "Internal medicine" };
-const NURSE = { full_name: "Florence Nightingale", email: "florence.msg@clinic.test", license_number: "LIC-8102", specialty: "Nursing" };
-const OUTSIDER = { full_name: "Dr Outside Team", email: "outside.msg@clinic.test", license_number: "LIC-8103", specialty: "Dermatology" };
+const ATTENDING = { full_name: "Dr Grace Hopper", email: "grace.msg@clinic.test", credential: "physician", license_number: "LIC-8101", specialty: "Internal medicine" };
+const NURSE = { full_name: "Florence Nightingale", email: "florence.msg@clinic.test", credential: "registered_nurse", license_number: "LIC-8102", specialty: "Nursing" };
+const OUTSIDER = { full_name: "Dr Outside Team", email: "outside.msg@clinic.test", credential: "physician", license_number: "LIC-8103", specialty: "Dermatology" };
 const PATIENT = { first_name: "Marguerite", last_name: "Okonkwo-Lind", mrn: "MRN-MSG-1", email: "marguerite@patient.test" };
 const URGENT = "BP 182/110 after the 14:00 dose, patient dizzy";
 

@@ -44,6 +44,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     await p.getByLabel("Full name").fill(who.name);
     await p.getByLabel("Email").fill(who.email);
     await p.getByLabel("Password").fill(PASSWORD);
+    await p.getByLabel("Professional credential").selectOption("physician");
     await p.getByLabel("License number").fill(who.license);
     await p.getByLabel("Specialty").fill(who.specialty);
     await p.getByRole("button", { name: "Create account" }).click();

@@ -11,7 +11,7 @@ import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screensho
  */
 const PASSWORD = "sturdy orange kettle lamp";
 const ADMIN = { full_name: "Ada Admin", email: "ada.vitals@clinic.test" };
-const DOC = { full_name: "Dr Grace Hopper", email: "grace.vitals@clinic.test", license_number: "LIC-7101", specialty: "Cardiology" };
+const DOC = { full_name: "Dr Grace Hopper", email: "grace.vitals@clinic.test", credential: "physician", license_number: "LIC-7101", specialty: "Cardiology" };
 const PATIENT = { first_name: "Oskar", last_name: "Lindqvist-Arana", mrn: "MRN-VITALS-1", email: "oskar@patient.test" };
 const DEVICE = "Pixel Watch";
 

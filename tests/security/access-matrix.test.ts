@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, serviceQuery, type TestUser } from "../support/seed";
+import type { CareTeamRole, ProviderCredential } from "@/core/db/schema";
 import { asService, withUser, type Tx } from "@/core/db/with-user";
 import type { Session } from "@/core/auth/session-types";
 import { sha256Hex } from "@/core/auth/tokens";
@@ -78,11 +79,11 @@ const MATRIX: Row[] = [
   // Care teams: admins assign; nobody adds themselves. Rows: the nurse's membership of P / Q's provider's.
   ["care_team",       "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
   ["care_team",       "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
-  ["care_team",       "insert", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_team",       "insert", "own",     Y,    Y,     N,    N,   N,       N,      N,      N,    N, N,    N],
   ["care_team",       "insert", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   ["care_team",       "update", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   ["care_team",       "update", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
-  ["care_team",       "delete", "own",     Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["care_team",       "delete", "own",     Y,    Y,     N,    N,   N,       N,      N,      N,    N, N,    N],
   ["care_team",       "delete", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Visits: the team records them as themselves; only the author amends (row authored by the attending).
   ["visits",          "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
@@ -405,7 +406,7 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
 async function seedWorld(): Promise<World> {
   const admin = await createUser("admin");
   const attending = await createUser("provider");
-  const nurse = await createUser("provider");
+  const nurse = await createUser("provider", { credential: "registered_nurse" });
   const specialist = await createUser("provider");
   const outsider = await createUser("provider");
   const unverified = await createUser("provider", { verified: false });
@@ -417,7 +418,7 @@ async function seedWorld(): Promise<World> {
   // an account that signed up as a provider but has no providers row yet (admin inserts it)
   const pendingProvider = await createUser("patient");
   const adminNoMfa = await createUser("admin", { aal: "aal1" });
-  const pending = await createUser("provider");
+  const pending = await createUser("provider", { credential: "registered_nurse" });
 
   // P: registered by the attending (who joins by trigger), treated by the team, linked to "patient".
   const P = await createPatient({ createdBy: attending.id, userId: patient.id });
@@ -1022,6 +1023,79 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
       return rows.length === 1 && rows[0].role === "attending" ? 1 : 0;
     });
     expect(seen).toEqual({ ok: true, n: 1 });
+  });
+
+  // Prescribing rules (0610, docs/prescribing.md): the licence AND the seat. One row per
+  // credential × seat; Y = the insert succeeds and the update changes P's prescription.
+  // prettier-ignore
+  const PRESCRIBING: [ProviderCredential, CareTeamRole, Outcome][] = [
+    // credential             seat          insert and update
+    ["physician",             "attending",  Y],
+    ["nurse_practitioner",    "attending",  Y],
+    ["physician_assistant",   "attending",  Y],
+    ["registered_nurse",      "attending",  N],
+    ["medical_assistant",     "attending",  N],
+    ["other",                 "attending",  N],
+    ["physician",             "specialist", Y],
+    ["registered_nurse",      "specialist", N],
+    ["physician",             "nurse",      N],
+    ["nurse_practitioner",    "nurse",      N],
+  ];
+
+  it("prescribing follows the credential as well as the seat (insert and update, by credential)", async () => {
+    const mismatches: string[] = [];
+    for (const [credential, seat, expected] of PRESCRIBING) {
+      const doc = await createUser("provider", { credential });
+      await addToCareTeam(w.P, doc.id, seat);
+      const insert = await inRolledBack(doc.session, (tx) => affected(tx, sql`insert into public.prescriptions (patient_id, prescriber_id, medication, dosage, frequency, start_date)
+        values (${w.P}, ${doc.id}, 'Metformin', '500 mg', 'twice daily', current_date)`));
+      const update = await inRolledBack(doc.session, (tx) => affected(tx, sql`update public.prescriptions set status = 'completed' where id = ${w.own.prescriptions}`));
+      const insertGot = insert.ok ? (insert.n === 1 ? Y : "no row") : insert.code === "42501" ? N : `error ${insert.code ?? ""} ${insert.message}`;
+      const updateGot = update.ok ? (update.n === 1 ? Y : N) : update.code === "42501" ? N : `error ${update.code ?? ""} ${update.message}`;
+      if (insertGot !== expected) mismatches.push(`${credential} as ${seat} × prescriptions × insert: expected ${expected}, got ${insertGot}`);
+      if (updateGot !== expected) mismatches.push(`${credential} as ${seat} × prescriptions × update: expected ${expected}, got ${updateGot}`);
+    }
+    expect(mismatches, mismatches.join("\n")).toEqual([]);
+  });
+
+  it("a credential recorded by an admin takes effect in the next transaction; nobody else records one", async () => {
+    const { admin, nurse, attending } = w.users;
+    const doc = await createUser("provider", { credential: "registered_nurse" });
+    await addToCareTeam(w.P, doc.id, "attending");
+    const prescribe = () => inRolledBack(doc.session, (tx) => affected(tx, sql`insert into public.prescriptions (patient_id, prescriber_id, medication, dosage, frequency, start_date)
+      values (${w.P}, ${doc.id}, 'Metformin', '500 mg', 'twice daily', current_date)`));
+    expect(await prescribe()).toMatchObject({ ok: false, code: "42501" });
+    for (const [who, session] of [["nurse", nurse.session], ["attending", attending.session], ["the provider themselves", doc.session]] as const) {
+      expect(await outcome(session, sql`select app.set_provider_credential(${doc.id}::uuid, 'physician')`), `${who} × set_provider_credential`).toBe("42501");
+      expect(await outcome(session, sql`update public.providers set credential = 'physician' where user_id = ${doc.id}`), `${who} × providers.credential`).toBe("42501");
+    }
+    // an admin may not write the column directly either (the function is the way), but may call the function
+    expect(await outcome(admin.session, sql`update public.providers set credential = 'physician' where user_id = ${doc.id}`)).toBe("42501");
+    await withUser(admin.session, (tx) => sql`select app.set_provider_credential(${doc.id}::uuid, 'physician')`.execute(tx));
+    expect(await prescribe()).toEqual({ ok: true, n: 1 });
+    await withUser(admin.session, (tx) => sql`select app.set_provider_credential(${doc.id}::uuid, 'medical_assistant')`.execute(tx));
+    expect(await prescribe()).toMatchObject({ ok: false, code: "42501" });
+  });
+
+  it("an attending adds and removes colleagues on their patient's team, not themselves, not an admin seat, not on another team", async () => {
+    const { attending, nurse, specialist } = w.users;
+    const n = async (session: Session, q: ReturnType<typeof sql>) => {
+      const r = await inRolledBack(session, (tx) => affected(tx, q));
+      return r.ok ? String(r.n) : (r.code ?? r.message);
+    };
+    const add = (role: string, who = w.spare.id, patient = w.P) =>
+      sql`insert into public.care_team (patient_id, provider_id, role, added_by) values (${patient}, ${who}, ${role}, ${attending.id})`;
+    expect(await n(attending.session, add("nurse")), "attending adds a nurse").toBe("1");
+    expect(await n(attending.session, add("specialist")), "attending adds a specialist").toBe("1");
+    expect(await n(attending.session, add("attending")), "attending adds a second attending").toBe("1");
+    expect(await n(attending.session, add("admin")), "attending seats an admin member").toBe("42501");
+    expect(await n(attending.session, add("nurse", w.spare.id, w.Q)), "attending adds to Q's team").toBe("42501");
+    expect(await n(nurse.session, sql`insert into public.care_team (patient_id, provider_id, role, added_by) values (${w.P}, ${w.spare.id}, 'nurse', ${nurse.id})`), "nurse adds").toBe("42501");
+    expect(await n(specialist.session, sql`insert into public.care_team (patient_id, provider_id, role, added_by) values (${w.P}, ${w.spare.id}, 'nurse', ${specialist.id})`), "specialist adds").toBe("42501");
+    expect(await n(attending.session, sql`delete from public.care_team where patient_id = ${w.P} and provider_id = ${specialist.id}`), "attending removes the specialist").toBe("1");
+    expect(await n(attending.session, sql`delete from public.care_team where patient_id = ${w.P} and provider_id = ${attending.id}`), "attending removes themselves").toBe("0");
+    expect(await n(nurse.session, sql`delete from public.care_team where patient_id = ${w.P} and provider_id = ${specialist.id}`), "nurse removes").toBe("0");
+    expect(await n(attending.session, sql`update public.care_team set role = 'attending' where patient_id = ${w.P} and provider_id = ${nurse.id}`), "attending changes a role").toBe("42501");
   });
 
   it("application roles cannot ask the access functions about someone else", async () => {

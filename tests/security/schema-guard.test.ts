@@ -51,6 +51,7 @@ const REVIEWED_DEFINER_GRANTS: Record<string, string> = {
   // the caller's own sets and checks, for the policies (from the request's claims only)
   "app.i_am_admin()": APP,
   "app.i_am_verified_provider()": APP,
+  "app.my_attending_patient_ids()": "authenticated",
   "app.my_chartable_patient_ids()": APP,
   "app.my_patient_ids()": APP,
   "app.my_prescribable_patient_ids()": APP,
@@ -65,6 +66,8 @@ const REVIEWED_DEFINER_GRANTS: Record<string, string> = {
   "app.patient_access_log(uuid,timestamp with time zone,bigint,integer,uuid)": APP,
   // the next clinic-assigned MRN (docs/mrn.md)
   "app.next_mrn()": APP,
+  // an admin records a provider's credential (0610): checks app.i_am_admin() itself
+  "app.set_provider_credential(uuid,text)": "app_admin",
   // documents: deletion is a checked function (0300)
   "app.soft_delete_document(uuid,text)": "authenticated",
   // devices (withDevice): resolve the device from the token hash in the claims

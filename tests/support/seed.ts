@@ -4,7 +4,7 @@ import { asService, type Tx } from "@/core/db/with-user";
 import { startSession } from "@/core/auth/sessions";
 import { drainStagedReads } from "@/core/audit/record";
 import type { Session } from "@/core/auth/session-types";
-import type { AppRole, CareTeamRole } from "@/core/db/schema";
+import type { AppRole, CareTeamRole, ProviderCredential } from "@/core/db/schema";
 
 /** A precomputed argon2id hash: tests create accounts without paying for hashing. */
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -24,7 +24,8 @@ const uniq = () => `${Date.now().toString(36)}${(counter++).toString(36)}${Math.
 
 export async function createUser(
   role: AppRole,
-  opts: { verified?: boolean; fullName?: string; passwordHash?: string; aal?: "aal1" | "aal2" } = {},
+  /** credential: providers only; defaults to physician (prescribes). */
+  opts: { verified?: boolean; fullName?: string; passwordHash?: string; aal?: "aal1" | "aal2"; credential?: ProviderCredential } = {},
 ): Promise<TestUser> {
   return asService("test seeding", async (tx) => {
     const email = `${role}-${uniq()}@example.test`;
@@ -37,7 +38,7 @@ export async function createUser(
       const verified = opts.verified ?? true;
       await tx
         .insertInto("providers")
-        .values({ user_id: id, license_number: `LIC-${uniq()}`, specialty: "Family medicine", is_verified: verified, verified_at: verified ? new Date() : null })
+        .values({ user_id: id, credential: opts.credential ?? "physician", license_number: `LIC-${uniq()}`, specialty: "Family medicine", is_verified: verified, verified_at: verified ? new Date() : null })
         .execute();
     }
     const { session, tokens } = await startSession(tx, { id, role }, opts.aal ?? (role === "admin" ? "aal2" : "aal1"), {});

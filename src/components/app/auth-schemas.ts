@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROVIDER_CREDENTIALS } from "@/core/auth/provider-credentials";
 
 /**
  * Client-side mirrors of the accounts API's request schemas (src/core/auth/*.ts), which
@@ -26,6 +27,7 @@ export const ZProviderSignUpForm = z.object({
   full_name: fullName,
   email,
   password: newPassword,
+  credential: z.enum(PROVIDER_CREDENTIALS, "is required: choose your professional credential"),
   license_number: z.string().trim().min(2, "is too short").max(64),
   specialty: z.string().trim().min(1, "is required").max(120),
 });

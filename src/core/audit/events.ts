@@ -28,6 +28,9 @@ export interface EventDetails {
   "auth.user_reactivated": Record<string, never>;
   "auth.rate_limited": { bucket: string };
   "auth.settings_changed": { changes: Record<string, unknown> };
+  "auth.provider_credential_changed": { credential: string; previous: string };
+  "prescription.allergy_override": { prescription_id: string; allergies: string[]; reason: string };
+  "prescription.status_changed": { prescription_id: string; status: string; previous: string; reason?: string };
   "care_team.changed": { change: "added" | "removed" | "role_changed"; provider_id: string; role?: string; previous_role?: string };
   "invite.created": { invite_id: string; expires_at: string };
   "invite.redeemed": { invite_id: string };

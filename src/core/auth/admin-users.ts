@@ -9,6 +9,7 @@ import { assertAcceptablePassword } from "./password-policy";
 import { requireAdmin } from "./require";
 import type { Session } from "./session-types";
 import { ZEmail, ZFullName } from "./signup";
+import { ZProviderCredential, type TProviderCredential } from "./provider-credentials";
 
 export const ZListUsersQuery = z.object({
   role: z.enum(["patient", "provider", "admin"]).optional(),
@@ -28,6 +29,8 @@ export interface UserListItem {
   is_active: boolean;
   verified: boolean;
   mfa_enabled: boolean;
+  /** Providers: the professional credential (only physician, nurse_practitioner, physician_assistant prescribe). */
+  credential: TProviderCredential | null;
   license_number: string | null;
   specialty: string | null;
   created_at: string;
@@ -50,7 +53,7 @@ export async function listUsers(session: Session, q: TListUsersQuery, context: R
       base = base.where((eb) => eb.or([eb("u.email", "ilike", like), eb("u.full_name", "ilike", like)]));
     }
     const rows = await base
-      .select(["u.id", "u.email", "u.role", "u.full_name", "u.is_active", "u.created_at", "p.is_verified", "p.license_number", "p.specialty", "m.enabled_at"])
+      .select(["u.id", "u.email", "u.role", "u.full_name", "u.is_active", "u.created_at", "p.is_verified", "p.credential", "p.license_number", "p.specialty", "m.enabled_at"])
       .orderBy("u.created_at", "desc")
       .orderBy("u.id")
       .limit(q.limit)
@@ -67,6 +70,7 @@ export async function listUsers(session: Session, q: TListUsersQuery, context: R
         is_active: r.is_active,
         verified: r.role === "provider" ? r.is_verified === true : true,
         mfa_enabled: !!r.enabled_at,
+        credential: r.credential ?? null,
         license_number: r.license_number ?? null,
         specialty: r.specialty ?? null,
         created_at: new Date(r.created_at).toISOString(),
@@ -80,6 +84,7 @@ export const ZCreateUserRequest = z.object({
   password: z.string().max(1024),
   full_name: ZFullName,
   role: z.enum(["admin", "provider"], "must be \"admin\" or \"provider\" (patients join by invitation)"),
+  credential: ZProviderCredential.optional(),
   license_number: z.string().trim().min(2).max(64).optional(),
   specialty: z.string().trim().min(1).max(120).optional(),
 });
@@ -88,8 +93,9 @@ export type TCreateUserRequest = z.infer<typeof ZCreateUserRequest>;
 /** Admins create admins and (already verified) providers, as themselves under RLS. */
 export async function createUserByAdmin(session: Session, input: TCreateUserRequest, context: RequestContext = {}): Promise<Account> {
   requireAdmin(session);
-  if (input.role === "provider" && (!input.license_number || !input.specialty)) {
-    throw new ValidationError("Providers need a license number and a specialty.", {
+  if (input.role === "provider" && (!input.credential || !input.license_number || !input.specialty)) {
+    throw new ValidationError("Providers need a professional credential, a license number and a specialty.", {
+      ...(input.credential ? {} : { credential: "is required for providers" }),
       ...(input.license_number ? {} : { license_number: "is required for providers" }),
       ...(input.specialty ? {} : { specialty: "is required for providers" }),
     });
@@ -105,7 +111,7 @@ export async function createUserByAdmin(session: Session, input: TCreateUserRequ
     if (input.role === "provider") {
       await tx
         .insertInto("providers")
-        .values({ user_id: id, license_number: input.license_number!, specialty: input.specialty!, is_verified: true, verified_at: new Date(), verified_by: session.userId })
+        .values({ user_id: id, credential: input.credential!, license_number: input.license_number!, specialty: input.specialty!, is_verified: true, verified_at: new Date(), verified_by: session.userId })
         .execute();
     }
     return (await loadAccount(tx, id))!;

@@ -9,6 +9,7 @@ import { hashPassword } from "./passwords";
 import { assertAcceptablePassword } from "./password-policy";
 import { guessAttempt, hit, ipKey, throttleKey } from "./rate-limit";
 import { hashInviteCode } from "./invites";
+import { ZProviderCredential } from "./provider-credentials";
 
 export const ZEmail = z.email("must be a valid email address").trim().toLowerCase().max(254);
 export const ZFullName = z.string().trim().min(1, "is required").max(200);
@@ -18,6 +19,8 @@ export const ZSignUpRequest = z.object({
   password: z.string().max(1024),
   full_name: ZFullName,
   role: z.enum(["provider", "patient"], "must be \"provider\" or \"patient\" (administrators are created by an administrator)"),
+  /** Providers: the professional credential; only physician, nurse_practitioner and physician_assistant prescribe. */
+  credential: ZProviderCredential.optional(),
   license_number: z.string().trim().min(2, "is too short").max(64).optional(),
   specialty: z.string().trim().min(1, "is required").max(120).optional(),
   invite_code: z.string().trim().min(1).max(64).optional(),
@@ -50,7 +53,8 @@ export async function signUp(input: TSignUpRequest, context: RequestContext = {}
     const missing: Record<string, string> = {};
     if (!input.license_number) missing.license_number = "is required for providers";
     if (!input.specialty) missing.specialty = "is required for providers";
-    if (Object.keys(missing).length) throw new ValidationError("Providers need a license number and a specialty.", missing);
+    if (!input.credential) missing.credential = "is required for providers";
+    if (Object.keys(missing).length) throw new ValidationError("Providers need a professional credential, a license number and a specialty.", missing);
   } else {
     const missing: Record<string, string> = {};
     if (!input.invite_code) missing.invite_code = "is required for patients";
@@ -123,7 +127,7 @@ async function registerProvider(input: TSignUpRequest, passwordHash: string, con
       await auditAccountEventTx(tx, { action: "auth.sign_up_duplicate", targetUserId: await existingAccountId(tx, input.email), details: { role: "provider" } }, context);
       return lookalikeAccount(input);
     }
-    await tx.insertInto("providers").values({ user_id: id, license_number: input.license_number!, specialty: input.specialty! }).execute();
+    await tx.insertInto("providers").values({ user_id: id, credential: input.credential!, license_number: input.license_number!, specialty: input.specialty! }).execute();
     await auditAccountEventTx(tx, { action: "auth.sign_up", actorId: id, actorRole: "provider" }, context);
     return (await loadAccount(tx, id))!;
   }, context);

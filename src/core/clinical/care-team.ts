@@ -2,7 +2,7 @@ import type { Session } from "../auth/session-types";
 import { requireAdmin } from "../auth/require";
 import { recordRead } from "../audit/record";
 import { withUser, type RequestContext } from "../db/with-user";
-import { NotFoundError, ValidationError } from "../errors";
+import { ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { assertPatientVisible } from "./patients";
 import type { TAddCareTeamMemberRequest } from "./care-team.types";
 
@@ -30,7 +30,14 @@ export async function listCareTeam(session: Session, patientId: string, context:
   }, context);
 }
 
-/** Admins assign care teams; a provider can never add themselves (no policy allows it). */
+const ATTENDING_OR_ADMIN =
+  "Only an administrator or the patient's attending can change the care team, and an attending cannot add or remove themselves.";
+
+/**
+ * Admins and the patient's attending add members (RLS: app_admin, or the attending seat via
+ * app.my_attending_patient_ids(); 0610). Nobody adds themselves, and an attending does not
+ * seat an 'admin' member. Audited by the table's triggers.
+ */
 export async function addCareTeamMember(
   session: Session,
   patientId: string,
@@ -41,7 +48,6 @@ export async function addCareTeamMember(
   if (session.role === "admin") requireAdmin(session);
   return withUser(session, async (tx) => {
     await assertPatientVisible(tx, patientId);
-    requireAdmin(session);
     const provider = await tx
       .selectFrom("providers as pr")
       .innerJoin("auth.users as u", "u.id", "pr.user_id")
@@ -51,21 +57,29 @@ export async function addCareTeamMember(
     if (!provider || !provider.is_active) {
       throw new ValidationError("No active provider has this id.", { provider_id: "No active provider has this id." }, "invalid_reference");
     }
-    const row = await tx
-      .insertInto("care_team")
-      .values({ patient_id: patientId, provider_id: input.provider_id, role: input.role, added_by: session.userId })
-      .returning(["provider_id", "role", "created_at"])
-      .executeTakeFirstOrThrow();
+    let row;
+    try {
+      row = await tx
+        .insertInto("care_team")
+        .values({ patient_id: patientId, provider_id: input.provider_id, role: input.role, added_by: session.userId })
+        .returning(["provider_id", "role", "created_at"])
+        .executeTakeFirstOrThrow();
+    } catch (e) {
+      if ((e as { code?: unknown }).code === "42501") throw new ForbiddenError(ATTENDING_OR_ADMIN);
+      throw e;
+    }
     return { provider_id: row.provider_id, role: row.role, full_name: provider.full_name, specialty: provider.specialty, added_at: row.created_at };
   }, context);
 }
 
+/** Admins and the patient's attending remove members (not the attending themselves). */
 export async function removeCareTeamMember(session: Session, patientId: string, providerId: string, context: RequestContext): Promise<void> {
   if (session.role === "admin") requireAdmin(session);
   await withUser(session, async (tx) => {
     await assertPatientVisible(tx, patientId);
-    requireAdmin(session);
-    const result = await tx.deleteFrom("care_team").where("patient_id", "=", patientId).where("provider_id", "=", providerId).executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw new NotFoundError("care-team member");
+    const member = await tx.selectFrom("care_team").select("id").where("patient_id", "=", patientId).where("provider_id", "=", providerId).executeTakeFirst();
+    if (!member) throw new NotFoundError("care-team member");
+    const result = await tx.deleteFrom("care_team").where("id", "=", member.id).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) throw new ForbiddenError(ATTENDING_OR_ADMIN);
   }, context);
 }

@@ -27,8 +27,13 @@ export interface ProvidersTable {
   is_verified: Generated<boolean>;
   verified_at: Date | null;
   verified_by: string | null;
+  /** Professional credential; only PRESCRIBING_CREDENTIALS prescribe (0610). */
+  credential: Generated<ProviderCredential>;
   created_at: Timestamp;
 }
+
+export type ProviderCredential = "physician" | "nurse_practitioner" | "physician_assistant" | "registered_nurse" | "medical_assistant" | "other";
+export type PrescriptionStatus = "active" | "completed" | "discontinued";
 
 export interface PatientsTable {
   id: Generated<string>;
@@ -80,7 +85,12 @@ export interface PrescriptionsTable {
   frequency: string;
   start_date: DateOnly;
   end_date: DateOnly | null;
+  /** Kept equal to status = 'active' by a trigger (0610), for older clients. */
   is_active: Generated<boolean>;
+  status: Generated<PrescriptionStatus>;
+  status_reason: string | null;
+  status_changed_at: Date | null;
+  allergy_override_reason: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

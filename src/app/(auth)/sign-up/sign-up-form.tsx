@@ -5,6 +5,8 @@ import Link from "next/link";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { NativeSelect } from "@/components/ui/native-select";
+import { CREDENTIAL_LABELS, PRESCRIBING_CREDENTIALS, PROVIDER_CREDENTIALS } from "@/core/auth/provider-credentials";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { Field, FormError } from "@/components/app/form";
 import { useJsonForm } from "@/components/app/use-json-form";
@@ -21,7 +23,7 @@ async function signInAfterSignUp(email: string, password: string) {
 
 export function SignUpForm() {
   const [kind, setKind] = React.useState<Kind>("provider");
-  const f = useJsonForm({ full_name: "", email: "", password: "", license_number: "", specialty: "", invite_code: "", date_of_birth: "" });
+  const f = useJsonForm({ full_name: "", email: "", password: "", credential: "", license_number: "", specialty: "", invite_code: "", date_of_birth: "" });
   const { set } = f;
 
   // Invite links carry the code in the fragment (#invite_code=...), never sent to a server.
@@ -39,7 +41,7 @@ export function SignUpForm() {
     const v = f.values;
     const r =
       kind === "provider"
-        ? await f.submit(ZProviderSignUpForm, { full_name: v.full_name, email: v.email, password: v.password, license_number: v.license_number, specialty: v.specialty }, "/api/v1/auth/signup", "POST", {
+        ? await f.submit(ZProviderSignUpForm, { full_name: v.full_name, email: v.email, password: v.password, credential: v.credential, license_number: v.license_number, specialty: v.specialty }, "/api/v1/auth/signup", "POST", {
             send: (p) => ({ ...p, role: "provider" }),
           })
         : await f.submit(ZPatientSignUpForm, { full_name: v.full_name, email: v.email, password: v.password, invite_code: v.invite_code, date_of_birth: v.date_of_birth }, "/api/v1/auth/signup", "POST", {
@@ -75,6 +77,20 @@ export function SignUpForm() {
         <TabsContent value="provider" className="grid gap-4 pt-2">
           <FormError message={f.formError} />
           {common}
+          <Field
+            id="credential"
+            label="Professional credential"
+            error={f.errors.credential}
+            hint={`Only ${PRESCRIBING_CREDENTIALS.map((c) => CREDENTIAL_LABELS[c].toLowerCase()).join(", ")} accounts can write prescriptions.`}
+            required
+          >
+            <NativeSelect {...f.bind("credential")}>
+              <option value="">Choose…</option>
+              {PROVIDER_CREDENTIALS.map((c) => (
+                <option key={c} value={c}>{CREDENTIAL_LABELS[c]}</option>
+              ))}
+            </NativeSelect>
+          </Field>
           <Field id="license_number" label="License number" error={f.errors.license_number} required>
             <Input autoComplete="off" {...f.bind("license_number")} />
           </Field>
