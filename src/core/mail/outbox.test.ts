@@ -11,6 +11,7 @@ import { startTestSmtp, type TestSmtp } from "../../../tests/support/smtp";
 import { asService, withUser } from "../db/with-user";
 import { deliverDueMail, MAX_ATTEMPTS, retryDelaySeconds, smtpTransport } from "./deliver-due-mail";
 import { enqueueMail } from "./enqueue-mail";
+import { listOutbox } from "./list-outbox";
 import { mailConfig, type MailConfig } from "./mail-config";
 
 const rows = () =>
@@ -139,6 +140,13 @@ describe.each(engines)("mail outbox, %s", (engine) => {
     const admin = await createUser("admin");
     const seen = await withUser(admin.session, (tx) => sql<{ to_address: string }>`select to_address, status from app.mail_outbox`.execute(tx));
     expect(seen.rows.map((r) => r.to_address)).toEqual(["seen@home.test"]);
+    const view = await listOutbox(admin.session);
+    expect(view.entries).toMatchObject([{ kind: "mfa_reset", to_address: "seen@home.test", status: "pending", attempts: 0 }]);
+    expect(JSON.stringify(view)).not.toContain("v1.");
+    const noMfa = await createUser("admin", { aal: "aal1" });
+    await expect(listOutbox(noMfa.session)).rejects.toMatchObject({ code: "mfa_required" });
+    // and the database agrees: an aal1 admin acts as `authenticated`, which has no grant
+    await expect(withUser(noMfa.session, (tx) => sql`select to_address from app.mail_outbox`.execute(tx))).rejects.toMatchObject({ code: "42501" });
     await expect(withUser(admin.session, (tx) => sql`select body_sealed from app.mail_outbox`.execute(tx))).rejects.toMatchObject({ code: "42501" });
     const provider = await createUser("provider");
     await expect(withUser(provider.session, (tx) => sql`select to_address from app.mail_outbox`.execute(tx))).rejects.toMatchObject({ code: "42501" });

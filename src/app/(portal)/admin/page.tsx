@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Suspense } from "react";
-import { ScrollTextIcon, UsersIcon, UsersRoundIcon } from "lucide-react";
+import { MailIcon, ScrollTextIcon, UsersIcon, UsersRoundIcon } from "lucide-react";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { PageSkeleton } from "@/components/app/skeletons";
 import { pageViewer } from "../_lib/viewer";
@@ -11,6 +11,7 @@ const SECTIONS = [
   { href: "/admin/users", title: "Users", text: "Verify providers, deactivate and reactivate accounts.", icon: UsersIcon },
   { href: "/patients", title: "Care teams", text: "Open a patient's chart, then its Care team tab, to add or remove providers.", icon: UsersRoundIcon },
   { href: "/admin/audit", title: "Audit trail", text: "Who read or changed which record, when and from where.", icon: ScrollTextIcon },
+  { href: "/admin/outbox", title: "Outbox", text: "Password resets and security notices: sent, waiting, held or failed.", icon: MailIcon },
 ];
 
 export default function AdminPage() {
