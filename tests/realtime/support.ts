@@ -1,8 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import pg from "pg";
 import WebSocket from "ws";
+import { sql } from "kysely";
 import type { Database } from "@/core/db/engine";
 import { RealtimeHub, type HubOptions } from "@/core/realtime/hub";
+import { serviceQuery } from "../support/seed";
 
 /** A plain node:http server carrying one hub's upgrade handler (no Next needed). */
 export interface TestInstance {
@@ -136,3 +139,69 @@ export class Client {
 
 /** Lets in-flight notifications and deliveries settle before asserting that nothing arrived. */
 export const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
+
+/** The postgres:// URL a PostgreSQL Database was opened with. */
+export function urlOf(db: Database): string {
+  return (db.pool.options as { connectionString: string }).connectionString;
+}
+
+/**
+ * PostgreSQL: terminates backends of this database with pg_terminate_backend, as an
+ * administrator or a failing server would: `which` = the realtime listeners only, or every
+ * connection but the one asking (pools and listeners: the database going away). The same
+ * login may terminate its own backends; no superuser needed. Returns how many.
+ */
+export async function terminateBackends(db: Database, which: "listeners" | "all"): Promise<number> {
+  const c = new pg.Client({ connectionString: urlOf(db) });
+  await c.connect();
+  try {
+    const filter = which === "listeners" ? "and application_name = 'carebase-realtime'" : "";
+    const { rows } = await c.query<{ ok: boolean }>(
+      `select pg_terminate_backend(pid) as ok from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() ${filter}`,
+    );
+    return rows.filter((r) => r.ok).length;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Waits until `cond` holds, or fails after `ms`. */
+export async function until(cond: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function postMessage(patientId: string, senderId: string, message: string) {
+  return serviceQuery((tx) =>
+    tx.insertInto("care_messages").values({ patient_id: patientId, sender_id: senderId, message }).returning("id").executeTakeFirstOrThrow(),
+  );
+}
+
+/** The care-message events of a patient that committed, oldest first: what a subscriber must receive. */
+export async function committedMessageEvents(patientId: string): Promise<number[]> {
+  const { rows } = await serviceQuery((tx) =>
+    sql<{ id: string }>`select e.id::text as id from app.change_events e
+                         where e.patient_id = ${patientId} and e.table_name = 'care_messages' order by e.id`.execute(tx),
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+/**
+ * Writes `n` messages one after another (so their ids commit in order), `everyMs` apart,
+ * calling `during(i)` before each. A write an outage breaks is not retried: whether it
+ * committed is read back from the change log (committedMessageEvents).
+ */
+export async function writeSteadily(patientId: string, senderId: string, n: number, everyMs: number, during?: (i: number) => Promise<void> | void) {
+  for (let i = 0; i < n; i++) {
+    await during?.(i);
+    await postMessage(patientId, senderId, `steady ${i}`).catch(() => {});
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** The event ids a client received on a topic, in arrival order. */
+export const eventIds = (c: Client, topic: string): number[] => c.events(topic).map((f) => f.event_id!);

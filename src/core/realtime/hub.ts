@@ -11,13 +11,14 @@ import { AppError } from "../errors";
 import { forwardedHost, trustedProxyHops } from "../http/client-address";
 import { log } from "../log";
 import { authorizeDelivery, endedSessions, type Recipient } from "./authorize-delivery";
+import { FeedContinuity, type OutageReport } from "./catch-up";
+import { newestChangeId, pruningHorizon, topicChangesAfter } from "./change-log";
 import { listenForChanges, type ChangeListener } from "./listener";
 import {
   TABLES_BY_KIND,
   ZChangeNotice,
   ZClientFrame,
   parseTopic,
-  type ChangeTable,
   type ClientFrame,
   type ErrorFrame,
   type Topic,
@@ -41,6 +42,10 @@ export interface HubOptions {
   maxSocketsPerSession?: number;
   /** Open sockets one user may hold on this instance, all sessions together. */
   maxSocketsPerUser?: number;
+  /** How long a failing delivery is retried before its subscribers are told `resync_required`. */
+  deliveryRetryMs?: number;
+  /** Missed events (of followed patients) a catch-up delivers; beyond it, every subscriber is told `resync_required`. */
+  maxCatchUpEvents?: number;
 }
 
 const DEFAULTS: Required<HubOptions> = {
@@ -53,6 +58,8 @@ const DEFAULTS: Required<HubOptions> = {
   keepEvents: "24 hours",
   maxSocketsPerSession: envInt("REALTIME_MAX_SOCKETS_PER_SESSION", 20),
   maxSocketsPerUser: envInt("REALTIME_MAX_SOCKETS_PER_USER", 50),
+  deliveryRetryMs: 30_000,
+  maxCatchUpEvents: 20_000,
 };
 
 function envInt(name: string, fallback: number): number {
@@ -92,7 +99,18 @@ const AUDIT_KIND: Record<Topic["kind"], ReadKind> = { messages: "messages", vita
  * share nothing but PostgreSQL, whose NOTIFY reaches every instance's listener.
  */
 export class RealtimeHub {
-  readonly stats = { changes: 0, authQueries: 0, deliveries: 0, replayed: 0, replayAuthQueries: 0, sessionsClosed: 0 };
+  readonly stats = {
+    changes: 0,
+    authQueries: 0,
+    deliveries: 0,
+    /** Delivery attempts that failed (each is tried again until `deliveryRetryMs`). */
+    deliveryFailures: 0,
+    replayed: 0,
+    replayAuthQueries: 0,
+    sessionsClosed: 0,
+    /** Subscriptions ended with `resync_required`: the feed could not vouch for what they missed. */
+    resyncsRequired: 0,
+  };
   private readonly opts: Required<HubOptions>;
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
@@ -105,8 +123,11 @@ export class RealtimeHub {
   private lastSeenEventId = 0;
   private nextConnId = 1;
   private listener?: ChangeListener;
+  private readonly continuity: FeedContinuity;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private stopping?: () => void;
+  private readonly stopSignal = new Promise<void>((resolve) => (this.stopping = resolve));
 
   constructor(
     private readonly db: Database,
@@ -114,18 +135,27 @@ export class RealtimeHub {
   ) {
     this.opts = { ...DEFAULTS, ...options };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.opts.maxPayload, perMessageDeflate: false });
+    this.continuity = new FeedContinuity(
+      {
+        enqueue: (change) => this.enqueue(change),
+        frontier: () => this.lastSeenEventId,
+        advanceFrontier: (id) => {
+          if (id > this.lastSeenEventId) this.lastSeenEventId = id;
+        },
+        subscribedPatients: () => [...this.byPatient.keys()],
+        resyncAll: (reason) => this.resyncAll(reason),
+      },
+      { maxEvents: this.opts.maxCatchUpEvents },
+    );
   }
 
   async start(): Promise<void> {
-    this.lastSeenEventId = await asService("realtime start-up: newest change event id", async (tx) => {
-      const { rows } = await sql<{ id: string | null }>`select max(id)::text as id from app.change_events`.execute(tx);
-      return Number(rows[0]?.id ?? 0);
+    this.lastSeenEventId = await newestChangeId();
+    this.listener = await listenForChanges(this.db, {
+      notice: (payload) => this.onNotice(payload),
+      lost: (reason) => this.continuity.lost(reason),
+      resumed: () => this.continuity.resumed(),
     });
-    this.listener = await listenForChanges(
-      this.db,
-      (payload) => this.onNotice(payload),
-      () => void this.resync(),
-    );
     this.timers.push(
       setInterval(() => this.heartbeat(), this.opts.heartbeatMs),
       setInterval(() => void this.checkSessions(), this.opts.sessionCheckMs),
@@ -136,9 +166,11 @@ export class RealtimeHub {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping?.();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.listener?.stop();
+    await this.continuity.stop();
     for (const c of this.conns) c.ws.close(1001, "server shutting down");
     await Promise.allSettled([...this.chains.values()]);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -148,6 +180,25 @@ export class RealtimeHub {
   /** Number of open sockets (for tests and the bench). */
   get connections(): number {
     return this.conns.size;
+  }
+
+  /** The change listener's last outage and its catch-up, once caught up (tests, the bench). */
+  get lastOutage(): OutageReport | undefined {
+    return this.continuity.last;
+  }
+
+  /** Outages of the change listener caught up so far. */
+  get outagesCaughtUp(): number {
+    return this.continuity.outages;
+  }
+
+  /**
+   * Drops the change listener's subscription and takes it again after `deafMs`, as after a
+   * lost connection. The tests' way to make the embedded engine's listener miss
+   * notifications: it has no connection to kill.
+   */
+  async restartListener(deafMs?: number): Promise<void> {
+    await this.listener?.restart(deafMs);
   }
 
   // ------------------------------------------------------------------ connections
@@ -295,9 +346,11 @@ export class RealtimeHub {
     if (!frame.success) {
       return this.sendError(conn, "invalid_message", "Expected {\"type\":\"subscribe\"|\"unsubscribe\"|\"ping\", ...}.");
     }
+    const topic = frame.data.type === "ping" ? undefined : parseTopic(frame.data.topic)?.topic;
     this.dispatch(conn, frame.data).catch((e: Error) => {
       log.error({ conn: conn.id, err: e.message }, "realtime frame failed");
-      this.sendError(conn, "internal_error", "Something went wrong on our side.");
+      // with the topic, so a client can subscribe again later
+      this.sendError(conn, "internal_error", "Something went wrong on our side.", topic);
     });
   }
 
@@ -344,7 +397,14 @@ export class RealtimeHub {
     if (!set) this.byPatient.set(topic.patientId, (set = new Set()));
     set.add(conn);
     this.send(conn, { type: "subscribed", topic: topic.topic, last_event_id: this.lastSeenEventId });
-    if (since !== undefined) await this.replay(conn, sub, since);
+    if (since === undefined) return;
+    try {
+      await this.replay(conn, sub, since);
+    } catch (e) {
+      // A replay cut short leaves a gap the client cannot see: end the subscription.
+      log.warn({ conn: conn.id, err: (e as Error).message }, "realtime replay failed");
+      this.endSubscription(conn, sub, "The missed events could not be sent; subscribe again with since.");
+    }
   }
 
   /**
@@ -367,52 +427,67 @@ export class RealtimeHub {
     });
   }
 
-  /** Sends what the client missed since `since`, then what arrived live meanwhile. */
+  /**
+   * Sends what the client missed since `since`, then what arrived live meanwhile. Throws
+   * if the change log cannot be read; the live events held meanwhile are then dropped (the
+   * caller ends the subscription, and the client's next `since` covers them).
+   */
   private async replay(conn: Conn, sub: Sub, since: number): Promise<void> {
     const replayed = new Set<number>();
+    let complete = false;
+    const current = () => !conn.closed && conn.subs.get(sub.topic.topic) === sub;
     try {
-      const horizon = await asService("realtime replay: pruning horizon", async (tx) => {
-        const { rows } = await sql<{ h: string }>`select pruned_through::text as h from app.change_events_horizon`.execute(tx);
-        return Number(rows[0]?.h ?? 0);
-      });
-      if (since < horizon) {
+      if (since < (await pruningHorizon())) {
         this.sendError(conn, "replay_unavailable", "Events that old are no longer kept; reload the data over HTTP.", sub.topic.topic);
+        complete = true;
         return;
       }
       let cursor = since;
       for (let page = 0; page < REPLAY_MAX_PAGES; page++) {
-        const events = await asService("realtime replay: missed change ids", async (tx) => {
-          const { rows } = await sql<{ id: string; table_name: ChangeTable; op: StoredChange["op"]; record_ids: string[] }>`
-            select id::text, table_name, op, record_ids
-              from app.change_events
-             where patient_id = ${sub.topic.patientId} and id > ${cursor}
-               and table_name = any (${[...TABLES_BY_KIND[sub.topic.kind]]}::text[])
-             order by id
-             limit ${REPLAY_PAGE}`.execute(tx);
-          return rows;
-        });
-        for (const e of events) {
-          if (conn.closed) return;
-          const change: StoredChange = {
-            eventId: Number(e.id),
-            table: e.table_name,
-            op: e.op,
-            recordIds: e.table_name === "vitals" ? [] : e.record_ids,
-            patientId: sub.topic.patientId,
-          };
+        const events = await topicChangesAfter(sub.topic.patientId, TABLES_BY_KIND[sub.topic.kind], cursor, REPLAY_PAGE);
+        for (const change of events) {
+          if (!current()) return;
           await this.deliver(change, { conn, sub });
           replayed.add(change.eventId);
           cursor = change.eventId;
           this.stats.replayed++;
         }
-        if (events.length < REPLAY_PAGE) return;
+        if (events.length < REPLAY_PAGE) {
+          complete = true;
+          return;
+        }
       }
       this.sendError(conn, "replay_truncated", "Too many missed events; reload the data over HTTP.", sub.topic.topic);
+      complete = true;
     } finally {
       sub.replaying = false;
-      for (const q of sub.queued) if (!replayed.has(q.eventId)) this.send(conn, q.frame);
+      if (complete && current()) for (const q of sub.queued) if (!replayed.has(q.eventId)) this.send(conn, q.frame);
       sub.queued = [];
     }
+  }
+
+  /**
+   * Ends a subscription whose continuity the feed cannot vouch for, and says so: the client
+   * subscribes again with `since` = the last event id it received, and is replayed the rest.
+   */
+  private endSubscription(conn: Conn, sub: Sub, message: string): void {
+    if (conn.closed || conn.subs.get(sub.topic.topic) !== sub) return;
+    conn.subs.delete(sub.topic.topic);
+    this.unindex(conn, sub.topic.patientId);
+    this.stats.resyncsRequired++;
+    this.sendError(conn, "resync_required", message, sub.topic.topic);
+  }
+
+  /** Every subscription on this instance (a catch-up that would be too long). */
+  private resyncAll(reason: string): void {
+    let n = 0;
+    for (const conn of this.conns) {
+      for (const sub of [...conn.subs.values()]) {
+        this.endSubscription(conn, sub, "Events may have been missed; subscribe again with since.");
+        n++;
+      }
+    }
+    log.warn({ subscriptions: n, reason }, "realtime: continuity lost; subscribers told to resync");
   }
 
   // ------------------------------------------------------------------ changes
@@ -425,7 +500,7 @@ export class RealtimeHub {
       log.warn("realtime: ignored a malformed change notice");
       return;
     }
-    this.enqueue({
+    this.continuity.offer({
       eventId: notice.event_id,
       table: notice.table,
       op: notice.op,
@@ -434,47 +509,78 @@ export class RealtimeHub {
     });
   }
 
-  /** Changes of one patient are delivered in order; different patients in parallel. */
-  private enqueue(change: StoredChange): void {
-    if (this.stopped || this.recent.has(change.eventId)) return;
+  /**
+   * Changes of one patient are delivered in order; different patients in parallel. False
+   * when this event id was handed over already (a notification and the catch-up both
+   * bring it).
+   */
+  private enqueue(change: StoredChange): boolean {
+    if (this.stopped || this.recent.has(change.eventId)) return false;
     this.recent.add(change.eventId);
     if (this.recent.size > 20_000) {
       const drop = [...this.recent].slice(0, 10_000);
       for (const id of drop) this.recent.delete(id);
     }
     if (change.eventId > this.lastSeenEventId) this.lastSeenEventId = change.eventId;
-    if (!this.byPatient.has(change.patientId)) return; // nobody here listens: no query at all
+    if (!this.byPatient.has(change.patientId)) return true; // nobody here listens: no query at all
     const key = change.patientId;
     const prev = this.chains.get(key) ?? Promise.resolve();
     const next = prev
-      .then(() => this.deliver(change))
-      .catch((e: Error) => log.error({ eventId: change.eventId, err: e.message }, "realtime delivery failed"))
+      .then(() => this.deliverOrRetry(change))
       .finally(() => {
         if (this.chains.get(key) === next) this.chains.delete(key);
       });
     this.chains.set(key, next);
+    return true;
   }
 
-  /** After the listener reconnects: process what was committed while it was deaf. */
-  private async resync(): Promise<void> {
-    const from = this.lastSeenEventId;
-    const rows = await asService("realtime resync after listener reconnect", async (tx) => {
-      const r = await sql<{ id: string; table_name: ChangeTable; op: StoredChange["op"]; record_ids: string[]; patient_id: string }>`
-        select id::text, table_name, op, record_ids, patient_id from app.change_events where id > ${from} order by id limit 10000`.execute(tx);
-      return r.rows;
-    }).catch((e: Error) => {
-      log.error({ err: e.message }, "realtime resync failed");
-      return [];
-    });
-    for (const e of rows) {
-      this.enqueue({
-        eventId: Number(e.id),
-        table: e.table_name,
-        op: e.op,
-        recordIds: e.table_name === "vitals" ? [] : e.record_ids,
-        patientId: e.patient_id,
-      });
+  /**
+   * A delivery that fails (the database going away) is tried again, with backoff, and the
+   * patient's later changes wait behind it. After `deliveryRetryMs` its subscribers are
+   * told `resync_required` instead, so they replay it from app.change_events themselves.
+   */
+  private async deliverOrRetry(change: StoredChange): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deliver(change, undefined, attempt > 0);
+        return;
+      } catch (e) {
+        this.stats.deliveryFailures++;
+        if (this.stopped) return;
+        const err = (e as Error).message;
+        if (Date.now() - started >= this.opts.deliveryRetryMs) {
+          log.error({ eventId: change.eventId, attempts: attempt + 1, err }, "realtime delivery failed; subscribers told to resync");
+          for (const { conn, sub } of this.targetsOf(change)) {
+            this.endSubscription(conn, sub, "An event could not be delivered; subscribe again with since.");
+          }
+          return;
+        }
+        const delay = Math.min(100 * 2 ** attempt, 2_000);
+        log.warn({ eventId: change.eventId, attempt: attempt + 1, retryInMs: delay, err }, "realtime delivery failed; retrying");
+        await this.pause(delay);
+      }
     }
+  }
+
+  /** Waits `ms`, or less if the hub stops meanwhile. */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((r) => (timer = setTimeout(r, ms))), this.stopSignal]);
+    clearTimeout(timer);
+  }
+
+  /** The live subscriptions a change is for. */
+  private targetsOf(change: StoredChange): { conn: Conn; sub: Sub }[] {
+    const targets: { conn: Conn; sub: Sub }[] = [];
+    for (const conn of this.byPatient.get(change.patientId) ?? []) {
+      for (const sub of conn.subs.values()) {
+        if (sub.topic.patientId === change.patientId && TABLES_BY_KIND[sub.topic.kind].includes(change.table)) {
+          targets.push({ conn, sub });
+        }
+      }
+    }
+    return targets;
   }
 
   /**
@@ -482,21 +588,10 @@ export class RealtimeHub {
    * subscription): one authorisation query for all of them, one read of the row per
    * recipient shape, then the frames.
    */
-  private async deliver(change: StoredChange, only?: { conn: Conn; sub: Sub }): Promise<void> {
-    const targets: { conn: Conn; sub: Sub }[] = [];
-    if (only) {
-      targets.push(only);
-    } else {
-      for (const conn of this.byPatient.get(change.patientId) ?? []) {
-        for (const sub of conn.subs.values()) {
-          if (sub.topic.patientId === change.patientId && TABLES_BY_KIND[sub.topic.kind].includes(change.table)) {
-            targets.push({ conn, sub });
-          }
-        }
-      }
-    }
+  private async deliver(change: StoredChange, only?: { conn: Conn; sub: Sub }, retry = false): Promise<void> {
+    const targets = only ? [only] : this.targetsOf(change);
     if (targets.length === 0) return;
-    if (!only) this.stats.changes++;
+    if (!only && !retry) this.stats.changes++;
 
     const recipients = new Map<string, Recipient>();
     for (const { conn } of targets) recipients.set(conn.session.sessionId, { sessionId: conn.session.sessionId, userId: conn.session.userId });
@@ -514,7 +609,7 @@ export class RealtimeHub {
 
     const frames = new Map<string, string>();
     for (const { conn, sub } of targets) {
-      if (conn.closed) continue;
+      if (conn.closed || conn.subs.get(sub.topic.topic) !== sub) continue; // ended meanwhile (unsubscribed, resync_required)
       const d = decisions.get(conn.session.sessionId);
       if (!d?.live) {
         this.stats.sessionsClosed++;

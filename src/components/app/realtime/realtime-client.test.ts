@@ -259,6 +259,55 @@ describe("RealtimeClient", () => {
     expect(h.client.topicStatus(T2)).toBe("live");
   });
 
+  it("resubscribes from the last event it received when the server says resync_required, and ignores the ended subscription meanwhile", () => {
+    const h = harness();
+    const got: (number | undefined)[] = [];
+    let gaps = 0;
+    h.client.subscribe(T1, { onEvent: (e) => got.push(e.id), onGap: () => gaps++ });
+    h.client.subscribe(T2, { onEvent: () => {} });
+    h.last().open();
+    h.last().receive({ type: "subscribed", topic: T1, last_event_id: 40 });
+    h.last().receive({ type: "subscribed", topic: T2, last_event_id: 40 });
+    h.last().receive({ type: "event", topic: T1, event: "INSERT", event_id: 41, record: {} });
+    h.last().receive({ type: "error", code: "resync_required", message: "Subscribe again with since.", topic: T1 });
+    expect(h.client.topicStatus(T1)).toBe("reconnecting");
+    expect(h.client.topicStatus(T2)).toBe("live");
+    // A straggler of the ended subscription must not move the resume point past what was missed.
+    h.last().receive({ type: "event", topic: T1, event: "INSERT", event_id: 45, record: {} });
+    expect(got).toEqual([41]);
+    const sent = h.last().sent.length;
+    expect(h.tick()).toEqual([backoffDelay(0, () => 0.5)]);
+    expect(h.last().sent.slice(sent)).toEqual([{ type: "subscribe", topic: T1, since: 41 }]);
+    expect(h.sockets).toHaveLength(1); // the same socket: only that topic starts again
+    h.last().receive({ type: "subscribed", topic: T1, last_event_id: 45 });
+    h.last().receive({ type: "event", topic: T1, event: "INSERT", event_id: 42, record: {} });
+    expect(got).toEqual([41, 42]);
+    expect(h.client.topicStatus(T1)).toBe("live");
+    expect(gaps).toBe(0);
+    // Again and again: the waits grow, and start over once it is subscribed.
+    h.last().receive({ type: "error", code: "resync_required", message: "", topic: T1 });
+    const d1 = h.tick()[0];
+    h.last().receive({ type: "error", code: "resync_required", message: "", topic: T1 });
+    expect(h.tick()[0]).toBeGreaterThan(d1);
+  });
+
+  it("subscribes again, with backoff, when the server could not check a subscription (internal_error)", () => {
+    const h = harness();
+    h.client.subscribe(T1, { onEvent: () => {} });
+    h.last().open();
+    h.last().receive({ type: "error", code: "internal_error", message: "Something went wrong on our side.", topic: T1 });
+    expect(h.client.topicStatus(T1)).toBe("connecting");
+    h.tick();
+    expect(h.last().sent).toEqual([
+      { type: "subscribe", topic: T1 },
+      { type: "subscribe", topic: T1 },
+    ]);
+    // A topic that is gone by then is not asked for; nor is one whose socket dropped (its reconnect asks).
+    h.last().receive({ type: "error", code: "internal_error", message: "", topic: T1 });
+    h.last().drop();
+    expect(h.timers.size).toBe(1); // the reconnect only
+  });
+
   it("pings, and treats an unanswered ping as a dead link", () => {
     const h = harness({ pingIntervalMs: 25_000, pongTimeoutMs: 10_000 });
     h.client.subscribe(T1, { onEvent: () => {} });

@@ -1,7 +1,9 @@
 /**
  * The browser side of /realtime/v1 (docs/realtime.md): one WebSocket per tab multiplexing
  * topics, ref-counted subscriptions, reconnect with capped exponential backoff and jitter,
- * and no gaps: every topic is resubscribed with `since` = the last event id seen on it.
+ * and no gaps: every topic is resubscribed with `since` = the last event id seen on it,
+ * after a reconnect and whenever the server says `resync_required` (it could not deliver
+ * everything on that topic, e.g. during a database outage, and ended the subscription).
  *
  * No React here, and every browser dependency (WebSocket, timers, fetch, locks) is
  * injectable, so the reconnect logic is unit-tested with a fake socket
@@ -135,6 +137,11 @@ interface TopicState {
   lastEventId?: number;
   phase: TopicPhase;
   everSubscribed: boolean;
+  /** The server ended this subscription (resync_required): its events are ignored until it is subscribed again. */
+  ended: boolean;
+  /** A resubscription waiting for its backoff (after resync_required or internal_error). */
+  retryTimer: unknown;
+  retries: number;
 }
 
 const OPEN = 1;
@@ -160,7 +167,7 @@ export class RealtimeClient {
   subscribe(topic: string, handlers: TopicHandlers): () => void {
     let t = this.topics.get(topic);
     if (!t) {
-      t = { handlers: new Set(), phase: "pending", everSubscribed: false };
+      t = { handlers: new Set(), phase: "pending", everSubscribed: false, ended: false, retryTimer: null, retries: 0 };
       this.topics.set(topic, t);
       this.sendSubscribe(topic, t);
     }
@@ -177,7 +184,8 @@ export class RealtimeClient {
       cur.handlers.delete(handlers);
       if (cur.handlers.size > 0) return;
       this.topics.delete(topic);
-      if (cur.phase !== "refused") this.send({ type: "unsubscribe", topic });
+      this.cancelRetry(cur);
+      if (cur.phase !== "refused" && !cur.ended) this.send({ type: "unsubscribe", topic });
       if (this.topics.size === 0) this.scheduleIdleClose();
       this.emit();
     };
@@ -245,8 +253,29 @@ export class RealtimeClient {
   }
 
   private sendSubscribe(topic: string, t: TopicState): void {
+    this.cancelRetry(t);
     t.phase = "pending";
     this.send(t.lastEventId === undefined ? { type: "subscribe", topic } : { type: "subscribe", topic, since: t.lastEventId });
+  }
+
+  /** Subscribes to `topic` again after a backoff (the server ended or could not check the subscription). */
+  private scheduleResubscribe(topic: string, t: TopicState): void {
+    this.cancelRetry(t);
+    t.phase = "pending";
+    const delay = backoffDelay(t.retries++, this.deps.random, this.deps.backoff);
+    t.retryTimer = this.deps.setTimeout(() => {
+      t.retryTimer = null;
+      // gone, or the socket dropped meanwhile (its onopen resubscribes every topic)
+      if (this.topics.get(topic) !== t || !this.socket || !this.opened) return;
+      if (t.lastEventId === undefined) for (const h of [...t.handlers]) h.onGap?.(); // nothing to resume from
+      this.sendSubscribe(topic, t);
+    }, delay);
+  }
+
+  private cancelRetry(t: TopicState): void {
+    if (t.retryTimer === null) return;
+    this.deps.clearTimeout(t.retryTimer);
+    t.retryTimer = null;
   }
 
   private ensureSocket(): void {
@@ -288,7 +317,11 @@ export class RealtimeClient {
       this.socket = null;
       this.opened = false;
       this.clearLinkTimers();
-      for (const t of this.topics.values()) if (t.phase === "subscribed") t.phase = "pending";
+      for (const t of this.topics.values()) {
+        this.cancelRetry(t);
+        t.ended = false;
+        if (t.phase === "subscribed") t.phase = "pending";
+      }
       if (ev.code === CLOSE_SESSION_ENDED) return this.giveUp();
       if (this.topics.size === 0) {
         this.setState("connecting");
@@ -322,6 +355,8 @@ export class RealtimeClient {
         if (!t) return this.send({ type: "unsubscribe", topic: frame.topic });
         t.phase = "subscribed";
         t.everSubscribed = true;
+        t.ended = false;
+        t.retries = 0;
         // First subscription: start counting from the server's position so a reconnect replays from here.
         if (t.lastEventId === undefined && frame.lastEventId !== undefined) t.lastEventId = frame.lastEventId;
         this.emit();
@@ -329,7 +364,7 @@ export class RealtimeClient {
       }
       case "event": {
         const t = this.topics.get(frame.topic);
-        if (!t) return;
+        if (!t || t.ended) return;
         if (frame.eventId !== undefined && (t.lastEventId === undefined || frame.eventId > t.lastEventId)) t.lastEventId = frame.eventId;
         const e: RealtimeEvent = { topic: frame.topic, event: frame.event, record: frame.record, id: frame.eventId };
         for (const h of [...t.handlers]) h.onEvent(e);
@@ -348,6 +383,14 @@ export class RealtimeClient {
           t.lastEventId = undefined;
           for (const h of [...t.handlers]) h.onGap?.();
           this.emit();
+        } else if (frame.code === "resync_required") {
+          // The server could not vouch for every event on this topic and ended the
+          // subscription: subscribe again from the last event received, and be replayed the rest.
+          t.ended = true;
+          this.scheduleResubscribe(frame.topic, t);
+          this.emit();
+        } else if (t.phase === "pending" && frame.code === "internal_error") {
+          this.scheduleResubscribe(frame.topic, t);
         } else if (t.phase === "pending" && frame.code === "too_many_subscriptions") {
           t.phase = "refused";
           this.emit();
@@ -448,6 +491,7 @@ export class RealtimeClient {
 
   private clearTimers(): void {
     this.clearLinkTimers();
+    for (const t of this.topics.values()) this.cancelRetry(t);
     this.cancelIdleClose();
     if (this.reconnectTimer !== null) {
       this.deps.clearTimeout(this.reconnectTimer);
