@@ -40,11 +40,12 @@ describe("side doors on the production server", () => {
 
   it("a pending provider's prefetch with a forged x-carebase-path gets no chart", async () => {
     const cookie = await api.cookieHeader("doc@doors.test");
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { purpose: "prefetch", "x-carebase-path": "/account" },
       { "next-router-prefetch": "1", "x-carebase-path": "/account" },
       { "x-carebase-path": "/account" },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await fetch(`${server.url}/patients/${patientId}`, { headers: { cookie, ...headers }, redirect: "manual" });
       const body = await res.text();
       expect(body, JSON.stringify(headers)).not.toContain(surname);
