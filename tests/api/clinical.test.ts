@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, serviceQuery, type TestUser } from "../support/seed";
@@ -28,6 +29,22 @@ const newPatientBody = (mrn: string) => ({
   insurance: { provider: "NHS", policy_number: "NH-123" },
   mrn,
 });
+
+/** The text drawn on a pdf-lib page (standard fonts: hex strings in Flate-compressed content streams). */
+function pdfText(bytes: Buffer): string {
+  const raw = bytes.toString("latin1");
+  let out = "";
+  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)endstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(m[1], "latin1")).toString("latin1");
+    } catch {
+      continue;
+    }
+    for (const h of content.matchAll(/<([0-9A-Fa-f]+)>\s*Tj/g)) out += Buffer.from(h[1], "hex").toString("latin1") + "\n";
+  }
+  return out;
+}
 
 const expectError = (r: { status: number; body: { error?: { code?: string; message?: string } } }, status: number) => {
   expect(r.status).toBe(status);
@@ -303,6 +320,10 @@ describe.each(engines)("clinical API on %s", (engine) => {
       );
       expect(audit.find((a) => a.action === "prescription.allergy_override")?.details).toMatchObject({ reason, allergies: ["penicillin"] });
       expect(audit.find((a) => a.new_row?.allergy_override_reason === reason)).toBeTruthy();
+      // the PDF prints the allergies and the override
+      const pdf = await call(pdfRoute.GET, { token: attending.accessToken, params: { id: ok.body.id } });
+      const text = pdfText(pdf.bytes!);
+      for (const s of ["Allergies", "penicillin", "Allergy override", "Tolerated amoxicillin"]) expect(text, s).toContain(s);
       // a reason given without a conflict is not stored
       const plain = await call(prescriptionsRoute.POST, { token: attending.accessToken, params: { id: patientId }, body: { ...body, medication: "Metformin", allergy_override_reason: reason } });
       expect(plain.body.allergy_override_reason).toBeNull();

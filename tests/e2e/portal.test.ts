@@ -188,7 +188,14 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     await d.getByLabel("Dosage").fill("500 mg");
     await d.getByLabel("Frequency").fill("three times daily");
     await d.getByRole("button", { name: "Prescribe" }).click();
-    await expect.poll(() => doc1.getByRole("cell", { name: "Amoxicillin", exact: true }).count()).toBe(1);
+    // the patient is allergic to penicillin: the dialog shows the conflict and asks why
+    await expect.poll(() => d.getByRole("alert").filter({ hasText: "Allergy conflict" }).count()).toBe(1);
+    await expect.poll(() => d.getByText(/Penicillin \(penicillins\)/).count()).toBe(1);
+    await scan(doc1, "prescription-allergy-conflict");
+    await d.getByLabel("Reason for overriding the allergy").fill("Tolerated amoxicillin in 2024 under observation.");
+    await d.getByRole("button", { name: "Prescribe despite the allergy" }).click();
+    await expect.poll(() => doc1.getByText("Amoxicillin", { exact: true }).count()).toBe(1);
+    await expect.poll(() => doc1.getByText(/Allergy override: Tolerated amoxicillin/).count()).toBe(1);
     await scan(doc1, "chart");
 
     const href = await doc1.getByRole("link", { name: /Print Amoxicillin prescription/ }).getAttribute("href");
@@ -218,7 +225,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     await expect.poll(() => patient.getByText("Contact your provider to update your records").count()).toBe(1);
     await expect.poll(() => patient.getByRole("cell", { name: "Acute bronchitis" }).count()).toBe(1);
     await patient.getByRole("tab", { name: /Prescriptions/ }).click();
-    await expect.poll(() => patient.getByRole("cell", { name: "Amoxicillin", exact: true }).count()).toBe(1);
+    await expect.poll(() => patient.getByText("Amoxicillin", { exact: true }).count()).toBe(1);
     for (const name of ["New visit", "New prescription", "Stop", "New patient", "Invite to portal", "Remove", "Add"]) {
       expect(await patient.getByRole("button", { name, exact: false }).count(), name).toBe(0);
     }
@@ -283,7 +290,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     // the header streams in before the tab panels: wait for the Visits tab's controls
     await expect.poll(() => doc2.getByRole("button", { name: "New visit" }).count()).toBe(1);
     await doc2.getByRole("tab", { name: /Prescriptions/ }).click();
-    await expect.poll(() => doc2.getByRole("cell", { name: "Amoxicillin", exact: true }).count()).toBe(1);
+    await expect.poll(() => doc2.getByText("Amoxicillin", { exact: true }).count()).toBe(1);
     expect(await doc2.getByRole("button", { name: "New prescription" }).count()).toBe(0);
     expect(await doc2.getByRole("button", { name: /^Stop/ }).count()).toBe(0);
 

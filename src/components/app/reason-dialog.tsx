@@ -26,6 +26,7 @@ export function ReasonDialog({
   schema,
   path,
   method,
+  extraBody,
   confirmLabel,
   busyLabel,
   cancelLabel = "Cancel",
@@ -40,7 +41,9 @@ export function ReasonDialog({
   rows?: number;
   schema: z.ZodType<{ reason: string }>;
   path: string;
-  method: "POST" | "DELETE";
+  method: "POST" | "DELETE" | "PATCH";
+  /** Sent with the reason (e.g. `{status: "discontinued"}`). */
+  extraBody?: Record<string, unknown>;
   confirmLabel: string;
   busyLabel: string;
   cancelLabel?: string;
@@ -52,7 +55,7 @@ export function ReasonDialog({
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
-    const r = await f.submit(schema, { reason: f.values.reason }, path, method);
+    const r = await f.submit(schema, { reason: f.values.reason }, path, method, extraBody ? { send: (p) => ({ ...extraBody, ...p }) } : {});
     if (r?.ok) {
       toast.success(successMessage);
       setOpen(false);

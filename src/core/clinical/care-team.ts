@@ -11,6 +11,8 @@ export interface CareTeamMember {
   full_name: string;
   role: string;
   specialty: string | null;
+  /** The member's professional credential (decides prescribing with the seat). */
+  credential: string | null;
   added_at: Date;
 }
 
@@ -21,7 +23,7 @@ export async function listCareTeam(session: Session, patientId: string, context:
       .selectFrom("care_team as ct")
       .leftJoin("auth.users as u", "u.id", "ct.provider_id")
       .leftJoin("providers as pr", "pr.user_id", "ct.provider_id")
-      .select(["ct.provider_id", "u.full_name", "ct.role", "pr.specialty", "ct.created_at as added_at"])
+      .select(["ct.provider_id", "u.full_name", "ct.role", "pr.specialty", "pr.credential", "ct.created_at as added_at"])
       .where("ct.patient_id", "=", patientId)
       .orderBy("ct.created_at")
       .execute();
@@ -51,7 +53,7 @@ export async function addCareTeamMember(
     const provider = await tx
       .selectFrom("providers as pr")
       .innerJoin("auth.users as u", "u.id", "pr.user_id")
-      .select(["pr.user_id", "pr.specialty", "u.full_name", "u.is_active"])
+      .select(["pr.user_id", "pr.specialty", "pr.credential", "u.full_name", "u.is_active"])
       .where("pr.user_id", "=", input.provider_id)
       .executeTakeFirst();
     if (!provider || !provider.is_active) {
@@ -68,7 +70,7 @@ export async function addCareTeamMember(
       if ((e as { code?: unknown }).code === "42501") throw new ForbiddenError(ATTENDING_OR_ADMIN);
       throw e;
     }
-    return { provider_id: row.provider_id, role: row.role, full_name: provider.full_name, specialty: provider.specialty, added_at: row.created_at };
+    return { provider_id: row.provider_id, role: row.role, full_name: provider.full_name, specialty: provider.specialty, credential: provider.credential, added_at: row.created_at };
   }, context);
 }
 
@@ -82,4 +84,23 @@ export async function removeCareTeamMember(session: Session, patientId: string, 
     const result = await tx.deleteFrom("care_team").where("id", "=", member.id).executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) throw new ForbiddenError(ATTENDING_OR_ADMIN);
   }, context);
+}
+
+/**
+ * Verified, active providers an attending may add to a team (the staff directory that RLS
+ * shows a verified provider: app.my_visible_user_ids).
+ */
+export async function listCareTeamCandidates(session: Session, context: RequestContext): Promise<{ user_id: string; full_name: string; specialty: string }[]> {
+  return withUser(session, (tx) =>
+    tx
+      .selectFrom("providers as pr")
+      .innerJoin("auth.users as u", "u.id", "pr.user_id")
+      .select(["pr.user_id", "u.full_name", "pr.specialty"])
+      .where("pr.is_verified", "=", true)
+      .where("u.is_active", "=", true)
+      .orderBy("u.full_name")
+      .limit(500)
+      .execute(),
+    context,
+  );
 }

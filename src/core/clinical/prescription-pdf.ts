@@ -44,6 +44,27 @@ export async function renderPrescriptionPdf(session: Session, prescriptionId: st
     page.drawText(safe(value), { x: 200, y, size, font: bold, color: ink });
     y -= 22;
   };
+  /** A labelled value over as many lines as it needs (at most 4; longer text is cut with "…"). */
+  const wrapped = (label: string, value: string) => {
+    const words = safe(value).split(/\s+/);
+    const rows: string[] = [];
+    let row = "";
+    for (const w of words) {
+      const next = row ? `${row} ${w}` : w;
+      if (bold.widthOfTextAtSize(next, 11) > 339 && row) {
+        rows.push(row);
+        row = w;
+      } else row = next;
+    }
+    if (row) rows.push(row);
+    if (rows.length > 4) rows.splice(3, rows.length - 3, `${rows[3].slice(0, 50)} …`);
+    page.drawText(label, { x: 56, y, size: 9, font, color: muted });
+    for (const r of rows) {
+      page.drawText(r, { x: 200, y, size: 11, font: bold, color: ink });
+      y -= 15;
+    }
+    y -= 7;
+  };
   const clinic = process.env.CLINIC_NAME?.trim() || "Carebase Clinic";
   page.drawText(safe(clinic), { x: 56, y, size: 18, font: bold, color: ink });
   y -= 20;
@@ -64,6 +85,9 @@ export async function renderPrescriptionPdf(session: Session, prescriptionId: st
   line("Name", `${patient.first_name} ${patient.last_name}`);
   line("Date of birth", patient.date_of_birth);
   line("MRN", patient.mrn);
+  // Allergies always print, so whoever dispenses from paper sees them too.
+  const allergies = patient.allergies.length ? patient.allergies.join(", ") : "None recorded";
+  wrapped("Allergies", allergies);
   y -= 10;
 
   page.drawText("Medication", { x: 56, y, size: 13, font: bold, color: ink });
@@ -73,7 +97,9 @@ export async function renderPrescriptionPdf(session: Session, prescriptionId: st
   line("Frequency", rx.frequency);
   line("Start date", rx.start_date);
   line("End date", rx.end_date ?? "Until further notice");
-  line("Status", rx.is_active ? "Active" : "Stopped");
+  line("Status", rx.status === "discontinued" ? "Discontinued" : rx.status === "completed" ? "Completed" : "Active");
+  if (rx.status === "discontinued" && rx.status_reason) wrapped("Reason", rx.status_reason);
+  if (rx.allergy_override_reason) wrapped("Allergy override", rx.allergy_override_reason);
   y -= 10;
   line("Issued", new Date(rx.created_at).toISOString().slice(0, 10));
 

@@ -43,3 +43,8 @@ export const ZUpdatePrescriptionRequest = z
     reason: v.reason && v.reason.length > 0 ? v.reason : null,
   }));
 export type TUpdatePrescriptionRequest = z.output<typeof ZUpdatePrescriptionRequest>;
+
+/** The discontinue dialog's form (the reason alone; the status is added when sent). */
+export const ZDiscontinuePrescriptionForm = z.object({
+  reason: z.string().trim().min(5, "is required: say why the prescription is discontinued (at least 5 characters)").max(1000),
+});

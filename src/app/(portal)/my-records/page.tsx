@@ -93,7 +93,7 @@ async function MyRecords() {
       <Tabs defaultValue="visits">
         <TabsList aria-label="Record sections">
           <TabsTrigger value="visits">Visits ({visits.length})</TabsTrigger>
-          <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.filter((p) => p.is_active).length})</TabsTrigger>
+          <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.length})</TabsTrigger>
           <TabsTrigger value="documents">Documents ({documents.length})</TabsTrigger>
           <TabsTrigger value="appointments">Appointments ({appointments.length})</TabsTrigger>
           <TabsTrigger value="vitals">Vitals</TabsTrigger>

@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { NativeSelect } from "@/components/ui/native-select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { CARE_TEAM_ROLES, ZAddCareTeamMemberRequest } from "@/core/clinical/care-team.types";
+import { CREDENTIAL_LABELS, type TProviderCredential } from "@/core/auth/provider-credentials";
 import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 import { Field, FormError } from "../form";
@@ -20,20 +21,28 @@ export interface CareTeamMemberView {
   full_name: string;
   role: string;
   specialty: string | null;
+  credential?: string | null;
 }
 
-/** Members and roles; admins add and remove (the API refuses everyone else). */
+/**
+ * Members, roles and credentials; admins and the patient's attending add and remove (the
+ * database refuses everyone else). An attending (`selfId`) does not remove themselves and
+ * does not seat an 'admin' member.
+ */
 export function CareTeamPanel({
   patientId,
   members,
   canManage,
   providers,
+  selfId,
 }: {
   patientId: string;
   members: CareTeamMemberView[];
   canManage: boolean;
   providers: { user_id: string; full_name: string; specialty: string }[];
+  selfId?: string;
 }) {
+  const roles = selfId ? CARE_TEAM_ROLES.filter((r) => r !== "admin") : CARE_TEAM_ROLES;
   const router = useRouter();
   const { busy, run } = useApiAction();
   const f = useJsonForm({ provider_id: "", role: "nurse" });
@@ -63,6 +72,7 @@ export function CareTeamPanel({
                 <TableHead>Provider</TableHead>
                 <TableHead>Role</TableHead>
                 <TableHead>Specialty</TableHead>
+                <TableHead>Credential</TableHead>
                 {canManage && <TableHead><span className="sr-only">Actions</span></TableHead>}
               </TableRow>
             </TableHeader>
@@ -72,12 +82,13 @@ export function CareTeamPanel({
                   <TableCell className="font-medium">{m.full_name}</TableCell>
                   <TableCell><Badge variant="secondary" className="capitalize">{m.role}</Badge></TableCell>
                   <TableCell>{m.specialty ?? "—"}</TableCell>
+                  <TableCell>{m.credential ? CREDENTIAL_LABELS[m.credential as TProviderCredential] ?? m.credential : "—"}</TableCell>
                   {canManage && (
                     <TableCell className="text-right">
-                      <Button variant="ghost" size="sm" disabled={busy === m.provider_id} onClick={() => void remove(m.provider_id)} aria-label={`Remove ${m.full_name}`}>
+                      {m.provider_id !== selfId && <Button variant="ghost" size="sm" disabled={busy === m.provider_id} onClick={() => void remove(m.provider_id)} aria-label={`Remove ${m.full_name}`}>
                         <Trash2Icon aria-hidden />
                         Remove
-                      </Button>
+                      </Button>}
                     </TableCell>
                   )}
                 </TableRow>
@@ -103,7 +114,7 @@ export function CareTeamPanel({
           </Field>
           <Field id="ct-role" label="Role" error={f.errors.role}>
             <NativeSelect {...f.bind("role")}>
-              {CARE_TEAM_ROLES.map((r) => (
+              {roles.map((r) => (
                 <option key={r} value={r}>{titleCase(r)}</option>
               ))}
             </NativeSelect>

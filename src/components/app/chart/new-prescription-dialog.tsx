@@ -2,11 +2,13 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
-import { PlusIcon } from "lucide-react";
+import { PlusIcon, TriangleAlertIcon } from "lucide-react";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Input } from "@/components/ui/input";
+import { Textarea } from "@/components/ui/textarea";
 import { NativeSelect } from "@/components/ui/native-select";
 import { ZCreatePrescriptionRequest } from "@/core/clinical/prescriptions.types";
 import { Field, FormError } from "../form";
@@ -18,20 +20,33 @@ const today = () => new Date().toLocaleDateString("en-CA");
 export function NewPrescriptionDialog({ patientId, visits }: { patientId: string; visits: { id: string; visit_date: string | Date; chief_complaint: string }[] }) {
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
-  const initial = { medication: "", dosage: "", frequency: "", start_date: today(), end_date: "", visit_id: "" };
+  const initial = { medication: "", dosage: "", frequency: "", start_date: today(), end_date: "", visit_id: "", allergy_override_reason: "" };
   const f = useJsonForm(initial);
+  /** The server's allergy warning for the medication as typed; cleared when the medication changes. */
+  const [conflict, setConflict] = React.useState<{ medication: string; message: string } | null>(null);
+  const conflictShown = conflict !== null && conflict.medication === f.values.medication;
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
     const v = f.values;
-    const body = { medication: v.medication, dosage: v.dosage, frequency: v.frequency, start_date: v.start_date, end_date: v.end_date || null, visit_id: v.visit_id || null };
-    const r = await f.submit(ZCreatePrescriptionRequest, body, `/api/v1/patients/${patientId}/prescriptions`);
+    const body = {
+      medication: v.medication, dosage: v.dosage, frequency: v.frequency, start_date: v.start_date, end_date: v.end_date || null, visit_id: v.visit_id || null,
+      allergy_override_reason: conflictShown ? v.allergy_override_reason : null,
+    };
+    const r = await f.submit(ZCreatePrescriptionRequest, body, `/api/v1/patients/${patientId}/prescriptions`, "POST", {
+      onError: (err) => {
+        if (err.code !== "allergy_conflict") return false;
+        setConflict({ medication: v.medication, message: err.message });
+        return true;
+      },
+    });
     if (r?.ok) {
       toast.success("Prescription saved.");
       setOpen(false);
+      setConflict(null);
       f.setValues({ ...initial, start_date: today() });
       router.refresh();
-    } else if (r && !r.ok) toast.error(r.error.message);
+    } else if (r && !r.ok && r.error.code !== "allergy_conflict") toast.error(r.error.message);
   }
 
   return (
@@ -78,12 +93,30 @@ export function NewPrescriptionDialog({ patientId, visits }: { patientId: string
               </NativeSelect>
             </Field>
           )}
+          {conflictShown && (
+            <>
+              <Alert variant="destructive">
+                <TriangleAlertIcon aria-hidden />
+                <AlertTitle>Allergy conflict</AlertTitle>
+                <AlertDescription>{conflict.message}</AlertDescription>
+              </Alert>
+              <Field
+                id="rx-allergy_override_reason"
+                label="Reason for overriding the allergy"
+                error={f.errors.allergy_override_reason}
+                hint="Kept on the prescription and in the audit trail."
+                required
+              >
+                <Textarea rows={3} maxLength={1000} {...f.bind("allergy_override_reason")} />
+              </Field>
+            </>
+          )}
           <DialogFooter>
             <Button type="button" variant="outline" onClick={() => setOpen(false)}>
               Cancel
             </Button>
-            <Button type="submit" disabled={f.busy}>
-              {f.busy ? "Saving…" : "Prescribe"}
+            <Button type="submit" variant={conflictShown ? "destructive" : "default"} disabled={f.busy}>
+              {f.busy ? "Saving…" : conflictShown ? "Prescribe despite the allergy" : "Prescribe"}
             </Button>
           </DialogFooter>
         </form>

@@ -20,11 +20,12 @@ import { VitalsCharts } from "@/components/app/vitals/vitals-charts";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
 import { listAppointments } from "@/core/clinical/appointments";
-import { listCareTeam } from "@/core/clinical/care-team";
+import { listCareTeam, listCareTeamCandidates } from "@/core/clinical/care-team";
 import { listDocuments } from "@/core/storage/list-documents";
 import { listMessages } from "@/core/messages/list-messages";
 import { loadStorageConfig } from "@/core/storage/config";
 import { listProviders } from "@/core/auth/verify-provider";
+import { canPrescribe as canPrescribeWith } from "@/core/auth/provider-credentials";
 import { loadChartPatient } from "./chart-patient";
 
 export const metadata = { title: "Patient chart" };
@@ -49,10 +50,18 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
     listDocuments(session, id, context),
   ]);
   const isAdmin = viewer.role === "admin";
-  const providers = isAdmin && session.aal === "aal2" ? (await listProviders(session, { status: "verified", limit: 200, offset: 0 }, context)).data : [];
-  const myRole = careTeam.find((m) => m.provider_id === viewer.id)?.role;
+  const me = careTeam.find((m) => m.provider_id === viewer.id);
+  const myRole = me?.role;
+  const isAttending = viewer.role === "provider" && myRole === "attending";
+  const providers =
+    isAdmin && session.aal === "aal2"
+      ? (await listProviders(session, { status: "verified", limit: 200, offset: 0 }, context)).data
+      : isAttending
+        ? await listCareTeamCandidates(session, context)
+        : [];
   const canChart = viewer.role === "provider" && myRole !== undefined;
-  const canPrescribe = myRole === "attending" || myRole === "specialist";
+  // the seat and the licence (the database decides: app.prescribable_patient_ids)
+  const canPrescribe = (myRole === "attending" || myRole === "specialist") && canPrescribeWith(me?.credential);
   // The care-team channel: staff on the team only (never the patient, nor admins). The
   // read marker moves when the tab is opened, not because the chart was rendered.
   const messages = canChart ? await listMessages(session, id, { limit: MESSAGES_PAGE_SIZE }, context, { markRead: false }) : null;
@@ -67,7 +76,7 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
         <TabsList aria-label="Chart sections">
           <TabsTrigger value="demographics">Demographics</TabsTrigger>
           <TabsTrigger value="visits">Visits ({visits.length})</TabsTrigger>
-          <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.filter((p) => p.is_active).length})</TabsTrigger>
+          <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.length})</TabsTrigger>
           <TabsTrigger value="documents">Documents ({documents.length})</TabsTrigger>
           <TabsTrigger value="appointments">Appointments</TabsTrigger>
           <TabsTrigger value="vitals">Vitals</TabsTrigger>
@@ -119,7 +128,7 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
           <PrescriptionsTable
             prescriptions={prescriptions}
             canChange={canPrescribe}
-            emptyHint={canPrescribe ? "Prescribe with “New prescription”." : "Only the attending or a specialist on the care team prescribes."}
+            emptyHint={canPrescribe ? "Prescribe with “New prescription”." : "Only the attending or a specialist on the care team who holds a prescribing credential prescribes."}
           />
         </TabsContent>
         <TabsContent value="documents" className="grid gap-3">
@@ -155,7 +164,13 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
           </TabsContent>
         )}
         <TabsContent value="care-team">
-          <CareTeamPanel patientId={patient.id} members={careTeam} canManage={isAdmin && session.aal === "aal2"} providers={providers} />
+          <CareTeamPanel
+            patientId={patient.id}
+            members={careTeam}
+            canManage={(isAdmin && session.aal === "aal2") || isAttending}
+            providers={providers}
+            selfId={isAttending ? viewer.id : undefined}
+          />
         </TabsContent>
         {isAdmin && session.aal === "aal2" && (
           <TabsContent value="access-log">
