@@ -23,6 +23,8 @@ export type AccountAction =
   | "auth.mfa_reset"
   | "auth.recovery_code_used"
   | "auth.password_changed"
+  | "auth.password_reset_requested"
+  | "auth.password_reset"
   | "auth.session_revoked"
   | "auth.sessions_revoked"
   | "auth.refresh_token_reused"

@@ -9,7 +9,9 @@ import { auditAccountEventTx } from "./audit-events";
  * Rate limits and lockout, stored in the database so they hold across instances.
  * Keys are HMACs (never raw emails): the tables reveal nothing if read.
  */
-export type Bucket = "sign_in_ip" | "sign_in_account" | "sign_up_ip" | "refresh_ip" | "invite_ip" | "invite_code" | "secret_account";
+export type Bucket =
+  | "sign_in_ip" | "sign_in_account" | "sign_up_ip" | "refresh_ip" | "invite_ip" | "invite_code" | "secret_account"
+  | "password_forgot_ip" | "password_forgot_account" | "password_reset_ip" | "password_reset_token";
 
 /** [max hits, window seconds]; RATE_LIMIT_<BUCKET>=max/seconds overrides (e.g. for load tests). */
 const DEFAULTS: Record<Bucket, [number, number]> = {
@@ -22,6 +24,12 @@ const DEFAULTS: Record<Bucket, [number, number]> = {
   invite_code: [10, 900],
   // Wrong answers only: a wrong current password or MFA code from a signed-in account.
   secret_account: [10, 900],
+  // Password recovery: every request for a reset mail, per IP and per email (known or not, alike).
+  password_forgot_ip: [10, 900],
+  password_forgot_account: [5, 3600],
+  // Wrong answers only: a reset token that is unknown, used or expired, per IP and per token hash.
+  password_reset_ip: [10, 900],
+  password_reset_token: [10, 900],
 };
 
 export function limitFor(bucket: Bucket): [number, number] {

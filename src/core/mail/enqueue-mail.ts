@@ -10,6 +10,26 @@ export interface OutgoingMail<K extends MailKind> {
   params: MailParams[K];
 }
 
+export interface PreparedMail {
+  kind: MailKind;
+  to: string;
+  subject: string;
+  bodySealed: string;
+  status: "pending" | "held";
+}
+
+/** Renders and seals a mail: everything enqueueMail does before its insert. */
+export function prepareMail<K extends MailKind>(mail: OutgoingMail<K>, config: MailConfig = mailConfig()): PreparedMail {
+  const rendered = renderMail(mail.kind, mail.params, config);
+  return {
+    kind: mail.kind,
+    to: mail.to,
+    subject: rendered.subject,
+    bodySealed: sealMailBody({ text: rendered.text, html: rendered.html }),
+    status: config.smtpUrl ? "pending" : "held",
+  };
+}
+
 /**
  * Puts a mail in the outbox inside the caller's transaction (a service transaction:
  * asService), so it is sent if and only if the event that causes it commits. The worker
@@ -17,11 +37,10 @@ export interface OutgoingMail<K extends MailKind> {
  * Outbox page. Returns the mail's id, which is also its Message-ID.
  */
 export async function enqueueMail<K extends MailKind>(tx: Tx, mail: OutgoingMail<K>, config: MailConfig = mailConfig()): Promise<string> {
-  const rendered = renderMail(mail.kind, mail.params, config);
+  const m = prepareMail(mail, config);
   const { rows } = await sql<{ id: string }>`
     insert into app.mail_outbox (kind, to_address, subject, body_sealed, status)
-    values (${mail.kind}, ${mail.to}, ${rendered.subject}, ${sealMailBody({ text: rendered.text, html: rendered.html })},
-            ${config.smtpUrl ? "pending" : "held"})
+    values (${m.kind}, ${m.to}, ${m.subject}, ${m.bodySealed}, ${m.status})
     returning id`.execute(tx);
   return rows[0].id;
 }

@@ -33,6 +33,8 @@ const EVENTS: ReadonlyArray<[value: string, label: string]> = [
   ["auth.mfa_reset", "Two-factor reset by an admin"],
   ["auth.recovery_code_used", "Recovery code used"],
   ["auth.password_changed", "Password changed"],
+  ["auth.password_reset_requested", "Password reset link mailed"],
+  ["auth.password_reset", "Password reset with a mailed link"],
   ["auth.session_revoked", "Session revoked"],
   ["auth.sessions_revoked", "All sessions revoked"],
   ["auth.refresh_token_reused", "Refresh token reused"],
