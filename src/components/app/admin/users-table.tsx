@@ -3,6 +3,8 @@
 import { BadgeCheckIcon, UserXIcon, UserCheckIcon, UsersIcon } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { NativeSelect } from "@/components/ui/native-select";
+import { CREDENTIAL_LABELS, PRESCRIBING_CREDENTIALS, PROVIDER_CREDENTIALS, type TProviderCredential } from "@/core/auth/provider-credentials";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
@@ -17,12 +19,13 @@ export interface UserRowView {
   is_active: boolean;
   verified: boolean;
   mfa_enabled: boolean;
+  credential?: TProviderCredential | null;
   license_number: string | null;
   specialty: string | null;
   created_at: string;
 }
 
-/** Accounts for admins: verify pending providers, reset another account's 2FA, deactivate (sessions die at once) or reactivate. */
+/** Accounts for admins: record a provider's credential (which decides prescribing), verify pending providers, reset another account's 2FA, deactivate (sessions die at once) or reactivate. */
 export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[]; selfId: string; emptyHint?: string }) {
   const { busy, run } = useApiAction();
   if (users.length === 0) {
@@ -30,6 +33,8 @@ export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[];
   }
 
   const act = (u: UserRowView, path: string, done: string) => run(u.id, path, { method: "POST", body: {} }, done);
+  const setCredential = (u: UserRowView, credential: TProviderCredential) =>
+    run(u.id, `/api/v1/admin/providers/${u.id}/credential`, { method: "PUT", body: { credential } }, `${u.full_name}'s credential is now ${CREDENTIAL_LABELS[credential].toLowerCase()}.`);
 
   return (
     <div className="bg-card rounded-lg border">
@@ -39,6 +44,7 @@ export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[];
             <TableHead>Name</TableHead>
             <TableHead>Email</TableHead>
             <TableHead>Role</TableHead>
+            <TableHead>Credential</TableHead>
             <TableHead>License · specialty</TableHead>
             <TableHead>Status</TableHead>
             <TableHead>Created</TableHead>
@@ -51,6 +57,25 @@ export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[];
               <TableCell className="font-medium">{u.full_name}</TableCell>
               <TableCell>{u.email}</TableCell>
               <TableCell><Badge variant="secondary" className="capitalize">{u.role}</Badge></TableCell>
+              <TableCell>
+                {u.role === "provider" && u.credential ? (
+                  <NativeSelect
+                    aria-label={`Credential of ${u.full_name}`}
+                    value={u.credential}
+                    disabled={busy === u.id}
+                    onChange={(e) => void setCredential(u, e.target.value as TProviderCredential)}
+                    className="min-w-44"
+                  >
+                    {PROVIDER_CREDENTIALS.map((c) => (
+                      <option key={c} value={c}>
+                        {CREDENTIAL_LABELS[c]}{PRESCRIBING_CREDENTIALS.includes(c) ? " (prescribes)" : ""}
+                      </option>
+                    ))}
+                  </NativeSelect>
+                ) : (
+                  "—"
+                )}
+              </TableCell>
               <TableCell>{u.role === "provider" ? `${u.license_number ?? "—"} · ${u.specialty ?? "—"}` : "—"}</TableCell>
               <TableCell>
                 <div className="flex flex-wrap gap-1">
