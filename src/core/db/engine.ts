@@ -2,9 +2,11 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool } from "kysely";
 import type { PGlite } from "@electric-sql/pglite";
+import { log } from "../log";
 import type { DB } from "./schema";
+import { markDatabaseConnectError } from "./unavailable";
 
 export type EngineKind = "pglite" | "postgresql";
 
@@ -38,9 +40,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 
 async function openPostgres(url: string, max: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max, application_name: "carebase" });
-  // An idle client's error (server restart) must not crash the process.
-  pool.on("error", (err) => process.emitWarning(`PostgreSQL idle client error: ${err.message}`));
-  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  listenForClientErrors(pool, "postgresql");
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: markingConnectErrors(pool) }) });
   await pool.query("select 1");
   return {
     kind: "postgresql",
@@ -62,9 +63,8 @@ async function openPglite(dir: string, lockDir: string | undefined): Promise<Dat
     if (!dir.startsWith("memory://")) mkdirSync(dir, { recursive: true, mode: 0o700 });
     const pglite = await PGlite.create(dir, { extensions: { pg_trgm, btree_gist } });
     const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
-    // An error the adapter reports on an idle client must not crash the process.
-    pool.on("error", (err) => process.emitWarning(`PGlite client error: ${err.message}`));
-    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    listenForClientErrors(pool, "pglite");
+    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: markingConnectErrors(pool) }) });
     let closed = false;
     return {
       kind: "pglite",
@@ -83,6 +83,32 @@ async function openPglite(dir: string, lockDir: string | undefined): Promise<Dat
     release();
     throw e;
   }
+}
+
+/**
+ * A connection that dies (a server restart sends 57P01 admin_shutdown to every backend) makes
+ * its pg client emit "error". The pool listens on idle clients only; a client that is checked
+ * out, between two statements of a transaction, has no listener, and the error would become an
+ * uncaughtException. Every client gets a listener of its own as it is created: the error is
+ * logged, the client is no longer queryable, its next statement fails (mapped to 503 by
+ * src/core/http/respond.ts) and the pool discards it on release.
+ */
+function listenForClientErrors(pool: pg.Pool, engine: EngineKind): void {
+  pool.on("connect", (client) => {
+    client.on("error", (err: Error & { code?: string }) => {
+      log.warn({ engine, err: { code: err.code, message: err.message } }, "database connection lost");
+    });
+  });
+  // The pool re-emits an idle client's error: already logged by the client's own listener.
+  pool.on("error", () => undefined);
+}
+
+/** The pool as Kysely sees it: a failure to get a connection is marked as "database unavailable". */
+function markingConnectErrors(pool: pg.Pool): PostgresPool {
+  return {
+    connect: () => pool.connect().catch((e: unknown) => Promise.reject(markDatabaseConnectError(e))),
+    end: () => pool.end(),
+  };
 }
 
 export class PrivilegedLoginError extends Error {

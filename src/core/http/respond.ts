@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError, DependencyUnavailableError, unavailability } from "../db/unavailable";
 import { AppError, BadRequestError, ConflictError, ForbiddenError, ValidationError } from "../errors";
 import { log } from "../log";
 
@@ -36,8 +37,15 @@ const FIELD_BY_CONSTRAINT: Record<string, [string, string]> = {
   appointments_status_transition: ["status", "This status change is not allowed."],
 };
 
-/** Database errors that are the caller's fault, as API errors. Anything else is ours (500). */
+/**
+ * Database errors as API errors: the caller's fault (4xx), or the database (or another
+ * dependency) being unreachable: 503 with Retry-After, so that clients retry later. Anything
+ * else is ours (500).
+ */
 export function fromDatabaseError(e: unknown): AppError | undefined {
+  const unavailable = unavailability(e);
+  if (unavailable === "database") return new DatabaseUnavailableError();
+  if (unavailable === "dependency") return new DependencyUnavailableError();
   const err = e as PgError;
   if (typeof err?.code !== "string") return undefined;
   const field = err.constraint ? FIELD_BY_CONSTRAINT[err.constraint] : undefined;
@@ -67,6 +75,11 @@ export function fromDatabaseError(e: unknown): AppError | undefined {
 /** The one mapping from anything thrown to the API's error shape. */
 export function errorResponse(e: unknown, requestId: string): Response {
   const appError = e instanceof AppError ? e : fromDatabaseError(e);
+  if (appError instanceof DatabaseUnavailableError || appError instanceof DependencyUnavailableError) {
+    // not the caller's fault and not a bug: say what is down (node-postgres's own errors have a fixed message and no code)
+    const cause = e as Error & PgError;
+    log.warn({ requestId, code: appError.code, cause: { name: cause?.name, code: cause?.code, message: cause?.code ? undefined : cause?.message } }, "dependency unavailable");
+  }
   if (appError) {
     const body: { error: { code: string; message: string; fields?: Record<string, string> } } = {
       error: { code: appError.code, message: appError.message },

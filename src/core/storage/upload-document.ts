@@ -18,6 +18,7 @@ import { log } from "../log";
 import { loadStorageConfig, type DocumentContentType, type StorageConfig } from "./config";
 import { declaredType, sniffContentType, SNIFF_BYTES, typeOfExtension } from "./content-type";
 import { BUCKET, selectDocuments, toDocumentView, type DocumentView } from "./document-view";
+import { storeFailureCause, storeWriteError } from "./errors";
 import { assertPlainFileName, sanitiseFileName } from "./file-name";
 import { objectStore } from "./index";
 import type { ObjectStore } from "./object-store";
@@ -75,7 +76,7 @@ export async function uploadDocument(
     throw tooLarge(config);
   }
 
-  const { blob, fields } = await receive(request, patientId, store, config);
+  const { blob, fields } = await receive(request, patientId, store, config, context);
   try {
     const input = validate(ZUploadDocumentFields, fields, "form");
     return await withUser(session, async (tx) => {
@@ -125,12 +126,17 @@ async function removeBlob(store: ObjectStore, key: string): Promise<void> {
   }
 }
 
-/** Parses the multipart body; stores the one `file` part; collects the text fields. */
+/**
+ * Parses the multipart body; stores the one `file` part; collects the text fields. A failure
+ * is the client's (a malformed or broken-off body: 400, a file refused by its checks) or the
+ * store's (a disk that is full or read-only, S3 down: 507 or 503, logged with its cause).
+ */
 function receive(
   request: UploadRequest,
   patientId: string,
   store: ObjectStore,
   config: StorageConfig,
+  context: RequestContext,
 ): Promise<{ blob: StoredBlob; fields: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
@@ -209,7 +215,14 @@ function receive(
         contentType: state.contentType!,
         fileName: sanitiseFileName(info.filename, state.contentType!),
       }));
-      storing.catch((e: unknown) => fail(e instanceof AppError ? e : new BadRequestError("The upload was interrupted.", "upload_interrupted")));
+      storing.catch((e: unknown) => {
+        if (e instanceof AppError) return fail(e);
+        if (state.sourceFailed) return fail(new BadRequestError("The upload was interrupted.", "upload_interrupted"));
+        if (!settled) {
+          log.error({ requestId: context.requestId, patientId, objectKey: key, store: store.kind, cause: storeFailureCause(e) }, "document store write failed");
+        }
+        fail(storeWriteError(e));
+      });
     });
 
     parser.on("filesLimit", () => fail(new BadRequestError("Send exactly one file, in the field named \"file\".", "unexpected_file")));
@@ -242,6 +255,8 @@ class Inspection {
   readonly hash: Hash = createHash("sha256");
   contentType: DocumentContentType | undefined;
   overLimit = false;
+  /** The request's bytes stopped coming (client gone, body broken off): not the store's fault. */
+  sourceFailed = false;
 
   constructor(
     private readonly config: StorageConfig,
@@ -265,7 +280,7 @@ class Inspection {
   async *inspect(source: Readable): AsyncGenerator<Buffer> {
     let head: Buffer[] = [];
     let headBytes = 0;
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of this.read(source)) {
       if (this.overLimit) throw tooLarge(this.config);
       this.size += chunk.length;
       this.hash.update(chunk);
@@ -287,6 +302,16 @@ class Inspection {
       const all = Buffer.concat(head);
       this.decide(all);
       yield all;
+    }
+  }
+
+  /** The source's chunks; an error it raises marks the upload as broken off by the client. */
+  private async *read(source: Readable): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) yield chunk;
+    } catch (e) {
+      if (!(e instanceof AppError)) this.sourceFailed = true;
+      throw e;
     }
   }
 }
