@@ -95,7 +95,7 @@ async function createClinic(tx: Tx, passwordHash: string): Promise<string> {
       const verified = !("unverified" in s && s.unverified);
       await tx
         .insertInto("providers")
-        .values({ user_id: id, license_number: `LIC-${between(100000, 999999)}`, specialty: s.specialty, is_verified: verified, verified_at: verified ? new Date() : null, verified_by: verified ? ids.get("admin")! : null })
+        .values({ user_id: id, credential: s.specialty === "Nursing" ? "registered_nurse" : "physician", license_number: `LIC-${between(100000, 999999)}`, specialty: s.specialty, is_verified: verified, verified_at: verified ? new Date() : null, verified_by: verified ? ids.get("admin")! : null })
         .execute();
     }
   }
