@@ -1,7 +1,8 @@
 /**
  * The Node entry: one HTTP server for Next.js pages and route handlers, with its own
  * WebSocket upgrade listener for /realtime/v1. Opens (and migrates) the database before
- * Next prepares, so Next's bundles find the one instance on globalThis.
+ * Next prepares, so Next's bundles find the one instance on globalThis. Shutdown drains
+ * (src/core/ops/shutdown.ts, docs/operations.md).
  */
 import { createServer, type IncomingMessage } from "node:http";
 import { randomUUID } from "node:crypto";
@@ -18,14 +19,22 @@ const { loadConfig } = await import("./src/core/config/index");
 const { initDatabase, closeDatabase } = await import("./src/core/db/index");
 const { rootSecret } = await import("./src/core/config/index");
 const { log, redactUrl } = await import("./src/core/log");
+// Next's and Node's own output (console, process warnings, a crash) as JSON lines too
+const { routeProcessOutputToLog } = await import("./src/core/ops/process-logs");
+routeProcessOutputToLog(log);
+const { gracefulShutdown, HttpTraffic, shutdownTiming } = await import("./src/core/ops/shutdown");
+const { measureHttpRequest, metrics } = await import("./src/core/ops/metrics");
+const { RouteLabeler, loadRoutePatterns } = await import("./src/core/ops/route-label");
 const { acceptRequestId, REQUEST_ID_HEADER } = await import("./src/core/http/request-id");
-const { stampForwardedHeaders, trustedProxyHops } = await import("./src/core/http/client-address");
+const { CLIENT_IP_HEADER, stampForwardedHeaders, trustedProxyHops } = await import("./src/core/http/client-address");
 const proxyHops = trustedProxyHops(); // refuses a TRUST_PROXY that is not a number of proxies
 
 const config = loadConfig();
+const timing = shutdownTiming(); // refuses a SHUTDOWN_GRACE_SECONDS that is not a number of seconds
+const distDir = path.join(process.cwd(), process.env.NEXT_DIST_DIR || ".next");
 
 function ensureBuild(): void {
-  if (dev || existsSync(path.join(process.cwd(), process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"))) return;
+  if (dev || existsSync(path.join(distDir, "BUILD_ID"))) return;
   console.log("No production build found: running `next build` once (about a minute)...");
   const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
   const r = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
@@ -64,7 +73,12 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
 
+  metrics(); // this process's registry, before Next's bundles look for it
+  const routes = new RouteLabeler(loadRoutePatterns(distDir));
+  const traffic = new HttpTraffic();
   const server = createServer((req, res) => {
+    traffic.track(req, res);
+    measureHttpRequest(req, res, routes.label(req.url));
     stampRequest(req);
     handle(req, res).catch((err: unknown) => {
       log.error({ requestId: req.headers["x-request-id"], err: (err as Error)?.message }, "request handler failed");
@@ -80,7 +94,7 @@ async function main(): Promise<void> {
         | ((req: IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => void)
         | undefined;
       stampRequest(req);
-      log.info({ requestId: req.headers["x-request-id"], url: redactUrl(url) }, "realtime upgrade");
+      log.info({ requestId: req.headers[REQUEST_ID_HEADER], ip: req.headers[CLIENT_IP_HEADER], url: redactUrl(url) }, "realtime upgrade");
       if (upgradeHandlers) return upgradeHandlers(req, socket, head);
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
       return;
@@ -89,27 +103,26 @@ async function main(): Promise<void> {
     if (!dev) socket.destroy();
   });
 
+  traffic.attach(server);
   server.listen(config.port, () => {
-    console.log(`Carebase listening on http://localhost:${config.port} (database: ${db.kind})`);
+    log.info({ port: config.port, engine: db.kind }, `Carebase listening on http://localhost:${config.port}`);
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    server.close();
-    server.closeAllConnections();
-    stopRetention();
-    // read records still staged are chained and signed before the database closes
-    await stopCheckpoints();
-    await stopRealtime().catch((e: unknown) => log.warn({ err: (e as Error).message }, "realtime stop failed"));
-    await stopMail(); // the round in progress finishes; leased mail is retried after its lease
-    await closeDatabase();
-    process.exit(0);
-  };
+  // readiness 503, stop accepting, let requests in flight finish, then the rest in this order
+  const stop = gracefulShutdown({
+    server,
+    traffic,
+    timing,
+    log,
+    exit: (code) => process.exit(code),
+    steps: [
+      { name: "realtime", run: () => stopRealtime() }, // sockets closed with 1001
+      { name: "mail", run: () => stopMail() }, // the round in progress finishes; leased mail is retried after its lease
+      { name: "document retention", run: () => stopRetention() },
+      { name: "audit", run: () => stopCheckpoints() }, // staged read records chained and signed
+      { name: "database", run: () => closeDatabase() },
+    ],
+  });
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }

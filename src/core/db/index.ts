@@ -62,6 +62,11 @@ export async function database(): Promise<Database> {
   return slot().db ?? initDatabase();
 }
 
+/** The process's database if it is open, without opening it (health checks, metrics, shutdown). */
+export function currentDatabase(): Database | undefined {
+  return slot().db;
+}
+
 /** Installs an already-open database (tests, scripts). */
 export function useDatabase(db: Database): void {
   slot().db = db;

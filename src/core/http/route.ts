@@ -119,7 +119,7 @@ function wrap<P extends Record<string, string>>(
       return res;
     } finally {
       log.info(
-        { requestId: context.requestId, method: req.method, path: redactUrl(new URL(req.url).pathname), status, userId, ms: Math.round(performance.now() - started) },
+        { requestId: context.requestId, method: req.method, path: redactUrl(new URL(req.url).pathname), status, userId, ip: context.ip, ms: Math.round(performance.now() - started) },
         "request",
       );
     }

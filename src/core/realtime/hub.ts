@@ -177,6 +177,11 @@ export class RealtimeHub {
     for (const c of this.conns) c.ws.terminate();
   }
 
+  /** Whether changes reach this instance: started, not stopped, and its LISTEN connection up (readiness). */
+  get listening(): boolean {
+    return !this.stopped && (this.listener?.connected ?? false);
+  }
+
   /** Number of open sockets (for tests and the bench). */
   get connections(): number {
     return this.conns.size;

@@ -26,6 +26,25 @@ export async function startRealtime(db: Database, options: HubOptions = {}): Pro
   return hub;
 }
 
+/** What health checks and metrics read about this instance's hub (read-only; undefined when not running). */
+export interface RealtimeStatus {
+  /** The LISTEN connection is up: committed changes reach this instance. */
+  listening: boolean;
+  /** Open sockets. */
+  sockets: number;
+  /** Since start: events delivered to sockets, and fan-outs that failed. */
+  deliveries: number;
+  deliveryFailures: number;
+}
+
+export function realtimeStatus(): RealtimeStatus | undefined {
+  // read by Next's bundles too, whose RealtimeHub class is another module instance than
+  // server.ts's: no instanceof here
+  const hub = g[HUB_KEY] as Pick<RealtimeHub, "listening" | "connections" | "stats"> | undefined;
+  if (!hub || typeof hub !== "object" || !("stats" in hub)) return undefined;
+  return { listening: hub.listening, sockets: hub.connections, deliveries: hub.stats.deliveries, deliveryFailures: hub.stats.deliveryFailures };
+}
+
 /** Closes every socket and releases the LISTEN connection (call before closing the database). */
 export async function stopRealtime(): Promise<void> {
   const hub = g[HUB_KEY];
