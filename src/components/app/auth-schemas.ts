@@ -44,3 +44,9 @@ export const ZPatientSignUpForm = z.object({
 export const ZChangePasswordForm = z
   .object({ current_password: z.string().min(1, "is required"), new_password: newPassword, confirm: z.string() })
   .refine((v) => v.new_password === v.confirm, { message: "does not match the new password", path: ["confirm"] });
+
+export const ZForgotPasswordForm = z.object({ email });
+
+export const ZResetPasswordForm = z
+  .object({ password: newPassword, confirm: z.string() })
+  .refine((v) => v.password === v.confirm, { path: ["confirm"], message: "does not match the new password" });

@@ -55,6 +55,13 @@ export function SignInForm({ notice }: { notice?: string }) {
       <Field id="password" label="Password" error={f.errors.password} required>
         <Input type="password" autoComplete="current-password" readOnly={step === "mfa"} {...f.bind("password")} />
       </Field>
+      {step === "password" && (
+        <p className="-mt-2 text-right text-sm">
+          <Link href="/forgot-password" className="text-primary font-medium underline-offset-4 hover:underline">
+            Forgot password?
+          </Link>
+        </p>
+      )}
       {step === "mfa" && (
         <Field
           id="code"

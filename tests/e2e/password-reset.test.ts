@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { ClinicApi } from "./clinic-api";
+import { ensureBuild, hasChromium, launchBrowser, newContext, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+import { startTestSmtp, type TestSmtp } from "../support/smtp";
+
+/**
+ * Issue #14: "Forgot password?" in Chromium, against the production server with its mail
+ * worker delivering to a real SMTP server: the link is read from the delivered mail.
+ */
+describe.skipIf(!hasChromium)("password reset in the browser", () => {
+  let server: RunningServer;
+  let smtp: TestSmtp;
+  let browser: Browser;
+  let api: ClinicApi;
+  const email = "dana@reset.test";
+  const NEW_PASSWORD = "lantern meadow copper violin";
+
+  beforeAll(async () => {
+    ensureBuild();
+    smtp = await startTestSmtp();
+    server = await startServer({ SMTP_URL: smtp.url, PUBLIC_URL: "http://portal.clinic.test", CLINIC_NAME: "Riverside Clinic" });
+    api = new ClinicApi(server.url);
+    await api.setUpAdmin("admin@reset.test");
+    await api.provider(email, "Dana Reset");
+    browser = await launchBrowser();
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await smtp?.close();
+  });
+
+  it("from the sign-in page to a new password, with the link from the mail; the link then works no more", async () => {
+    const ctx = await newContext(browser, server.url);
+    const page = await ctx.newPage();
+    await page.goto("/sign-in");
+    await page.getByRole("link", { name: "Forgot password?" }).click();
+    await page.waitForURL("**/forgot-password");
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // a malformed address is refused on the field, announced through aria-describedby
+    await page.getByLabel("Email").fill("not-an-address");
+    await page.getByRole("button", { name: "Send me a reset link" }).click();
+    await expect.poll(() => page.getByLabel("Email").getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("correct the highlighted");
+
+    await page.getByLabel("Email").fill(email);
+    await page.getByRole("button", { name: "Send me a reset link" }).click();
+    await expect.poll(() => page.getByTestId("forgot-sent").textContent()).toContain("If this address belongs to an account");
+    await screenshots(page, "forgot-password-sent");
+
+    const [mail] = await smtp.waitFor(1, 20_000);
+    const link = /http:\/\/portal\.clinic\.test(\/reset-password#token=[A-Za-z0-9_%-]+)/.exec(mail.text ?? "");
+    expect(link).toBeTruthy();
+    const path = link![1];
+
+    await page.goto(path);
+    await expect.poll(() => page.locator("#password").isVisible(), { message: "the reset form shows" }).toBe(true);
+    // the token leaves the address bar once read
+    expect(page.url()).not.toContain("token=");
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.locator("#password").fill(NEW_PASSWORD);
+    await page.getByLabel("New password again").fill("something else entirely");
+    await page.getByRole("button", { name: "Save the new password" }).click();
+    await expect.poll(() => page.getByLabel("New password again").getAttribute("aria-invalid")).toBe("true");
+    const described = await page.getByLabel("New password again").getAttribute("aria-describedby");
+    expect(await page.locator(`#${described}`).textContent()).toMatch(/does not match/i);
+
+    await page.getByLabel("New password again").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Save the new password" }).click();
+    await expect.poll(() => page.getByTestId("reset-done").textContent()).toContain("Your password was changed");
+
+    // on a phone: nothing wider than the screen
+    await page.setViewportSize({ width: 360, height: 780 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await screenshots(page, "reset-password-done");
+
+    const signIn = await fetch(`${server.url}/api/v1/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: NEW_PASSWORD }),
+    });
+    expect(signIn.status).toBe(200);
+
+    // the same link again: one clear error, and a way to ask for a new one
+    await page.goto("/sign-in");
+    await page.goto(path);
+    await page.locator("#password").fill("yet another long passphrase");
+    await page.getByLabel("New password again").fill("yet another long passphrase");
+    await page.getByRole("button", { name: "Save the new password" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("no longer valid");
+    expect(await page.getByRole("link", { name: "Ask for a new link" }).isVisible()).toBe(true);
+    await ctx.close();
+  });
+});
