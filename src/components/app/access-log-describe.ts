@@ -53,6 +53,11 @@ const EVENT: Record<string, [patient: string, staff: string]> = {
     "Tried to create the patient's portal account with an email that already has an account",
   ],
   "care_team.changed": ["Changed your care team", "Changed the care team"],
+  "prescription.allergy_override": [
+    "Prescribed a medication that matches one of your allergies, and recorded why",
+    "Prescribed despite a recorded allergy (reason recorded)",
+  ],
+  "prescription.status_changed": ["Changed the status of one of your prescriptions", "Changed a prescription's status"],
 };
 
 const ROLE: Record<string, string> = {

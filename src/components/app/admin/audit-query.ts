@@ -53,6 +53,9 @@ const EVENTS: ReadonlyArray<[value: string, label: string]> = [
   ["invite.redeemed", "Invite redeemed"],
   ["invite.rejected", "Invite rejected"],
   ["care_team.changed", "Care team changed"],
+  ["auth.provider_credential_changed", "Provider credential changed"],
+  ["prescription.allergy_override", "Prescribed despite a recorded allergy"],
+  ["prescription.status_changed", "Prescription status changed"],
 ];
 
 /** Record actions, then account events (labelled with their name in the trail, as the table and the CSV show it). */
