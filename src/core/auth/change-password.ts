@@ -7,6 +7,7 @@ import { assertAcceptablePassword } from "./password-policy";
 import { accountKey, guessAttempt } from "./rate-limit";
 import type { Session } from "./session-types";
 import { revokeAllSessions } from "./sessions";
+import { notifyAccountOwner } from "../mail/notify-account-owner";
 
 export const ZChangePasswordRequest = z.object({
   current_password: z.string().min(1, "is required").max(1024),
@@ -31,6 +32,7 @@ export async function changePassword(session: Session, input: TChangePasswordReq
     await tx.updateTable("auth.users").set({ password_hash: hash }).where("id", "=", session.userId).execute();
     const revoked = await revokeAllSessions(tx, session.userId, "password_changed", session.sessionId);
     await auditAccountEventTx(tx, { action: "auth.password_changed", actorId: session.userId, actorRole: session.role, details: { revoked_sessions: revoked } }, context);
+    await notifyAccountOwner(tx, session.userId, "password_changed");
     return { revoked_sessions: revoked };
   }, context);
 }

@@ -10,6 +10,7 @@ import { revokeAllSessions, revokeSession, startSession, type TokenPair } from "
 import { accountKey, guessAttempt } from "./rate-limit";
 import { sha256Hex } from "./tokens";
 import { auditAccountEventTx } from "./audit-events";
+import { notifyAccountOwner } from "../mail/notify-account-owner";
 
 /** RFC 6238 as every authenticator app expects it: SHA-1, 6 digits, 30 s. */
 const PERIOD = 30;
@@ -157,6 +158,7 @@ export async function verifyMfaEnrollment(session: Session, code: string, contex
       // out now; this one is replaced by the aal2 session below.
       const revoked = await revokeAllSessions(tx, session.userId, "mfa_enabled", session.sessionId);
       await auditAccountEventTx(tx, { action: "auth.mfa_enabled", actorId: session.userId, actorRole: session.role, details: { revoked_sessions: revoked } }, context);
+      await notifyAccountOwner(tx, session.userId, "mfa_enabled");
     }
     return startSession(tx, { id: session.userId, role: session.role }, "aal2", context);
   }, context);

@@ -1,6 +1,7 @@
 import { asService, withUser, type RequestContext } from "../db/with-user";
 import { ConflictError, NotFoundError } from "../errors";
 import { auditAccountEventTx } from "./audit-events";
+import { notifyAccountOwner } from "../mail/notify-account-owner";
 import { requireAdmin } from "./require";
 import type { TResetMfaRequest } from "./reset-mfa.types";
 import type { Session } from "./session-types";
@@ -36,6 +37,7 @@ export async function resetUserMfa(
       { action: "auth.mfa_reset", actorId: session.userId, actorRole: session.role, targetUserId: userId, details: { sessions_revoked: revoked, reason: input.reason } },
       context,
     );
+    await notifyAccountOwner(tx, userId, "mfa_reset");
     return { id: userId, mfa_enabled: false as const, revoked_sessions: revoked };
   }, context);
 }

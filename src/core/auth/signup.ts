@@ -9,6 +9,7 @@ import { hashPassword } from "./passwords";
 import { assertAcceptablePassword } from "./password-policy";
 import { guessAttempt, hit, ipKey, throttleKey } from "./rate-limit";
 import { hashInviteCode } from "./invites";
+import { notifyAccountOwner } from "../mail/notify-account-owner";
 import { ZProviderCredential } from "./provider-credentials";
 
 export const ZEmail = z.email("must be a valid email address").trim().toLowerCase().max(254);
@@ -121,10 +122,11 @@ async function registerProvider(input: TSignUpRequest, passwordHash: string, con
   return asService("sign-up: create the provider account (no identity yet)", async (tx) => {
     const id = await insertUser(tx, input, passwordHash);
     if (!id) {
-      // The email has an account: answer as for a new one, create nothing.
-      // Mail hooks in here once the mail issue lands: tell the address's owner that someone
-      // tried to register it, with a sign-in and a password-reset link (never to the caller).
-      await auditAccountEventTx(tx, { action: "auth.sign_up_duplicate", targetUserId: await existingAccountId(tx, input.email), details: { role: "provider" } }, context);
+      // The email has an account: answer as for a new one, create nothing, and tell the
+      // address's owner (never the caller) with a password-reset link.
+      const existing = await existingAccountId(tx, input.email);
+      await auditAccountEventTx(tx, { action: "auth.sign_up_duplicate", targetUserId: existing, details: { role: "provider" } }, context);
+      if (existing) await notifyAccountOwner(tx, existing, "sign_up_duplicate");
       return lookalikeAccount(input);
     }
     await tx.insertInto("providers").values({ user_id: id, credential: input.credential!, license_number: input.license_number!, specialty: input.specialty! }).execute();
@@ -156,11 +158,13 @@ async function redeemInvite(input: TSignUpRequest, codeHash: string, passwordHas
       // care team sees the attempt in the record's access log and issues a new invite.
       // Mail hooks in here once the mail issue lands: tell the address's owner.
       await tx.updateTable("invites").set({ expires_at: sql<Date>`now()` }).where("id", "=", invite.id).execute();
+      const existing = await existingAccountId(tx, input.email);
       await auditAccountEventTx(
         tx,
-        { action: "auth.sign_up_duplicate", targetUserId: await existingAccountId(tx, input.email), patientId: invite.patient_id, details: { role: "patient", invite_id: invite.id } },
+        { action: "auth.sign_up_duplicate", targetUserId: existing, patientId: invite.patient_id, details: { role: "patient", invite_id: invite.id } },
         context,
       );
+      if (existing) await notifyAccountOwner(tx, existing, "sign_up_duplicate");
       return { kind: "duplicate", account: lookalikeAccount(input) };
     }
     await tx.updateTable("invites").set({ used_at: new Date(), used_by: id }).where("id", "=", invite.id).execute();
