@@ -269,7 +269,8 @@ const SURFACE: Row[] = [
     handler: patchPrescription,
     status: { admin: 403, attending: 200, nurse: 403, outsider: 404, patient: 403 },
     request: async (w) => ({ method: "PATCH", params: { id: await freshPrescription(w) }, body: { is_active: false } }),
-    records: (w, _as, _res, req) => [write("update", "prescriptions", w.P, req.params!.id)],
+    // the row's update, and the status change as an event (active → completed)
+    records: (w, _as, _res, req) => [write("update", "prescriptions", w.P, req.params!.id), { action: "prescription.status_changed", table: null, patient: w.P }],
   },
   {
     endpoint: "GET /api/v1/prescriptions/{id}/pdf",
@@ -314,7 +315,8 @@ const SURFACE: Row[] = [
   {
     endpoint: "POST /api/v1/patients/{id}/care-team",
     handler: addCareTeamMember,
-    status: { admin: 201, attending: 403, nurse: 403, outsider: 404, patient: 403 },
+    // the attending manages their patient's team too (issue #15)
+    status: { admin: 201, attending: 201, nurse: 403, outsider: 404, patient: 403 },
     request: async (w) => {
       await serviceQuery((tx) => sql`delete from public.care_team where patient_id = ${w.P} and provider_id = ${w.spare.id}`.execute(tx));
       return { params: { id: w.P }, body: { provider_id: w.spare.id, role: "specialist" } };
@@ -324,7 +326,7 @@ const SURFACE: Row[] = [
   {
     endpoint: "DELETE /api/v1/patients/{id}/care-team/{provider_id}",
     handler: removeCareTeamMember,
-    status: { admin: 204, attending: 403, nurse: 403, outsider: 404, patient: 403 },
+    status: { admin: 204, attending: 204, nurse: 403, outsider: 404, patient: 403 },
     request: async (w) => {
       await addToCareTeam(w.P, w.spare.id, "specialist");
       return { method: "DELETE", params: { id: w.P, provider_id: w.spare.id }, fixture: await careTeamRowOf(w.P, w.spare.id) };

@@ -50,6 +50,8 @@ export async function addCareTeamMember(
   if (session.role === "admin") requireAdmin(session);
   return withUser(session, async (tx) => {
     await assertPatientVisible(tx, patientId);
+    // a patient (or a device) is never an attending: say so before looking the provider up
+    if (session.role !== "admin" && session.role !== "provider") throw new ForbiddenError(ATTENDING_OR_ADMIN);
     const provider = await tx
       .selectFrom("providers as pr")
       .innerJoin("auth.users as u", "u.id", "pr.user_id")
