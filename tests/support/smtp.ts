@@ -5,7 +5,8 @@ import { simpleParser, type ParsedMail } from "mailparser";
 /**
  * A real SMTP server on a loopback port (smtp-server), keeping every message it accepts,
  * parsed with mailparser. `down()` stops listening (connections are refused), `up()`
- * listens again on the same port: an SMTP outage and its end.
+ * listens again on the same port: an SMTP outage and its end. Recipients whose address
+ * starts with "refused" are rejected for good (550), as an unknown mailbox is.
  */
 export interface TestSmtp {
   port: number;
@@ -34,6 +35,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
   const mails: ParsedMail[] = [];
   let server: SMTPServer | undefined;
   const up = async () => {
+    if (server) return; // already listening
     server = new SMTPServer({
       authOptional: true,
       allowInsecureAuth: true,
@@ -41,6 +43,10 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       logger: false,
       onAuth(auth, _session, cb) {
         cb(null, { user: auth.username });
+      },
+      onRcptTo(address, _session, cb) {
+        if (address.address.startsWith("refused")) return cb(Object.assign(new Error("No such mailbox here"), { responseCode: 550 }));
+        cb();
       },
       onData(stream, _session, cb) {
         simpleParser(stream)
@@ -51,9 +57,13 @@ export async function startTestSmtp(): Promise<TestSmtp> {
           .catch(cb);
       },
     });
+    const s = server;
     await new Promise<void>((resolve, reject) => {
-      server!.once("error", reject);
-      server!.listen(port, "127.0.0.1", () => resolve());
+      s.once("error", (e) => {
+        server = undefined;
+        reject(e);
+      });
+      s.listen(port, "127.0.0.1", () => resolve());
     });
   };
   const down = async () => {

@@ -109,6 +109,33 @@ describe.each(engines)("mail outbox, %s", (engine) => {
     expect((await rows())[0]).toMatchObject({ status: "sent", attempts: 2 });
   });
 
+  it("fails at once, without retrying, when the SMTP server refuses the mailbox for good (5xx)", async () => {
+    await asService("test: an event", (tx) => enqueueMail(tx, { kind: "password_changed", to: "refused@home.test", params: {} }, config));
+    const transport = smtpTransport(smtp.url);
+    expect(await deliverDueMail(transport, { config })).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    await makeDue();
+    expect(await deliverDueMail(transport, { config })).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    transport.close?.();
+    const [row] = await rows();
+    expect(row).toMatchObject({ status: "failed", attempts: 1 });
+    expect(row.last_error).toMatch(/550/);
+    expect(smtp.mails).toHaveLength(0);
+  });
+
+  it("gives up after the last attempt", async () => {
+    await asService("test: an event", (tx) => enqueueMail(tx, { kind: "password_changed", to: "late@home.test", params: {} }, config));
+    await serviceQuery((tx) => sql`update app.mail_outbox set attempts = ${MAX_ATTEMPTS - 1}`.execute(tx));
+    await smtp.down();
+    const transport = smtpTransport(smtp.url);
+    try {
+      expect(await deliverDueMail(transport, { config })).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    } finally {
+      transport.close?.();
+      await smtp.up();
+    }
+    expect((await rows())[0]).toMatchObject({ status: "failed", attempts: MAX_ATTEMPTS });
+  });
+
   it("never sends a mail twice with two workers delivering at once", async () => {
     const N = 30;
     await asService("test: many events", async (tx) => {
