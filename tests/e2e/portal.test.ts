@@ -120,6 +120,8 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     for (const who of [DOC1, DOC2]) {
       await admin.getByTestId(`user-${who.email}`).first().getByRole("button", { name: "Verify" }).click();
       await expect.poll(() => admin.getByText(`${who.name} is verified.`).count()).toBeGreaterThan(0);
+      // the credential they signed up with, which the admin can change
+      expect(await admin.getByLabel(`Credential of ${who.name}`).first().inputValue()).toBe("physician");
     }
     await doc1.goto("/");
     await doc1.waitForURL("**/patients");
@@ -204,6 +206,26 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     expect(pdf.status()).toBe(200);
     expect(pdf.headers()["content-type"]).toContain("application/pdf");
     expect((await pdf.body()).subarray(0, 5).toString()).toBe("%PDF-");
+
+    // a second prescription, discontinued: the dialog asks for the reason (the confirmation)
+    await doc1.getByRole("button", { name: "New prescription" }).click();
+    d = doc1.getByRole("dialog");
+    await d.getByLabel("Medication").fill("Metformin");
+    await d.getByLabel("Dosage").fill("500 mg");
+    await d.getByLabel("Frequency").fill("twice daily");
+    await d.getByRole("button", { name: "Prescribe" }).click();
+    await expect.poll(() => doc1.getByText("Metformin", { exact: true }).count()).toBe(1);
+    await expect.poll(() => doc1.getByRole("tab", { name: "Prescriptions (2)" }).count()).toBe(1);
+    await doc1.getByRole("button", { name: "Discontinue Metformin" }).click();
+    d = doc1.getByRole("dialog");
+    await d.getByRole("button", { name: "Discontinue" }).click();
+    await expect.poll(() => d.getByText(/say why the prescription is discontinued/).count()).toBeGreaterThan(0);
+    await scan(doc1, "discontinue-dialog");
+    await d.getByLabel("Reason").fill("Gastrointestinal side effects");
+    await d.getByRole("button", { name: "Discontinue" }).click();
+    await expect.poll(() => doc1.getByText("Discontinued: Gastrointestinal side effects").count()).toBe(1);
+    await expect.poll(() => doc1.getByRole("button", { name: "Discontinue Metformin" }).count()).toBe(0);
+    await expect.poll(() => doc1.getByRole("tab", { name: "Prescriptions (2)" }).count()).toBe(1);
   });
 
   it("invites the patient, who signs up and sees their own records without edit controls", async () => {
