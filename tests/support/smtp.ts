@@ -39,6 +39,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     server = new SMTPServer({
       authOptional: true,
       allowInsecureAuth: true,
+      disableReverseLookup: true,
       disabledCommands: ["STARTTLS"],
       logger: false,
       onAuth(auth, _session, cb) {
