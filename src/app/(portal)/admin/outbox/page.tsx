@@ -61,7 +61,9 @@ async function Outbox() {
         <EmptyState icon={InboxIcon} title="No mail yet">Password resets and security notices will be listed here.</EmptyState>
       ) : (
         <Table>
-          <TableCaption>The newest {entries.length} mails. The content of a mail is never shown here.</TableCaption>
+          <TableCaption>
+            {entries.length === 1 ? "The newest mail." : `The newest ${entries.length} mails.`} The content of a mail is never shown here.
+          </TableCaption>
           <TableHeader>
             <TableRow>
               <TableHead scope="col">Created</TableHead>
