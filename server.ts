@@ -45,7 +45,12 @@ function ensureBuild(): void {
 }
 
 async function main(): Promise<void> {
-  rootSecret(config); // fail early on a missing CAREBASE_SECRET with DATABASE_URL
+  try {
+    rootSecret(config); // a missing CAREBASE_SECRET with DATABASE_URL, or DATA_DIR/secret missing beside data: one clear error
+  } catch (e) {
+    console.error(`Carebase cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  }
   ensureBuild();
   let db;
   try {
@@ -55,6 +60,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   log.info({ engine: db.kind }, "database ready");
+  // issue #13: the root secret must be the one the data was written with (docs/operations.md, "The root secret")
+  const { checkRootSecret } = await import("./src/core/config/check-root-secret");
+  await checkRootSecret(db.pool).catch(async (e: unknown) => {
+    console.error(`Carebase cannot start: ${(e as Error).message}`);
+    await closeDatabase();
+    process.exit(1);
+  });
   const { sweepOrphans } = await import("./src/core/storage/sweep-orphans");
   const swept = await sweepOrphans();
   log.info({ removed: swept.removed.length, incomplete: swept.incomplete, missing: swept.missing.length }, "storage orphans swept");
@@ -62,6 +74,11 @@ async function main(): Promise<void> {
   const stopCheckpoints = startAuditCheckpoints(db.pool, 60_000, (e) => log.error({ err: (e as Error)?.message }, "audit checkpoint failed"));
   const { startDocumentRetention } = await import("./src/core/storage/purge-deleted-documents");
   const stopRetention = startDocumentRetention({ onError: (e) => log.error({ err: (e as Error)?.name }, "document retention run failed") });
+  // issue #13: leftovers swept hourly too, not only at start-up; the embedded engine's backups go through the server
+  const { startOrphanSweeps } = await import("./src/core/storage/sweep-orphans");
+  const stopSweeps = startOrphanSweeps({ onError: (e) => log.error({ err: (e as Error)?.name }, "orphan sweep failed") });
+  const { startControlSocket } = await import("./src/core/ops/backup/control-socket");
+  const stopControl = db.kind === "pglite" ? await startControlSocket(db, { dataDir: config.dataDir }) : async () => {};
   const { startRealtime, stopRealtime } = await import("./src/core/realtime/index");
   await startRealtime(db);
   // issue #14: the mail outbox's worker (docs/mail.md); without SMTP_URL mail is held and this does nothing
@@ -119,6 +136,8 @@ async function main(): Promise<void> {
       { name: "realtime", run: () => stopRealtime() }, // sockets closed with 1001
       { name: "mail", run: () => stopMail() }, // the round in progress finishes; leased mail is retried after its lease
       { name: "document retention", run: () => stopRetention() },
+      { name: "orphan sweep", run: () => stopSweeps() },
+      { name: "backup socket", run: () => stopControl() }, // a backup in progress fails; its partial file is removed
       { name: "audit", run: () => stopCheckpoints() }, // staged read records chained and signed
       { name: "database", run: () => closeDatabase() },
     ],
