@@ -12,9 +12,9 @@
 --   * FORCE ROW LEVEL SECURITY on every table with RLS: the table owner (the migration
 --     login) is held to the policies as well, and it has none. A query that forgot the way
 --     in sees no rows and cannot write (fails closed).
---   * Logins reach the application roles only through app_runtime (NOINHERIT): they may
---     SET ROLE to them, but their own statements get nothing of authenticated, app_admin
---     or service_role (otherwise "TO service_role" policies would apply to the raw login).
+--   * Logins reach service_role only through app_runtime (NOINHERIT): they may SET ROLE to
+--     it, but their own statements get none of its rights (otherwise "TO service_role"
+--     policies would apply to the raw login).
 --   * app_runtime is also the embedded engine's session role. PGlite's only login is a
 --     superuser, which RLS never restricts; the server sets this role for the session after
 --     migrating (src/core/db/engine.ts), so raw statements there get "permission denied".
@@ -164,17 +164,25 @@ end $$;
 -- statements get none of their privileges or policies (inheritance stops at app_runtime).
 -- app_runtime itself executes one thing: auth.enter_session (granted to public), which
 -- withUser calls in the statement that switches the role.
-grant anon, authenticated, app_admin, service_role to app_runtime;
+-- Role memberships are cluster-wide: several databases (and instances) migrating at once
+-- may race to add the same one, hence the guard.
+do $$ begin
+  grant anon, authenticated, app_admin, service_role to app_runtime;
+  grant app_runtime to current_user;
+exception when unique_violation or duplicate_object then null;
+end $$;
 -- Usage of the schemas (names only: every table and function still needs its own grant),
 -- so that a raw statement fails at execution with "permission denied for table/function",
 -- an ordinary error, rather than while the statement is parsed.
 grant usage on schema public, auth, app, storage to app_runtime;
-grant app_runtime to current_user;
+-- 0001 also granted anon, authenticated and app_admin to the migration login directly, and
+-- they stay (revoking them would make every later database's 0001 race to grant them again).
+-- Their policies all read the request's claims, which a raw statement does not carry, so it
+-- still sees no row of a patient; service_role, whose policies do not, is never granted to
+-- a login directly.
 do $$ begin
-  -- 0001 granted these to the migration login directly (inherited); from now on only through app_runtime
-  revoke anon, authenticated, app_admin, service_role from current_user;
-exception when others then
-  raise notice 'could not revoke the direct role grants from %: %', current_user, sqlerrm;
+  revoke service_role from current_user;
+exception when others then null;
 end $$;
 
 -- What the service identity may touch: everything in the application's schemas, as grants
