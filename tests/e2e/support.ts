@@ -118,9 +118,15 @@ export async function screenshots(page: Page, name: string): Promise<void> {
  * axe-core: serious and critical violations only, with enough detail to fix them. A
  * `router.refresh()` (after a dialog saves) briefly swaps the streamed <head> metadata, so
  * the scan first waits (≤ 5 s) for the page's <title>; a page that never gets one still fails.
+ * Toasts (sonner) fade in and out over 400 ms: a scan during the fade measures contrast
+ * against a half-transparent toast, so it waits (≤ 3 s) until no toast is entering or
+ * leaving, and then for the fade to end. Settled toasts are scanned like the rest.
  */
 export async function seriousViolations(page: Page): Promise<string[]> {
   await page.waitForFunction(() => document.querySelector("title")?.textContent, undefined, { timeout: 5_000 }).catch(() => undefined);
+  const fading = '[data-sonner-toast][data-mounted="false"], [data-sonner-toast][data-removed="true"]';
+  await page.waitForFunction((sel) => !document.querySelector(sel), fading, { timeout: 3_000 }).catch(() => undefined);
+  if (await page.locator("[data-sonner-toast]").count()) await page.waitForTimeout(450);
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
