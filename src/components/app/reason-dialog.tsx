@@ -51,6 +51,7 @@ export function ReasonDialog({
 }) {
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
+  const refreshOnClose = React.useRef(false);
   const f = useJsonForm({ reason: "" });
 
   async function onSubmit(e: React.FormEvent) {
@@ -58,16 +59,24 @@ export function ReasonDialog({
     const r = await f.submit(schema, { reason: f.values.reason }, path, method, extraBody ? { send: (p) => ({ ...extraBody, ...p }) } : {});
     if (r?.ok) {
       toast.success(successMessage);
+      // Refreshed once the dialog has closed (onCloseAutoFocus): a refresh that removes the
+      // row holding this dialog mid-close left the page unclickable (modal pointer lock).
+      refreshOnClose.current = true;
       setOpen(false);
       f.setValues({ reason: "" });
-      router.refresh();
     } else if (r && !r.ok) toast.error(r.error.message);
   }
 
   return (
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>{trigger}</DialogTrigger>
-      <DialogContent>
+      <DialogContent
+        onCloseAutoFocus={() => {
+          if (!refreshOnClose.current) return;
+          refreshOnClose.current = false;
+          router.refresh();
+        }}
+      >
         <DialogHeader>
           <DialogTitle>{title}</DialogTitle>
           <DialogDescription>{description}</DialogDescription>
