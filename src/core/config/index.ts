@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, exists
 import { createHmac, randomBytes, hkdfSync } from "node:crypto";
 import path from "node:path";
 
-/** Configuration from the environment (ARCHITECTURE.md, "Configuration"). */
+/** Configuration from the environment (the README lists every variable). */
 export interface Config {
   port: number;
   dataDir: string;

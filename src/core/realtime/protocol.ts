@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The /realtime/v1 protocol (API.md, "Realtime"). Client → server frames are JSON:
+ * The /realtime/v1 protocol (docs/realtime.md). Client → server frames are JSON:
  *   {"type":"subscribe","topic":"patient:<id>:messages|vitals|chart","since"?:<last event id>}
  *   {"type":"unsubscribe","topic":...}
  *   {"type":"ping"}
