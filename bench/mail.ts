@@ -17,11 +17,9 @@
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import pg from "pg";
 import { sql } from "kysely";
-import { enterRuntimeRole, openDatabase, type Database } from "@/core/db/engine";
-import { migrate } from "@/core/db/migrate";
 import { useDatabase, closeDatabase } from "@/core/db";
+import { openMigratedDatabase } from "../scripts/lib/migrated-database";
 import { asService } from "@/core/db/with-user";
 import { deliverDueMail, smtpTransport } from "@/core/mail/deliver-due-mail";
 import { enqueueMail } from "@/core/mail/enqueue-mail";
@@ -35,34 +33,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const pglite = process.argv.includes("--pglite");
 const SERVER = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://carebase_app@127.0.0.1:5432/postgres";
 
-async function open(): Promise<{ db: Database; drop: () => Promise<void> }> {
-  if (pglite) {
-    const db = await openDatabase({ pgliteDir: "memory://" });
-    await migrate(db.pool);
-    await enterRuntimeRole(db);
-    return { db, drop: () => db.close() };
-  }
-  const name = `carebase_bench_mail_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), poolMax: 4 });
-  await migrate(db.pool);
-  await enterRuntimeRole(db);
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: SERVER });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
+const open = () => openMigratedDatabase(pglite ? "pglite" : "postgresql", { serverUrl: SERVER, poolMax: 4, prefix: "carebase_bench_mail" });
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 

@@ -18,11 +18,9 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
-import pg from "pg";
 import { sql } from "kysely";
-import { enterRuntimeRole, openDatabase, type Database } from "@/core/db/engine";
-import { migrate } from "@/core/db/migrate";
 import { useDatabase, closeDatabase } from "@/core/db";
+import { openMigratedDatabase } from "../scripts/lib/migrated-database";
 import { asService, withUser } from "@/core/db/with-user";
 import { startSession } from "@/core/auth/sessions";
 import { createPrescription, findVisiblePrescription } from "@/core/clinical/prescriptions";
@@ -33,34 +31,7 @@ const CREATES = Number(process.env.BENCH_CREATES ?? 600);
 const pglite = process.argv.includes("--pglite");
 const SERVER = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://carebase_app@127.0.0.1:5432/postgres";
 
-async function open(): Promise<{ db: Database; drop: () => Promise<void> }> {
-  if (pglite) {
-    const db = await openDatabase({ pgliteDir: "memory://" });
-    await migrate(db.pool);
-    await enterRuntimeRole(db);
-    return { db, drop: () => db.close() };
-  }
-  const name = `carebase_bench_rx_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), poolMax: 2 });
-  await migrate(db.pool);
-  await enterRuntimeRole(db);
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: SERVER });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
+const open = () => openMigratedDatabase(pglite ? "pglite" : "postgresql", { serverUrl: SERVER, poolMax: 2, prefix: "carebase_bench_rx" });
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

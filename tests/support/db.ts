@@ -1,10 +1,8 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { enterRuntimeRole, openDatabase, type Database } from "@/core/db/engine";
-import { migrate } from "@/core/db/migrate";
+import type { Database } from "@/core/db/engine";
+import { openMigratedDatabase, type Engine } from "../../scripts/lib/migrated-database";
 import { useDatabase, closeDatabase } from "@/core/db";
 
-export type Engine = "pglite" | "postgresql";
+export type { Engine };
 
 /**
  * PGlite always; PostgreSQL when TEST_DATABASE_URL points at a server. That URL's login
@@ -22,34 +20,9 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
-  if (engine === "pglite") {
-    const db = await openDatabase({ pgliteDir: "memory://" });
-    await migrate(db.pool);
-    await enterRuntimeRole(db); // as the server runs: the session itself gets nothing
-    return { engine, db, drop: () => db.close() };
-  }
-  if (!TEST_PG_URL) throw new Error("TEST_DATABASE_URL is not set");
-  const name = `carebase_t_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(TEST_PG_URL);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), poolMax: 4 });
-  await migrate(db.pool);
-  await enterRuntimeRole(db);
-  return {
-    engine,
-    db,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: TEST_PG_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  if (engine === "postgresql" && !TEST_PG_URL) throw new Error("TEST_DATABASE_URL is not set");
+  const { db, drop } = await openMigratedDatabase(engine, { serverUrl: TEST_PG_URL, poolMax: 4, prefix: "carebase_t" });
+  return { engine, db, drop };
 }
 
 /** Creates a database for the engine, installs it as the process database, and returns it. */
