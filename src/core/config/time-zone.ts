@@ -4,7 +4,7 @@
  * page renders the same text on both sides (no hydration mismatch) and "today" means the
  * clinic's day, wherever the reader's browser is.
  */
-export function clinicTimeZone(env: { CLINIC_TIME_ZONE?: string } = process.env): string {
+export function clinicTimeZone(env: Record<string, string | undefined> = process.env): string {
   const configured = env.CLINIC_TIME_ZONE?.trim();
   if (configured) {
     if (!isTimeZone(configured)) throw new Error(`CLINIC_TIME_ZONE must be an IANA time zone such as "America/New_York" (got "${configured}").`);
