@@ -24,6 +24,7 @@ import {
   type Topic,
 } from "./protocol";
 import { loadRecord, type Shape, type StoredChange } from "./shapes";
+import { CLOSE_SESSION_ENDED } from "./close-codes";
 
 export interface HubOptions {
   /** Subscriptions one socket may hold. */
@@ -67,8 +68,8 @@ function envInt(name: string, fallback: number): number {
   return Number.isInteger(v) && v > 0 ? v : fallback;
 }
 
-/** Close codes: 4001 the session ended; 1008 policy (flood); 1009 frame too big (ws). */
-export const CLOSE_SESSION_ENDED = 4001;
+/** Close codes: 4001 the session ended (close-codes.ts, shared with the client); 1008 policy (flood); 1009 frame too big (ws). */
+export { CLOSE_SESSION_ENDED };
 
 const REPLAY_PAGE = 200;
 const REPLAY_MAX_PAGES = 25;

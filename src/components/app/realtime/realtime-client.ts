@@ -9,6 +9,7 @@
  * injectable, so the reconnect logic is unit-tested with a fake socket
  * (realtime-client.test.ts). `use-topic.ts` holds the per-tab singleton and the hook.
  */
+import { CLOSE_SESSION_ENDED } from "@/core/realtime/close-codes";
 
 export type RealtimeStatus = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -19,8 +20,7 @@ export interface RealtimeEvent {
   id?: number;
 }
 
-/** The server closes with 4001 when the socket's session was revoked or expired. */
-export const CLOSE_SESSION_ENDED = 4001;
+export { CLOSE_SESSION_ENDED };
 
 // ------------------------------------------------------------------ pure helpers
 
