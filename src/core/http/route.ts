@@ -9,6 +9,7 @@ import { acceptRequestId, REQUEST_ID_HEADER } from "./request-id";
 import { errorResponse } from "./respond";
 
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "../auth/cookie-names";
+import { readCookieHeader } from "./read-cookie";
 export { ACCESS_COOKIE, REFRESH_COOKIE };
 
 /** Headers set by server.ts (clients cannot forge them: server.ts overwrites them). */
@@ -27,14 +28,11 @@ export interface AuthedCall<P extends Record<string, string>> extends Call<P> {
 
 type Handler<C> = (call: C) => Promise<Response>;
 
+/** Turns anything a handler throws into the answer (the JSON API's error shape by default; /fhir/R4 renders OperationOutcome). */
+export type ErrorRenderer = (e: unknown, requestId: string) => Response;
+
 function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.get("cookie");
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
+  return readCookieHeader(req.headers.get("cookie"), name);
 }
 
 export function requestContext(req: Request): RequestContext {
@@ -98,6 +96,7 @@ async function resolveSession(req: Request): Promise<Session | null> {
 function wrap<P extends Record<string, string>>(
   needsAuth: boolean,
   handler: (call: Call<P>) => Promise<Response>,
+  renderError: ErrorRenderer = errorResponse,
 ) {
   return async (req: Request, ctx?: { params?: Promise<P> }): Promise<Response> => {
     const context = requestContext(req);
@@ -114,7 +113,7 @@ function wrap<P extends Record<string, string>>(
       res.headers.set("X-Request-Id", context.requestId!);
       return res;
     } catch (e) {
-      const res = errorResponse(e, context.requestId!);
+      const res = renderError(e, context.requestId!);
       status = res.status;
       return res;
     } finally {
@@ -127,13 +126,13 @@ function wrap<P extends Record<string, string>>(
 }
 
 /** A route that needs a signed-in user; answers 401 otherwise. */
-export function authed<P extends Record<string, string> = Record<string, never>>(handler: Handler<AuthedCall<P>>) {
-  return wrap<P>(true, handler as (call: Call<P>) => Promise<Response>);
+export function authed<P extends Record<string, string> = Record<string, never>>(handler: Handler<AuthedCall<P>>, renderError?: ErrorRenderer) {
+  return wrap<P>(true, handler as (call: Call<P>) => Promise<Response>, renderError);
 }
 
 /** A route open to anonymous callers (it may still use a session if one is presented). */
-export function open<P extends Record<string, string> = Record<string, never>>(handler: Handler<Call<P>>) {
-  return wrap<P>(false, handler);
+export function open<P extends Record<string, string> = Record<string, never>>(handler: Handler<Call<P>>, renderError?: ErrorRenderer) {
+  return wrap<P>(false, handler, renderError);
 }
 
 export { readCookie };

@@ -25,6 +25,8 @@ import {
 } from "./protocol";
 import { loadRecord, type Shape, type StoredChange } from "./shapes";
 import { CLOSE_SESSION_ENDED } from "./close-codes";
+import { readCookieHeader } from "../http/read-cookie";
+import { ACCESS_COOKIE } from "../auth/cookie-names";
 
 export interface HubOptions {
   /** Subscriptions one socket may hold. */
@@ -235,7 +237,7 @@ export class RealtimeHub {
     const url = new URL(req.url ?? "/", "http://localhost");
     let token = url.searchParams.get("access_token");
     if (!token) {
-      token = readCookie(req.headers.cookie, "cb_access") ?? null;
+      token = readCookieHeader(req.headers.cookie, ACCESS_COOKIE) ?? null;
       // Cross-site WebSocket hijacking: a cookie rides along from any page, so a browser
       // connection authenticated by cookie must come from our own origin.
       const origin = req.headers.origin;
@@ -715,17 +717,3 @@ function bump(counts: Map<string, number>, key: string, by: number): void {
   else counts.delete(key);
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
