@@ -3,6 +3,8 @@ import { headers } from "next/headers";
 import { GeistSans } from "geist/font/sans";
 import { GeistMono } from "geist/font/mono";
 import { Toaster } from "@/components/ui/sonner";
+import { TimeZoneProvider } from "@/components/app/time-zone";
+import { clinicTimeZone } from "@/core/config/time-zone";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -23,7 +25,8 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body className="bg-background text-foreground min-h-dvh font-sans antialiased">
-        {children}
+        {/* The clinic's zone, for server and browser alike: every time renders the same on both. */}
+        <TimeZoneProvider timeZone={clinicTimeZone()}>{children}</TimeZoneProvider>
         <Toaster position="top-right" />
       </body>
     </html>

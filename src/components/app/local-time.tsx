@@ -1,26 +1,15 @@
 "use client";
 
-import * as React from "react";
+import { formatDateTime } from "./format";
+import { useTimeZone } from "./time-zone";
 
 /**
- * An instant in the viewer's own time zone (formatted in the browser; the server renders
- * UTC until then, so the first paint is never a wrong local time).
+ * An instant in the clinic's time zone with its abbreviation ("Jul 1, 2026, 11:04 AM EDT").
+ * The server and the browser format it alike (see time-zone.tsx), so the text never changes
+ * after load. The name stays for its many callers.
  */
-export function LocalTime({ value, seconds = false }: { value: string; seconds?: boolean }) {
-  const [text, setText] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    setText(
-      new Date(value).toLocaleString(undefined, {
-        year: "numeric",
-        month: "short",
-        day: "numeric",
-        hour: "2-digit",
-        minute: "2-digit",
-        second: seconds ? "2-digit" : undefined,
-        timeZoneName: "short",
-      }),
-    );
-  }, [value, seconds]);
-  const iso = new Date(value).toISOString();
-  return <time dateTime={iso}>{text ?? `${iso.slice(0, seconds ? 19 : 16).replace("T", " ")} UTC`}</time>;
+export function LocalTime({ value, seconds = false }: { value: string | Date; seconds?: boolean }) {
+  const timeZone = useTimeZone();
+  const at = value instanceof Date ? value : new Date(value);
+  return <time dateTime={at.toISOString()}>{formatDateTime(at, timeZone, { seconds })}</time>;
 }

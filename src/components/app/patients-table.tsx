@@ -12,6 +12,7 @@ import { Label } from "@/components/ui/label";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { EmptyState } from "./empty-state";
 import { formatDate, isoDate } from "./format";
+import { useTimeZone } from "./time-zone";
 
 export interface PatientRowView {
   id: string;
@@ -39,6 +40,7 @@ function UnreadMessagesBadge({ count }: { count: number }) {
 }
 
 export type PatientSort = "name" | "-name" | "date_of_birth" | "-date_of_birth" | "last_visit" | "-last_visit";
+const PATIENT_SORT_VALUES: readonly string[] = ["name", "-name", "date_of_birth", "-date_of_birth", "last_visit", "-last_visit"] satisfies PatientSort[];
 type Page = { data: PatientRowView[]; count: number };
 
 const features = tableFeatures({ rowSortingFeature });
@@ -83,6 +85,21 @@ export function PatientsTable({
   const [result, setResult] = React.useState<Page>(initial);
   const [pending, startTransition] = React.useTransition();
   const firstRender = React.useRef(true);
+  const searchInput = React.useRef<HTMLInputElement>(null);
+  const timeZone = useTimeZone();
+
+  React.useEffect(() => {
+    // Whatever was typed before the page hydrated is in the input, not in state: keep it.
+    const typed = searchInput.current?.value ?? "";
+    if (typed) setTerm(typed);
+    // Back from a chart shows the render cached for the first URL of this page while the
+    // address bar says where the list was left (?page=2): follow the address bar.
+    const url = new URL(window.location.href);
+    const urlPage = Math.min(40_000, Math.max(1, Math.floor(Number(url.searchParams.get("page")) || 1)));
+    const urlSort = url.searchParams.get("sort") as PatientSort | null;
+    if (urlPage !== initialPage) setPage(urlPage);
+    if (urlSort && urlSort !== initialSort && PATIENT_SORT_VALUES.includes(urlSort)) setSort(urlSort);
+  }, [initialPage, initialSort]);
 
   React.useEffect(() => {
     if (firstRender.current) {
@@ -119,7 +136,7 @@ export function PatientsTable({
       }),
       col.accessor("mrn", { header: "MRN", enableSorting: false, cell: (i) => <span className="font-mono text-xs">{i.getValue()}</span> }),
       col.accessor((r) => isoDate(r.date_of_birth), { id: "date_of_birth", header: "Date of birth", cell: (i) => formatDate(i.getValue()) }),
-      col.accessor("last_visit_date", { id: "last_visit_date", header: "Last visit", cell: (i) => formatDate(i.getValue()) }),
+      col.accessor("last_visit_date", { id: "last_visit_date", header: "Last visit", cell: (i) => formatDate(i.getValue(), timeZone) }),
       col.accessor("last_diagnosis", {
         header: "Last diagnosis",
         enableSorting: false,
@@ -131,7 +148,7 @@ export function PatientsTable({
         cell: (i) => (i.getValue() > 0 ? <Badge variant="success">{i.getValue()}</Badge> : <span className="text-muted-foreground">0</span>),
       }),
       ]),
-    [],
+    [timeZone],
   );
 
   const sorting = React.useMemo(() => toSorting(sort), [sort]);
@@ -162,7 +179,10 @@ export function PatientsTable({
         className="flex max-w-lg items-end gap-2"
         onSubmit={(e) => {
           e.preventDefault();
-          setApplied(term.trim());
+          // The input's own value: the same as `term` once hydrated, and what was typed before.
+          const typed = searchInput.current?.value ?? term;
+          setTerm(typed);
+          setApplied(typed.trim());
           setPage(1);
         }}
       >
@@ -170,7 +190,7 @@ export function PatientsTable({
           <Label htmlFor="patient-search">Search by name or MRN</Label>
           <div className="relative">
             <SearchIcon aria-hidden className="text-muted-foreground absolute top-1/2 left-2.5 size-4 -translate-y-1/2" />
-            <Input id="patient-search" className="pl-8" value={term} onChange={(e) => setTerm(e.target.value)} autoComplete="off" placeholder="e.g. Garcia or MRN-1042" />
+            <Input id="patient-search" ref={searchInput} className="pl-8" value={term} onChange={(e) => setTerm(e.target.value)} autoComplete="off" placeholder="e.g. Garcia or MRN-1042" />
           </div>
         </div>
         <Button type="submit" variant="secondary" disabled={pending}>

@@ -7,6 +7,8 @@ import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { api } from "@/components/app/api-client";
+import { formatDateTime } from "@/components/app/format";
+import { useTimeZone } from "@/components/app/time-zone";
 
 export interface SessionItem {
   id: string;
@@ -28,6 +30,7 @@ function describeAgent(ua: string | null): string {
 export function SessionsList({ sessions }: { sessions: SessionItem[] }) {
   const router = useRouter();
   const [busy, setBusy] = React.useState<string | null>(null);
+  const timeZone = useTimeZone();
 
   async function revoke(id: string) {
     setBusy(id);
@@ -60,7 +63,7 @@ export function SessionsList({ sessions }: { sessions: SessionItem[] }) {
                 {s.aal === "aal2" && <Badge variant="outline">2FA</Badge>}
               </p>
               <p className="text-muted-foreground text-xs">
-                Signed in {new Date(s.created_at).toLocaleString()} · last active {new Date(s.last_seen_at).toLocaleString()}
+                Signed in {formatDateTime(s.created_at, timeZone)} · last active {formatDateTime(s.last_seen_at, timeZone)}
                 {s.ip ? ` · ${s.ip}` : ""}
               </p>
             </div>

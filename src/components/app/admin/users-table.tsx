@@ -9,6 +9,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 import { formatDate } from "../format";
+import { useTimeZone } from "../time-zone";
 import { ResetMfaDialog } from "./reset-mfa-dialog";
 
 export interface UserRowView {
@@ -28,6 +29,7 @@ export interface UserRowView {
 /** Accounts for admins: record a provider's credential (which decides prescribing), verify pending providers, reset another account's 2FA, deactivate (sessions die at once) or reactivate. */
 export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[]; selfId: string; emptyHint?: string }) {
   const { busy, run } = useApiAction();
+  const timeZone = useTimeZone();
   if (users.length === 0) {
     return <EmptyState icon={UsersIcon} title="No accounts match">{emptyHint ?? "Providers appear here when they sign up; patients when they accept an invitation."}</EmptyState>;
   }
@@ -84,7 +86,7 @@ export function UsersTable({ users, selfId, emptyHint }: { users: UserRowView[];
                   {u.mfa_enabled && <Badge variant="outline">2FA</Badge>}
                 </div>
               </TableCell>
-              <TableCell>{formatDate(u.created_at)}</TableCell>
+              <TableCell>{formatDate(u.created_at, timeZone)}</TableCell>
               <TableCell>
                 <div className="flex flex-wrap justify-end gap-1">
                   {u.role === "provider" && !u.verified && u.is_active && (

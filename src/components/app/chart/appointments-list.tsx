@@ -7,6 +7,8 @@ import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
+import { formatTimeRange } from "../format";
+import { useTimeZone } from "../time-zone";
 
 export interface AppointmentView {
   id: string;
@@ -29,17 +31,10 @@ export function AppointmentStatus({ status }: { status: string }) {
   return <Badge variant={STATUS_VARIANT[status] ?? "outline"} className="capitalize">{status}</Badge>;
 }
 
-/** Times render in the viewer's own time zone (this runs in the browser). */
+/** Times render in the clinic's time zone, with its abbreviation (the same text on the server and in the browser). */
 export function When({ start, end }: { start: string | Date; end: string | Date }) {
-  const [text, setText] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    const s = new Date(start);
-    const e = new Date(end);
-    setText(
-      `${s.toLocaleDateString(undefined, { weekday: "short", year: "numeric", month: "short", day: "numeric" })}, ${s.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}–${e.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" })}`,
-    );
-  }, [start, end]);
-  return <time dateTime={new Date(start).toISOString()}>{text ?? new Date(start).toISOString().slice(0, 16).replace("T", " ") + " UTC"}</time>;
+  const timeZone = useTimeZone();
+  return <time dateTime={new Date(start).toISOString()}>{formatTimeRange(start, end, timeZone)}</time>;
 }
 
 type Action = "confirmed" | "declined" | "cancelled";

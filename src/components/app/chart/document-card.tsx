@@ -10,6 +10,8 @@ import { Card, CardContent, CardFooter, CardHeader } from "@/components/ui/card"
 import { contentLabel, documentKindLabel, formatBytes } from "./document-files";
 import { DeleteDocumentDialog } from "./document-delete-dialog";
 import { api } from "../api-client";
+import { formatDate } from "../format";
+import { useTimeZone } from "../time-zone";
 
 /** A document as the API lists it (the object key never leaves the server). */
 export interface DocumentItem {
@@ -33,14 +35,10 @@ export interface DocumentPermissions {
   audience: "staff" | "patient";
 }
 
-/** A date in the viewer's own time zone (rendered in the browser; UTC until then). */
+/** The clinic's calendar day an instant fell on (the same text on the server and in the browser). */
 function LocalDate({ value }: { value: string | Date }) {
-  const iso = new Date(value).toISOString();
-  const [text, setText] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    setText(new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }));
-  }, [iso]);
-  return <time dateTime={iso}>{text ?? iso.slice(0, 10)}</time>;
+  const timeZone = useTimeZone();
+  return <time dateTime={new Date(value).toISOString()}>{formatDate(new Date(value), timeZone)}</time>;
 }
 
 /**

@@ -6,6 +6,8 @@ import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { api } from "../api-client";
+import { formatDateTime } from "../format";
+import { useTimeZone } from "../time-zone";
 
 interface Invite {
   invite_code: string;
@@ -17,6 +19,7 @@ interface Invite {
 export function InviteButton({ patientId }: { patientId: string }) {
   const [invite, setInvite] = React.useState<Invite | null>(null);
   const [busy, setBusy] = React.useState(false);
+  const timeZone = useTimeZone();
 
   async function create() {
     setBusy(true);
@@ -42,7 +45,7 @@ export function InviteButton({ patientId }: { patientId: string }) {
           <DialogHeader>
             <DialogTitle>Portal invitation</DialogTitle>
             <DialogDescription>
-              Give the patient this code or link. It works once and expires {invite ? new Date(invite.expires_at).toLocaleString() : ""}. It is
+              Give the patient this code or link. It works once and expires {invite ? formatDateTime(invite.expires_at, timeZone) : ""}. It is
               shown only now.
             </DialogDescription>
           </DialogHeader>

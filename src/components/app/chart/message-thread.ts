@@ -105,12 +105,15 @@ export function threadReducer(state: ThreadState, action: ThreadAction): ThreadS
   }
 }
 
-/** The message time in the viewer's zone: the time alone today, with the date otherwise. */
-export function formatMessageTime(iso: string, now: Date = new Date(), timeZone?: string): string {
+/**
+ * The message time in the clinic's zone: the time alone (with the zone's abbreviation) today,
+ * with the date otherwise. A fixed locale, so the server and the browser write the same text.
+ */
+export function formatMessageTime(iso: string, now: Date = new Date(), timeZone = "UTC"): string {
   const d = new Date(iso);
   const day = (x: Date) => x.toLocaleDateString("en-CA", { timeZone });
-  const time = d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit", timeZone });
-  if (day(d) === day(now)) return time;
+  const time = (zone?: "short") => d.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit", timeZone, timeZoneName: zone }).replace(/[\u202f\u00a0]/g, " ");
+  if (day(d) === day(now)) return time("short");
   const sameYear = d.toLocaleDateString("en-CA", { timeZone, year: "numeric" }) === now.toLocaleDateString("en-CA", { timeZone, year: "numeric" });
-  return `${d.toLocaleDateString(undefined, { month: "short", day: "numeric", year: sameYear ? undefined : "numeric", timeZone })}, ${time}`;
+  return `${d.toLocaleDateString("en-US", { month: "short", day: "numeric", year: sameYear ? undefined : "numeric", timeZone })}, ${time()}`;
 }

@@ -15,6 +15,8 @@ import { zodFieldErrors } from "../form";
 import { titleCase } from "../format";
 import { LiveStatus } from "../realtime/live-status";
 import { useTopic, type RealtimeEvent } from "../realtime/use-topic";
+import { formatDateTime } from "../format";
+import { useTimeZone } from "../time-zone";
 import { formatMessageTime, initialThread, MESSAGES_PAGE_SIZE, messageFromRecord, threadReducer, type ThreadMessage } from "./message-thread";
 
 
@@ -321,14 +323,13 @@ function MessageItem({ message: m, mine, role }: { message: ThreadMessage; mine:
   );
 }
 
-/** The time in the viewer's zone (UTC on the server's first paint, then local). */
+/** The time in the clinic's zone (the same text on the server and in the browser). */
 function MessageTime({ value }: { value: string }) {
-  const [text, setText] = React.useState<string | null>(null);
-  React.useEffect(() => setText(formatMessageTime(value)), [value]);
+  const timeZone = useTimeZone();
   const iso = new Date(value).toISOString();
   return (
-    <time dateTime={iso} title={text ? new Date(value).toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" }) : undefined}>
-      {text ?? `${iso.slice(0, 16).replace("T", " ")} UTC`}
+    <time dateTime={iso} title={formatDateTime(value, timeZone)}>
+      {formatMessageTime(value, new Date(), timeZone)}
     </time>
   );
 }

@@ -12,14 +12,17 @@ import { Textarea } from "@/components/ui/textarea";
 import { NativeSelect } from "@/components/ui/native-select";
 import { ZCreatePrescriptionRequest } from "@/core/clinical/prescriptions.types";
 import { Field, FormError } from "../form";
-import { formatDate } from "../format";
+import { dayInZone, formatDate } from "../format";
+import { useTimeZone } from "../time-zone";
 import { useJsonForm } from "../use-json-form";
 
-const today = () => new Date().toLocaleDateString("en-CA");
 
 export function NewPrescriptionDialog({ patientId, visits }: { patientId: string; visits: { id: string; visit_date: string | Date; chief_complaint: string }[] }) {
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
+  const timeZone = useTimeZone();
+  /** Today in the clinic (the same on the server and in the browser). */
+  const today = () => dayInZone(new Date(), timeZone);
   const initial = { medication: "", dosage: "", frequency: "", start_date: today(), end_date: "", visit_id: "", allergy_override_reason: "" };
   const f = useJsonForm(initial);
   /** The server's allergy warning for the medication as typed; cleared when the medication changes. */

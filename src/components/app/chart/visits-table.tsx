@@ -4,11 +4,17 @@ import * as React from "react";
 import { ChevronDownIcon, ChevronRightIcon, StethoscopeIcon } from "lucide-react";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { EmptyState } from "../empty-state";
-import { formatDate, titleCase } from "../format";
+import { formatDate } from "../format";
+import { useTimeZone } from "../time-zone";
+import { vitalSignRows } from "./vital-signs";
+import { VISIT_TYPE_LABELS } from "@/core/clinical/visits.types";
+import type { VisitType } from "@/core/db/schema";
 
 export interface VisitView {
   id: string;
   visit_date: string | Date;
+  /** Absent on rows from before visit types (0620): office. */
+  visit_type?: VisitType;
   chief_complaint: string;
   diagnosis: string | null;
   notes: string | null;
@@ -16,19 +22,10 @@ export interface VisitView {
   provider_name: string | null;
 }
 
-const VITAL_UNITS: Record<string, string> = {
-  heart_rate: "bpm",
-  temperature_c: "°C",
-  respiratory_rate: "/min",
-  spo2: "%",
-  weight_kg: "kg",
-  height_cm: "cm",
-  blood_pressure: "mmHg",
-};
-
 /** Visits; a row expands (button, keyboard-operable) to its notes and vitals. */
 export function VisitsTable({ visits, emptyHint }: { visits: VisitView[]; emptyHint: string }) {
   const [open, setOpen] = React.useState<Set<string>>(new Set());
+  const timeZone = useTimeZone();
   if (visits.length === 0) return <EmptyState icon={StethoscopeIcon} title="No visits recorded yet">{emptyHint}</EmptyState>;
   const toggle = (id: string) =>
     setOpen((s) => {
@@ -44,6 +41,7 @@ export function VisitsTable({ visits, emptyHint }: { visits: VisitView[]; emptyH
           <TableRow>
             <TableHead className="w-10"><span className="sr-only">Details</span></TableHead>
             <TableHead>Date</TableHead>
+            <TableHead>Type</TableHead>
             <TableHead>Chief complaint</TableHead>
             <TableHead>Diagnosis</TableHead>
             <TableHead>Provider</TableHead>
@@ -52,7 +50,7 @@ export function VisitsTable({ visits, emptyHint }: { visits: VisitView[]; emptyH
         <TableBody>
           {visits.map((v) => {
             const expanded = open.has(v.id);
-            const vitals = Object.entries(v.vitals ?? {}).filter(([, x]) => x !== null && x !== undefined && x !== "");
+            const vitals = vitalSignRows(v.vitals);
             return (
               <React.Fragment key={v.id}>
                 <TableRow>
@@ -68,7 +66,8 @@ export function VisitsTable({ visits, emptyHint }: { visits: VisitView[]; emptyH
                       {expanded ? <ChevronDownIcon aria-hidden className="size-4" /> : <ChevronRightIcon aria-hidden className="size-4" />}
                     </button>
                   </TableCell>
-                  <TableCell>{formatDate(v.visit_date)}</TableCell>
+                  <TableCell>{formatDate(v.visit_date, timeZone)}</TableCell>
+                  <TableCell className="whitespace-nowrap">{VISIT_TYPE_LABELS[v.visit_type ?? "office"]}</TableCell>
                   <TableCell className="max-w-72 truncate">{v.chief_complaint}</TableCell>
                   <TableCell className="max-w-72 truncate">{v.diagnosis ?? "—"}</TableCell>
                   <TableCell>{v.provider_name ?? "—"}</TableCell>
@@ -76,7 +75,7 @@ export function VisitsTable({ visits, emptyHint }: { visits: VisitView[]; emptyH
                 {expanded && (
                   <TableRow id={`visit-${v.id}`} className="bg-muted/30 hover:bg-muted/30">
                     <TableCell />
-                    <TableCell colSpan={4} className="whitespace-normal">
+                    <TableCell colSpan={5} className="whitespace-normal">
                       <div className="grid gap-3 py-2 md:grid-cols-2">
                         <div>
                           <p className="text-muted-foreground mb-1 text-xs font-semibold uppercase">Notes</p>
@@ -86,11 +85,11 @@ export function VisitsTable({ visits, emptyHint }: { visits: VisitView[]; emptyH
                           <p className="text-muted-foreground mb-1 text-xs font-semibold uppercase">Vitals</p>
                           {vitals.length ? (
                             <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
-                              {vitals.map(([k, x]) => (
-                                <React.Fragment key={k}>
-                                  <dt className="text-muted-foreground">{titleCase(k.replace(/_(c|kg|cm)$/, ""))}</dt>
+                              {vitals.map((x) => (
+                                <React.Fragment key={x.key}>
+                                  <dt className="text-muted-foreground">{x.label}</dt>
                                   <dd>
-                                    {String(x)} {VITAL_UNITS[k] ?? ""}
+                                    {x.value} {x.unit}
                                   </dd>
                                 </React.Fragment>
                               ))}

@@ -11,14 +11,13 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import type { DeviceView } from "@/core/vitals/devices.types";
 import { api } from "../api-client";
 import { EmptyState } from "../empty-state";
+import { formatDateTime } from "../format";
+import { useTimeZone } from "../time-zone";
 
-/** A moment in the viewer's own time zone (this runs in the browser; the server render shows UTC). */
+/** A moment in the clinic's time zone, with its abbreviation (the same text on the server and in the browser). */
 export function LocalDateTime({ value }: { value: string }) {
-  const [text, setText] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    setText(new Date(value).toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }));
-  }, [value]);
-  return <time dateTime={value}>{text ?? `${value.slice(0, 16).replace("T", " ")} UTC`}</time>;
+  const timeZone = useTimeZone();
+  return <time dateTime={new Date(value).toISOString()}>{formatDateTime(value, timeZone)}</time>;
 }
 
 export function DeviceStatus({ device }: { device: Pick<DeviceView, "revoked_at" | "last_seen_at"> }) {

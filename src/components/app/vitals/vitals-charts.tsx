@@ -12,6 +12,7 @@ import type { GetVitalsResult } from "@/core/vitals/get-vitals.types";
 import { cn } from "@/lib/utils";
 import { api } from "../api-client";
 import { EmptyState } from "../empty-state";
+import { useTimeZone } from "../time-zone";
 import { LiveStatus } from "../realtime/live-status";
 import { useTopic } from "../realtime/use-topic";
 import {
@@ -212,26 +213,27 @@ function ChartsSkeleton() {
 const BUCKET_WORDS: Record<number, string> = { 60: "1-minute", 300: "5-minute", 900: "15-minute", 1800: "30-minute", 3600: "hourly", 10800: "3-hour", 21600: "6-hour", 43200: "12-hour", 86400: "daily" };
 const bucketWords = (s: number) => BUCKET_WORDS[s] ?? `${Math.round(s / 60)}-minute`;
 
-function formatTick(id: VitalsRangeId, t: number): string {
+/** Axis labels in the clinic's time zone (as every time in the portal). */
+function formatTick(id: VitalsRangeId, t: number, timeZone: string): string {
   const d = new Date(t);
   switch (id) {
     case "hour":
     case "day":
-      return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+      return d.toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", timeZone });
     case "week":
-      return d.toLocaleDateString(undefined, { weekday: "short", day: "numeric" });
+      return d.toLocaleDateString("en-US", { weekday: "short", day: "numeric", timeZone });
     case "month":
-      return d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+      return d.toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone });
   }
 }
 
-/** A bucket's time span for tooltips and summaries, in the viewer's time zone. */
-function formatBucket(t: number, bucketSeconds: number): string {
+/** A bucket's time span for tooltips and summaries, in the clinic's time zone with its abbreviation. */
+function formatBucket(t: number, bucketSeconds: number, timeZone: string): string {
   const start = new Date(t);
   const end = new Date(t + bucketSeconds * 1000);
-  const day = start.toLocaleDateString(undefined, { weekday: "short", month: "short", day: "numeric" });
-  const time = (d: Date) => d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  return `${day}, ${time(start)}–${time(end)}`;
+  const day = start.toLocaleDateString("en-US", { weekday: "short", month: "short", day: "numeric", timeZone });
+  const time = (d: Date, zone?: "short") => d.toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", timeZone, timeZoneName: zone }).replace(/[\u202f\u00a0]/g, " ");
+  return `${day}, ${time(start)}–${time(end, "short")}`;
 }
 
 const n = (v: number) => Math.round(v).toLocaleString();
@@ -251,7 +253,7 @@ function useChartData(series: VitalsSeries) {
 }
 
 /** Called as a function (not a component) so the chart sees a plain <XAxis> child. */
-function timeAxis(rangeId: VitalsRangeId, series: VitalsSeries) {
+function timeAxis(rangeId: VitalsRangeId, series: VitalsSeries, timeZone: string) {
   return (
     <XAxis
       dataKey="x"
@@ -259,7 +261,7 @@ function timeAxis(rangeId: VitalsRangeId, series: VitalsSeries) {
       scale="time"
       domain={[series.from, series.to]}
       ticks={timeTicks(rangeId, series.from, series.to)}
-      tickFormatter={(t: number) => formatTick(rangeId, t)}
+      tickFormatter={(t: number) => formatTick(rangeId, t, timeZone)}
       tick={{ fontSize: 11, fill: "var(--muted-foreground)" }}
       stroke="var(--border)"
       allowDataOverflow
@@ -270,6 +272,7 @@ function timeAxis(rangeId: VitalsRangeId, series: VitalsSeries) {
 function HeartRateCard({ series, summary, rangeId }: ChartProps) {
   const data = useChartData(series);
   const range = vitalsRange(rangeId);
+  const timeZone = useTimeZone();
   const latest = summary.latestHr;
   return (
     <Card className="gap-3 py-4">
@@ -283,7 +286,7 @@ function HeartRateCard({ series, summary, rangeId }: ChartProps) {
         <CardDescription data-testid="hr-summary">
           {latest ? (
             <>
-              Latest <span className="text-foreground font-semibold">{n(latest.value)} bpm</span> ({formatBucket(latest.t, series.bucketSeconds)}).{" "}
+              Latest <span className="text-foreground font-semibold">{n(latest.value)} bpm</span> ({formatBucket(latest.t, series.bucketSeconds, timeZone)}).{" "}
               {summary.hrMin !== null && summary.hrMax !== null && (
                 <>
                   In {range.phrase}: {n(summary.hrMin)}–{n(summary.hrMax)} bpm, average {n(summary.hrAvg ?? 0)} bpm.
@@ -303,7 +306,7 @@ function HeartRateCard({ series, summary, rangeId }: ChartProps) {
         <div aria-hidden className="h-52 w-full">
           <ComposedChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} style={{ width: "100%", height: "100%" }}>
             <CartesianGrid vertical={false} stroke="var(--border)" />
-            {timeAxis(rangeId, series)}
+            {timeAxis(rangeId, series, timeZone)}
             <YAxis
               domain={[(min: number) => Math.max(0, Math.floor((min - 10) / 20) * 20), (max: number) => Math.ceil((max + 10) / 20) * 20]}
               allowDecimals={false}
@@ -313,7 +316,7 @@ function HeartRateCard({ series, summary, rangeId }: ChartProps) {
               tickCount={6}
             />
             <Tooltip
-              labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds)}
+              labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds, timeZone)}
               formatter={(value, name) =>
                 name === "Range" && Array.isArray(value) ? [`${value[0]}–${value[1]} bpm`, "Range"] : [`${n(Number(value))} bpm`, "Average"]
               }
@@ -331,6 +334,7 @@ function HeartRateCard({ series, summary, rangeId }: ChartProps) {
 function StepsCard({ series, summary, rangeId }: ChartProps) {
   const data = useChartData(series);
   const range = vitalsRange(rangeId);
+  const timeZone = useTimeZone();
   return (
     <Card className="gap-3 py-4">
       <CardHeader className="px-4">
@@ -342,7 +346,7 @@ function StepsCard({ series, summary, rangeId }: ChartProps) {
         </CardTitle>
         <CardDescription data-testid="steps-summary">
           <span className="text-foreground font-semibold">{n(summary.stepsTotal)} steps</span> in {range.phrase}
-          {summary.stepsPeak && summary.stepsPeak.value > 0 ? `; most in ${formatBucket(summary.stepsPeak.t, series.bucketSeconds)} (${n(summary.stepsPeak.value)}).` : "."}
+          {summary.stepsPeak && summary.stepsPeak.value > 0 ? `; most in ${formatBucket(summary.stepsPeak.t, series.bucketSeconds, timeZone)} (${n(summary.stepsPeak.value)}).` : "."}
         </CardDescription>
       </CardHeader>
       <CardContent className="px-2 sm:px-4">
@@ -350,10 +354,10 @@ function StepsCard({ series, summary, rangeId }: ChartProps) {
         <div aria-hidden className="h-52 w-full">
           <BarChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height: "100%" }}>
             <CartesianGrid vertical={false} stroke="var(--border)" />
-            {timeAxis(rangeId, series)}
+            {timeAxis(rangeId, series, timeZone)}
             <YAxis allowDecimals={false} tickFormatter={(v: number) => v.toLocaleString()} tick={{ fontSize: 11, fill: "var(--muted-foreground)" }} stroke="var(--border)" width={44} />
             <Tooltip
-              labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds)}
+              labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds, timeZone)}
               formatter={(value) => [`${n(Number(value))} steps`, "Steps"]}
               cursor={{ fill: "var(--muted)" }}
               contentStyle={{ fontSize: 12, borderRadius: 8, border: "1px solid var(--border)", background: "var(--card)" }}
