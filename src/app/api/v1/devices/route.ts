@@ -1,14 +1,12 @@
-import { z } from "zod";
 import { authed } from "@/core/http/route";
 import { json } from "@/core/http/respond";
-import { parseJson, parseQuery, zUuid } from "@/core/http/parse";
+import { parseJson, parseQuery } from "@/core/http/parse";
 import { registerDevice } from "@/core/vitals/register-device";
 import { listDevices } from "@/core/vitals/list-devices";
 import { ZRegisterDeviceRequest } from "@/core/vitals/devices.types";
+import { ZListDevicesQuery } from "@/core/vitals/list-devices.types";
 
 export const dynamic = "force-dynamic";
-
-const ZListDevicesQuery = z.strictObject({ patient_id: zUuid.optional() });
 
 export const GET = authed(async ({ req, session, context }) => {
   const q = parseQuery(req, ZListDevicesQuery);

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { authed, ACCESS_COOKIE, readCookie } from "@/core/http/route";
 import { parseJson } from "@/core/http/parse";
 import { json } from "@/core/http/respond";
@@ -6,8 +5,7 @@ import { verifyMfaEnrollment } from "@/core/auth/mfa";
 import { withUser } from "@/core/db/with-user";
 import { loadAccount } from "@/core/auth/account";
 import { isHttps, sessionCookies, withCookies } from "@/core/auth/cookies";
-
-const ZVerifyRequest = z.object({ code: z.string().trim().min(1).max(16) });
+import { ZVerifyRequest } from "@/core/auth/token-requests.types";
 
 /** Turns MFA on and replaces this session with an aal2 one (new pair; cookies too for the browser). */
 export const POST = authed(async ({ req, session, context }) => {

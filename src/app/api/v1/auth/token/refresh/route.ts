@@ -1,11 +1,9 @@
-import { z } from "zod";
 import { open } from "@/core/http/route";
 import { parseJson } from "@/core/http/parse";
 import { json } from "@/core/http/respond";
 import { refreshSession } from "@/core/auth/sessions";
 import { hit, ipKey } from "@/core/auth/rate-limit";
-
-const ZRefreshRequest = z.object({ refresh_token: z.string().min(1).max(512) });
+import { ZRefreshRequest } from "@/core/auth/token-requests.types";
 
 /** Spends a refresh token for a new pair; a spent one revokes its whole session. */
 export const POST = open(async ({ req, context }) => {
