@@ -322,6 +322,27 @@ const MATRIX: Row[] = [
   ["auth.password_reset_tokens", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   ["auth.password_reset_tokens", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
   ["auth.password_reset_tokens", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  // Emergency access grants (own = an ended grant on P held by the outsider, foreign = an ended grant on Q held by
+  // Q's provider): holders see their own, admins see and review all; opened and ended only through the functions
+  // (app.open_emergency_access / end_emergency_access). What an ACTIVE grant opens: tests/security/emergency-access.test.ts.
+  ["emergency_access_grants", "select", "own",     Y, N, N,  N,   Y,       N,      N,      N,    N, N,    N],
+  ["emergency_access_grants", "select", "foreign", Y, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["emergency_access_grants", "insert", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["emergency_access_grants", "insert", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["emergency_access_grants", "update", "own",     Y, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["emergency_access_grants", "update", "foreign", Y, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["emergency_access_grants", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["emergency_access_grants", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  // Patient shares (own = a share of P by P's portal account, foreign = one of Q by Q's): the patient creates,
+  // sees and revokes their own; admins read; the recipient opens one only through app.open_share (tests/sharing).
+  ["patient_shares", "select", "own",     Y, N, N,  N,   N,       N,      Y,      N,    N, N,    N],
+  ["patient_shares", "select", "foreign", Y, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["patient_shares", "insert", "own",     N, N, N,  N,   N,       N,      Y,      N,    N, N,    N],
+  ["patient_shares", "insert", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["patient_shares", "update", "own",     N, N, N,  N,   N,       N,      Y,      N,    N, N,    N],
+  ["patient_shares", "update", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["patient_shares", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["patient_shares", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
 ];
 
 // ---------------------------------------------------------------------------------- the world
@@ -345,7 +366,7 @@ interface World {
 
 const hex = (n: number) => randomBytes(n).toString("hex");
 
-async function seedRows(patient: string, author: TestUser, nurseRowProvider: string, portalUser: string): Promise<Rows> {
+async function seedRows(patient: string, author: TestUser, nurseRowProvider: string, portalUser: string, grantHolder: string): Promise<Rows> {
   return serviceQuery(async (tx) => {
     const one = async (q: ReturnType<typeof sql<{ id: string }>>) => String((await q.execute(tx)).rows[0].id);
     const visit = await one(sql<{ id: string }>`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint, diagnosis)
@@ -399,6 +420,11 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
         values ('password_changed', 'owner@home.test', 'Your password was changed', 'v1.sealed') returning id`),
       "auth.password_reset_tokens": await one(sql<{ id: string }>`insert into auth.password_reset_tokens (token_hash, user_id, expires_at)
         values (${hex(32)}, ${portalUser}, now() + interval '30 minutes') returning token_hash as id`),
+      // an ENDED grant: it opens nothing, so every other cell is unaffected
+      emergency_access_grants: await one(sql<{ id: string }>`insert into public.emergency_access_grants (patient_id, provider_id, reason, created_at, expires_at, ended_at)
+        values (${patient}, ${grantHolder}, 'Unconscious in the emergency department', now() - interval '2 hours', now() - interval '1 hour', now() - interval '90 minutes') returning id`),
+      patient_shares: await one(sql<{ id: string }>`insert into public.patient_shares (patient_id, created_by, recipient_label, parts, token_hash, code_hash, expires_at)
+        values (${patient}, ${portalUser}, 'Dr. Outside', array['visits'], ${hex(32)}, ${hex(32)}, now() + interval '7 days') returning id`),
     };
   });
 }
@@ -432,8 +458,8 @@ async function seedWorld(): Promise<World> {
   // R: the other patient's own record, registered by the admin, treated by nobody.
   const R = await createPatient({ createdBy: admin.id, userId: otherPatient.id });
 
-  const own = await seedRows(P, attending, nurse.id, patient.id);
-  const foreign = await seedRows(Q, foreignDoc, foreignDoc.id, foreignPatientUser.id);
+  const own = await seedRows(P, attending, nurse.id, patient.id, outsider.id);
+  const foreign = await seedRows(Q, foreignDoc, foreignDoc.id, foreignPatientUser.id, foreignDoc.id);
   own["app.audit_chain_heads"] = "0";
   foreign["app.audit_chain_heads"] = "1";
   own["storage.buckets"] = "medical-documents";
@@ -689,6 +715,21 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
       values (${hex(32)}, ${c.w.users.patient.id}, now() + interval '1 day')`),
     update: (tx, c) => affected(tx, sql`update auth.password_reset_tokens set used_at = null, expires_at = now() + interval '1 day' where token_hash = ${c.row}`),
     delete: (tx, c) => affected(tx, sql`delete from auth.password_reset_tokens where token_hash = ${c.row}`),
+  },
+  emergency_access_grants: {
+    select: (tx, c) => count(tx, sql`select id, reason from public.emergency_access_grants where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.emergency_access_grants (patient_id, provider_id, reason, expires_at)
+      values (${c.patient}, ${c.me}, 'Forged without the function', now() + interval '1 hour')`),
+    update: (tx, c) => affected(tx, sql`update public.emergency_access_grants
+      set review_outcome = 'appropriate', review_note = 'Checked', reviewed_at = now(), reviewed_by = ${c.me} where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.emergency_access_grants where id = ${c.row}`),
+  },
+  patient_shares: {
+    select: (tx, c) => count(tx, sql`select id, recipient_label from public.patient_shares where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.patient_shares (patient_id, created_by, recipient_label, parts, token_hash, code_hash, expires_at)
+      values (${c.patient}, ${c.me}, 'Dr. New', array['vitals'], ${hex(32)}, ${hex(32)}, now() + interval '3 days')`),
+    update: (tx, c) => affected(tx, sql`update public.patient_shares set revoked_at = now() where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.patient_shares where id = ${c.row}`),
   },
   "storage.buckets": {
     select: (tx, c) => count(tx, sql`select id, name from storage.buckets where id = ${c.row}`),

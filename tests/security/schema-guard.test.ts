@@ -74,6 +74,17 @@ const REVIEWED_DEFINER_GRANTS: Record<string, string> = {
   "app.authenticate_device()": "authenticated",
   "app.my_device_id()": "authenticated",
   "app.my_device_patient_id()": "authenticated",
+  // emergency access (0700): the sets behind readable_patient_ids are service-only; the caller's
+  // own functions check auth.uid() themselves
+  "app.related_patient_ids(uuid)": "",
+  "app.emergency_patient_ids(uuid)": "",
+  "app.my_related_patient_ids()": "authenticated",
+  "app.open_emergency_access(text,date,text,integer)": "authenticated",
+  "app.end_emergency_access(uuid)": "authenticated",
+  "app.enqueue_emergency_notice(uuid,text,text,text)": "authenticated",
+  "app.my_emergency_accesses()": "authenticated",
+  // patient sharing (0701): the recipient's one door, by token hash and code hash
+  "app.open_share(text,text,integer)": "anon",
   // withUser's session check runs before the role switch, as whatever the login is
   "auth.enter_session(uuid,uuid,text,integer)": "public",
 };

@@ -11,10 +11,16 @@ import { auditAccountEventTx } from "./audit-events";
  */
 export type Bucket =
   | "sign_in_ip" | "sign_in_account" | "sign_up_ip" | "refresh_ip" | "invite_ip" | "invite_code" | "secret_account"
-  | "password_forgot_ip" | "password_forgot_account" | "password_reset_ip" | "password_reset_token";
+  | "password_forgot_ip" | "password_forgot_account" | "password_reset_ip" | "password_reset_token"
+  | "emergency_account" | "emergency_ip" | "share_code_ip";
 
 /** [max hits, window seconds]; RATE_LIMIT_<BUCKET>=max/seconds overrides (e.g. for load tests). */
 const DEFAULTS: Record<Bucket, [number, number]> = {
+  // Break-the-glass (issue #18): every attempt, right or wrong, per provider and per IP.
+  emergency_account: [10, 900],
+  emergency_ip: [30, 900],
+  // Wrong answers only: a wrong code for a sharing link, per IP (the share itself locks after 5).
+  share_code_ip: [10, 900],
   sign_in_ip: [60, 300],
   sign_in_account: [20, 300],
   sign_up_ip: [10, 3600],

@@ -189,3 +189,17 @@ export function wrongSecretMessage(where: string): string {
 export function deriveKey(purpose: string, config?: Config): Buffer {
   return Buffer.from(hkdfSync("sha256", rootSecret(config), "carebase", `carebase:${purpose}`, 32));
 }
+
+/**
+ * EMERGENCY_ACCESS_MINUTES (default 60, 1–720): how long a break-the-glass grant lasts
+ * (docs/emergency-access.md). The database clamps it to the same range.
+ */
+export function emergencyAccessMinutes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.EMERGENCY_ACCESS_MINUTES?.trim();
+  if (!raw) return 60;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 720) {
+    throw new Error(`EMERGENCY_ACCESS_MINUTES must be a whole number of minutes between 1 and 720 (got "${raw}").`);
+  }
+  return n;
+}

@@ -358,3 +358,43 @@ export interface DB {
   "app.audit_chain_heads": AuditChainHeadsTable;
   "app.audit_checkpoints": AuditCheckpointsTable;
 }
+
+// ---------------------------------------------------------------- emergency access and sharing (0700, 0701)
+export interface EmergencyAccessGrantsTable {
+  id: Generated<string>;
+  patient_id: string;
+  provider_id: string;
+  reason: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  ended_at: Date | null;
+  ended_by: string | null;
+  review_outcome: "appropriate" | "inappropriate" | null;
+  review_note: string | null;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
+}
+
+export type SharePart = "visits" | "prescriptions" | "documents" | "vitals";
+
+export interface PatientSharesTable {
+  id: Generated<string>;
+  patient_id: string;
+  created_by: string;
+  recipient_label: string;
+  parts: ColumnType<SharePart[], SharePart[], SharePart[]>;
+  token_hash: string;
+  code_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Date | null;
+  failed_attempts: Generated<number>;
+  locked_at: Date | null;
+  view_count: Generated<number>;
+  last_viewed_at: Date | null;
+}
+
+export interface DB {
+  emergency_access_grants: EmergencyAccessGrantsTable;
+  patient_shares: PatientSharesTable;
+}

@@ -8,13 +8,14 @@ import { z } from "zod";
  * Server → client: subscribed | unsubscribed | event | error | pong.
  */
 export type TopicKind = "messages" | "vitals" | "chart";
-export type ChangeTable = "care_messages" | "vitals" | "visits" | "prescriptions" | "documents" | "appointments";
+/** emergency_access_grants: a break-the-glass access opened or ended on the chart (0700): the care team is told at once. */
+export type ChangeTable = "care_messages" | "vitals" | "visits" | "prescriptions" | "documents" | "appointments" | "emergency_access_grants";
 
 /** Which tables feed which topic. Patients are never offered `messages` (staff channel). */
 export const TABLES_BY_KIND: Record<TopicKind, readonly ChangeTable[]> = {
   messages: ["care_messages"],
   vitals: ["vitals"],
-  chart: ["visits", "prescriptions", "documents", "appointments", "vitals"],
+  chart: ["visits", "prescriptions", "documents", "appointments", "vitals", "emergency_access_grants"],
 };
 
 const TOPIC = /^patient:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(messages|vitals|chart)$/;
@@ -43,7 +44,7 @@ export type ClientFrame = z.infer<typeof ZClientFrame>;
 
 /** The NOTIFY payload written by app.capture_row_change / app.capture_vitals_batch. */
 export const ZChangeNotice = z.object({
-  table: z.enum(["care_messages", "vitals", "visits", "prescriptions", "documents", "appointments"]),
+  table: z.enum(["care_messages", "vitals", "visits", "prescriptions", "documents", "appointments", "emergency_access_grants"]),
   op: z.enum(["INSERT", "UPDATE", "DELETE"]),
   id: z.string().nullable().optional(),
   patient_id: z.string(),

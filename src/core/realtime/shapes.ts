@@ -43,6 +43,11 @@ const COLUMNS: Record<Exclude<ChangeTable, "vitals" | "care_messages">, Record<S
     staff: "id, patient_id, provider_id, starts_at, ends_at, status, reason, requested_by, created_at, updated_at",
     patient: "id, patient_id, provider_id, starts_at, ends_at, status, reason, requested_by, created_at, updated_at",
   },
+  // break-the-glass (0700): who, why and until when; never the admins' review
+  emergency_access_grants: {
+    staff: "id, patient_id, provider_id, (select u.full_name from auth.users u where u.id = provider_id) as provider_name, reason, created_at, expires_at, ended_at",
+    patient: "id, patient_id, provider_id, (select u.full_name from auth.users u where u.id = provider_id) as provider_name, reason, created_at, expires_at, ended_at",
+  },
 };
 
 /**
