@@ -3,18 +3,14 @@
 import * as React from "react";
 import type { z } from "zod";
 import { Label } from "@/components/ui/label";
+import { issueFields } from "@/core/http/issue-messages";
 import { cn } from "@/lib/utils";
 
 export type FieldErrors = Record<string, string | undefined>;
 
-/** Flattens zod issues to one message per field path ("emergency_contact.phone"). */
+/** One sentence per field path ("emergency_contact.phone"), worded as the server words them. */
 export function zodFieldErrors(error: z.ZodError): FieldErrors {
-  const out: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.join(".") : "_";
-    out[key] ??= issue.message;
-  }
-  return out;
+  return issueFields(error);
 }
 
 /**

@@ -53,7 +53,8 @@ export function useJsonForm<V extends Record<string, unknown>>(initial: V) {
       if (!r.ok) {
         if (opts.onError?.(r.error)) return r;
         if (r.error.fields) setErrors(r.error.fields);
-        setFormError(r.error.fields && Object.keys(r.error.fields).length ? r.error.message.split(":")[0] + "." : r.error.message);
+        // The fields carry the sentences; above the form, one line says where to look.
+        setFormError(r.error.fields && Object.keys(r.error.fields).some((k) => k !== "_") ? "Please correct the highlighted fields." : r.error.message);
       }
       return r;
     } finally {

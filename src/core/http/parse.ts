@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../errors";
+import { issueFields } from "./issue-messages";
 
 const MAX_JSON_BYTES = 256 * 1024;
 
@@ -9,30 +10,19 @@ const MAX_JSON_BYTES = 256 * 1024;
  */
 const STRUCTURAL = new Set(["invalid_type", "unrecognized_keys", "invalid_union"]);
 
-function fieldsOf(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.join(".") : "_";
-    fields[key] ??= issue.message;
-  }
-  return fields;
-}
-
 export function validate<S extends z.ZodType>(schema: S, input: unknown, what = "request body"): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const fields = fieldsOf(result.error);
+  const fields = issueFields(result.error);
   if (result.error.issues.some((i) => STRUCTURAL.has(i.code))) {
-    throw new BadRequestError(`The ${what} is malformed: ${describe(fields)}`, "invalid_request", fields);
+    throw new BadRequestError(`The ${what} is not in the expected form. ${describe(fields)}`, "invalid_request", fields);
   }
-  throw new ValidationError(`The ${what} has invalid values: ${describe(fields)}`, fields);
+  throw new ValidationError(`Some values in the ${what} need correcting. ${describe(fields)}`, fields);
 }
 
+/** The first few fields' sentences, for the top-level message (each already one sentence). */
 function describe(fields: Record<string, string>): string {
-  return Object.entries(fields)
-    .slice(0, 5)
-    .map(([k, v]) => (k === "_" ? v : `${k}: ${v}`))
-    .join("; ");
+  return Object.values(fields).slice(0, 5).join(" ");
 }
 
 /**
@@ -102,7 +92,7 @@ export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.outp
   return validate(schema, obj, "query string");
 }
 
-export const zUuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a UUID");
+export const zUuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "is not a valid reference: choose it again from the list");
 
 /** A path id: anything but a UUID is a malformed request (400), never a database error. */
 export function parseId(value: string | undefined, what = "id"): string {
