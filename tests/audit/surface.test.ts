@@ -294,7 +294,11 @@ const SURFACE: Row[] = [
     endpoint: "POST /api/v1/patients/{id}/appointments",
     handler: requestAppointment,
     status: { admin: 403, attending: 201, nurse: 201, outsider: 404, patient: 201 },
-    request: (w) => ({ params: { id: w.P }, body: { provider_id: w.users.attending.id, starts_at: later(20), ends_at: later(20, 30), reason: "Check-up" } }),
+    // providers book confirmed slots (never overlapping): a day of its own per actor
+    request: (w, as) => {
+      const day = 20 + ["admin", "attending", "nurse", "outsider", "patient"].indexOf(as);
+      return { params: { id: w.P }, body: { provider_id: w.users.attending.id, starts_at: later(day), ends_at: later(day, 30), reason: "Check-up" } };
+    },
     records: (w, _as, res) => [write("insert", "appointments", w.P, res.body.id)],
   },
   {

@@ -580,7 +580,7 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
     select: (tx, c) => count(tx, sql`select id, status from public.appointments where id = ${c.row}`),
     insert: (tx, c) => affected(tx, sql`insert into public.appointments (patient_id, provider_id, starts_at, ends_at, status, reason, requested_by)
       values (${c.patient}, ${c.teamProvider}, now() + interval '10 days', now() + interval '10 days 20 minutes', 'requested', 'Check-up', ${c.me})`),
-    update: (tx, c) => affected(tx, sql`update public.appointments set status = 'cancelled' where id = ${c.row}`),
+    update: (tx, c) => affected(tx, sql`update public.appointments set status = 'cancelled', cancel_reason = 'Clinic closed' where id = ${c.row}`),
     delete: (tx, c) => affected(tx, sql`delete from public.appointments where id = ${c.row}`),
   },
   care_messages: {
@@ -1242,6 +1242,44 @@ describe.each(engines)("access rules beyond the grid on %s", (engine) => {
         const r = await inRolledBack(sessionOf(w, actor), (tx) => statements[what](tx, me, scope));
         const problem = judge(expected[i], what.startsWith("read") ? "select" : "update", r);
         if (problem) mismatches.push(`${actor} × documents × ${what} × ${scope}: ${problem}`);
+      }
+    }
+    expect(mismatches, mismatches.join("\n")).toEqual([]);
+  });
+
+  // Scheduling (0620, docs/scheduling.md): the care team books confirmed appointments with a
+  // team provider and moves them; the patient only requests and cancels; nobody writes the
+  // cancel stamps (the guard does).
+  it("scheduling: booking confirmed, rescheduling, cancelling with a reason, the cancel stamps", async () => {
+    const teamDoc = (scope: Scope) => (scope === "own" ? w.users.attending.id : w.foreignDoc.id);
+    const patientOf = (scope: Scope) => (scope === "own" ? w.P : w.Q);
+    const statements: Record<string, [Op, (tx: Tx, me: string, scope: Scope) => Promise<number>]> = {
+      "book confirmed": ["insert", (tx, me, scope) => affected(tx, sql`insert into public.appointments (patient_id, provider_id, starts_at, ends_at, status, requested_by)
+        values (${patientOf(scope)}, ${teamDoc(scope)}, now() + interval '40 days', now() + interval '40 days 30 minutes', 'confirmed', ${me})`)],
+      "reschedule": ["update", (tx, _me, scope) => affected(tx, sql`update public.appointments set starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour' where id = ${w[scope].appointments}`)],
+      "cancel with a reason": ["update", (tx, _me, scope) => affected(tx, sql`update public.appointments set status = 'cancelled', cancel_reason = 'Clinic closed' where id = ${w[scope].appointments}`)],
+      "write cancelled_by": ["update", (tx, me, scope) => affected(tx, sql`update public.appointments set cancelled_by = ${me} where id = ${w[scope].appointments}`)],
+    };
+    // prettier-ignore
+    const rules: [string, Scope, ...Outcome[]][] = [
+      // what                     scope      admin attend nurse spec outsider unverif patient other anon  noMfa pending
+      ["book confirmed",          "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+      ["book confirmed",          "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+      ["reschedule",              "own",     N,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
+      ["reschedule",              "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+      ["cancel with a reason",    "own",     N,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+      ["cancel with a reason",    "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+      ["write cancelled_by",      "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+      ["write cancelled_by",      "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+    ];
+    const mismatches: string[] = [];
+    for (const [what, scope, ...expected] of rules) {
+      for (const [i, actor] of ACTORS.entries()) {
+        const me = actor === "anon" ? w.users.attending.id : w.users[actor].id;
+        const [op, run] = statements[what];
+        const r = await inRolledBack(sessionOf(w, actor), (tx) => run(tx, me, scope));
+        const problem = judge(expected[i], op, r);
+        if (problem) mismatches.push(`${actor} × appointments × ${what} × ${scope}: ${problem}`);
       }
     }
     expect(mismatches, mismatches.join("\n")).toEqual([]);

@@ -71,9 +71,13 @@ export interface VisitsTable {
   diagnosis: string | null;
   notes: string | null;
   vitals: Json;
+  /** 0620: office, telehealth, follow_up, urgent, annual (existing rows: office). */
+  visit_type: Generated<VisitType>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
+
+export type VisitType = "office" | "telehealth" | "follow_up" | "urgent" | "annual";
 
 export interface PrescriptionsTable {
   id: Generated<string>;
@@ -125,6 +129,10 @@ export interface AppointmentsTable {
   status: Generated<AppointmentStatus>;
   reason: string | null;
   requested_by: string | null;
+  /** 0620: why it was cancelled; cancelled_by/cancelled_at are stamped by the database. */
+  cancel_reason: Generated<string | null>;
+  cancelled_by: Generated<string | null>;
+  cancelled_at: Generated<Date | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

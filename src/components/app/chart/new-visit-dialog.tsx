@@ -8,7 +8,8 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
-import { ZCreateVisitRequest } from "@/core/clinical/visits.types";
+import { NativeSelect } from "@/components/ui/native-select";
+import { VISIT_TYPE_LABELS, VISIT_TYPES, ZCreateVisitRequest } from "@/core/clinical/visits.types";
 import { Field, FormError } from "../form";
 import { useJsonForm } from "../use-json-form";
 
@@ -31,7 +32,7 @@ const VITALS = [
 export function NewVisitDialog({ patientId }: { patientId: string }) {
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
-  const initial = { visit_date: localNow(), chief_complaint: "", diagnosis: "", notes: "", blood_pressure: "", heart_rate: "", temperature_c: "", respiratory_rate: "", spo2: "", weight_kg: "", height_cm: "" };
+  const initial = { visit_date: localNow(), visit_type: "office", chief_complaint: "", diagnosis: "", notes: "", blood_pressure: "", heart_rate: "", temperature_c: "", respiratory_rate: "", spo2: "", weight_kg: "", height_cm: "" };
   const f = useJsonForm(initial);
   const v = f.values;
 
@@ -45,6 +46,7 @@ export function NewVisitDialog({ patientId }: { patientId: string }) {
     const local = new Date(v.visit_date);
     const body = {
       visit_date: Number.isNaN(local.getTime()) ? v.visit_date : local.toISOString(),
+      visit_type: v.visit_type,
       chief_complaint: v.chief_complaint,
       diagnosis: v.diagnosis.trim() || null,
       notes: v.notes.trim() || null,
@@ -82,9 +84,18 @@ export function NewVisitDialog({ patientId }: { patientId: string }) {
               <Input {...f.bind("chief_complaint")} />
             </Field>
           </div>
-          <Field id="nv-diagnosis" label="Diagnosis" error={f.errors.diagnosis}>
-            <Input {...f.bind("diagnosis")} />
-          </Field>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Field id="nv-visit_type" label="Visit type" error={f.errors.visit_type} required>
+              <NativeSelect {...f.bind("visit_type")}>
+                {VISIT_TYPES.map((t) => (
+                  <option key={t} value={t}>{VISIT_TYPE_LABELS[t]}</option>
+                ))}
+              </NativeSelect>
+            </Field>
+            <Field id="nv-diagnosis" label="Diagnosis" error={f.errors.diagnosis}>
+              <Input {...f.bind("diagnosis")} />
+            </Field>
+          </div>
           <Field id="nv-notes" label="Notes" error={f.errors.notes}>
             <Textarea rows={4} {...f.bind("notes")} />
           </Field>

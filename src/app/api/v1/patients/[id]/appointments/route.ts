@@ -1,7 +1,7 @@
 import { authed } from "@/core/http/route";
 import { json } from "@/core/http/respond";
 import { parseId, parseJson } from "@/core/http/parse";
-import { listAppointments, requestAppointment } from "@/core/clinical/appointments";
+import { createAppointment, listAppointments } from "@/core/clinical/appointments";
 import { ZCreateAppointmentRequest } from "@/core/clinical/appointments.types";
 
 export const dynamic = "force-dynamic";
@@ -10,8 +10,9 @@ export const GET = authed<{ id: string }>(async ({ params, session, context }) =
   return json({ data: await listAppointments(session, parseId(params.id, "patient id"), context) });
 });
 
+/** A patient requests; a care-team provider books (confirmed at once; 409 appointment_conflict on overlap). */
 export const POST = authed<{ id: string }>(async ({ req, params, session, context }) => {
   const id = parseId(params.id, "patient id");
   const input = await parseJson(req, ZCreateAppointmentRequest);
-  return json(await requestAppointment(session, id, input, context), 201);
+  return json(await createAppointment(session, id, input, context), 201);
 });
