@@ -5,12 +5,14 @@
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { sql } from "kysely";
 import { initDatabase, closeDatabase } from "../src/core/db/index";
 import { asService, type Tx } from "../src/core/db/with-user";
 import { hashPassword } from "../src/core/auth/passwords";
-import { sha256Hex, newOpaqueToken } from "../src/core/auth/tokens";
+import { sha256Hex } from "../src/core/auth/tokens";
+import { newDeviceToken } from "../src/core/vitals/with-device";
 import { objectStore } from "../src/core/storage/index";
 import { BUCKET } from "../src/core/storage/document-view";
 
@@ -80,12 +82,18 @@ async function main(): Promise<void> {
   console.log(`   dr.pending@${DOMAIN} waits for verification)`);
   console.log("\nThe admin must turn on two-factor authentication (Account page) before admin pages open.");
   if (result.deviceToken) {
-    console.log(`\nA wearable of patient1 is registered; stream live vitals with:\n  npm run simulate:wearable -- --token ${result.deviceToken}`);
+    console.log(`\nA wearable of patient1 is registered; with the server running (npm start), stream live vitals with:\n  ${simulatorCommand(result.deviceToken)}`);
   }
   await closeDatabase();
 }
 
-async function createClinic(tx: Tx, passwordHash: string): Promise<string> {
+/** The command the demo prints for its wearable: it must work as printed (tests/ops/demo.test.ts runs it). */
+export function simulatorCommand(deviceToken: string, baseUrl = `http://localhost:${process.env.PORT ?? 3000}`): string {
+  return `npm run simulate:wearable -- --token ${deviceToken} --url ${baseUrl}`;
+}
+
+/** Creates the demo clinic in the caller's service transaction; returns patient1's wearable token (shown once). */
+export async function createClinic(tx: Tx, passwordHash: string, patients = PATIENTS): Promise<string> {
   const ids = new Map<string, string>();
   for (const s of STAFF) {
     const id = randomUUID();
@@ -106,7 +114,7 @@ async function createClinic(tx: Tx, passwordHash: string): Promise<string> {
   const day = 86_400_000;
   let deviceToken = "";
 
-  for (let i = 0; i < PATIENTS; i++) {
+  for (let i = 0; i < patients; i++) {
     const patientId = randomUUID();
     const attending = ids.get(attendings[i % attendings.length])!;
     const nurse = ids.get(nurses[i % nurses.length])!;
@@ -179,7 +187,8 @@ async function createClinic(tx: Tx, passwordHash: string): Promise<string> {
       }
     }
     if (i === 0) {
-      deviceToken = newOpaqueToken();
+      // The same kind of token the portal issues (cbd_…): the vitals endpoint refuses anything else.
+      deviceToken = newDeviceToken();
       const deviceId = randomUUID();
       await tx.insertInto("devices").values({ id: deviceId, patient_id: patientId, name: "Demo watch", token_hash: sha256Hex(deviceToken) }).execute();
       const now = Date.now();
@@ -240,8 +249,11 @@ async function addDemoDocument(tx: Tx, d: { patientId: string; patientName: stri
     .execute();
 }
 
-main().catch(async (e) => {
-  console.error(`Demo failed: ${(e as Error).message}`);
-  await closeDatabase().catch(() => {});
-  process.exit(1);
-});
+// Run as a command (npm run demo), not when a test imports createClinic.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch(async (e) => {
+    console.error(`Demo failed: ${(e as Error).message}`);
+    await closeDatabase().catch(() => {});
+    process.exit(1);
+  });
+}

@@ -1,9 +1,9 @@
 import { sql } from "kysely";
 import type { Session } from "../auth/session-types";
-import { newOpaqueToken, sha256Hex } from "../auth/tokens";
+import { sha256Hex } from "../auth/tokens";
 import { withUser, type RequestContext } from "../db/with-user";
 import { ForbiddenError } from "../errors";
-import { DEVICE_TOKEN_PREFIX } from "./with-device";
+import { newDeviceToken } from "./with-device";
 import type { TRegisterDeviceRequest } from "./devices.types";
 
 /**
@@ -21,7 +21,7 @@ export async function registerDevice(
     async (tx) => {
       const { rows } = await sql<{ id: string }>`select unnest(app.my_patient_ids()) as id`.execute(tx);
       if (rows.length === 0) throw new ForbiddenError("This account is not linked to a patient record.", "no_patient_record");
-      const token = DEVICE_TOKEN_PREFIX + newOpaqueToken(32);
+      const token = newDeviceToken();
       const device = await tx
         .insertInto("devices")
         .values({ patient_id: rows[0].id, name: input.name, token_hash: sha256Hex(token) })

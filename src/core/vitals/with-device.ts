@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { database } from "../db";
-import { sha256Hex } from "../auth/tokens";
+import { newOpaqueToken, sha256Hex } from "../auth/tokens";
 import type { RequestContext, Tx } from "../db/with-user";
 import { UnauthorizedError } from "../errors";
 
@@ -11,6 +11,11 @@ export interface DeviceIdentity {
 
 /** Device tokens carry a prefix so that logs and secret scanners can tell them apart. */
 export const DEVICE_TOKEN_PREFIX = "cbd_";
+
+/** A new device token: the prefix and 32 random bytes. Only its SHA-256 is ever stored. */
+export function newDeviceToken(): string {
+  return DEVICE_TOKEN_PREFIX + newOpaqueToken(32);
+}
 
 /**
  * The device counterpart of withUser: one transaction as `authenticated`, with claims
