@@ -50,7 +50,7 @@ function secondsLeft(token: string | undefined): number {
 
 function isPageNavigation(req: NextRequest): boolean {
   const p = req.nextUrl.pathname;
-  return req.method === "GET" && !p.startsWith("/api/") && !p.startsWith("/_next/") && !p.startsWith("/realtime/");
+  return req.method === "GET" && !p.startsWith("/api/") && !p.startsWith("/fhir/") && !p.startsWith("/_next/") && !p.startsWith("/realtime/");
 }
 
 function cookieValue(setCookie: string): [string, string] {
@@ -119,9 +119,9 @@ export async function proxy(req: NextRequest): Promise<NextResponse> {
 export const config = {
   matcher: [
     {
-      // Pages only: API answers carry their headers from next.config and the route helpers;
+      // Pages only: API (and /fhir) answers carry their headers from next.config and the route helpers;
       // the proxy's work (nonce, CSP, silent refresh) is for pages.
-      source: "/((?!_next/static|_next/image|favicon.ico|api/).*)",
+      source: "/((?!_next/static|_next/image|favicon.ico|api/|fhir/).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

@@ -8,7 +8,7 @@ import { log } from "../log";
  * over https. A route that answers with its own Response (the file download, the PDF)
  * sets its own.
  */
-const BASE_HEADERS = {
+export const BASE_HEADERS = {
   "Cache-Control": "no-store",
   "X-Content-Type-Options": "nosniff",
   "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",

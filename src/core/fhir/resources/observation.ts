@@ -1,0 +1,104 @@
+import { sql } from "kysely";
+import { LOINC, OBSERVATION_CATEGORY, UCUM, VISIT_VITAL_KEYS, VITAL_CODES } from "../codes";
+import type { ResourceDefinition, SourceRow } from "../search/resource-definition";
+import type { FhirResource } from "../types";
+import { compact, instant, meta, PATIENT_PARAMS, ref } from "./shared";
+
+export interface ObservationSourceRow extends SourceRow {
+  effective: Date;
+  metric: string;
+  value_num: number | null;
+  value_text: string | null;
+  device_id: string | null;
+  performer_id: string | null;
+  visit_id: string | null;
+  code: string | null;
+  category: string;
+}
+
+function coding(metric: string) {
+  const c = VITAL_CODES[metric];
+  return { coding: [{ system: LOINC, code: c.loinc, display: c.display }], text: c.display };
+}
+
+function quantity(metric: string, value: number) {
+  const c = VITAL_CODES[metric];
+  return { value, unit: c.unit, system: UCUM, code: c.ucum };
+}
+
+/**
+ * A vital sign → Observation (category vital-signs, LOINC-coded, UCUM units). Two sources:
+ * wearable and manual samples (vitals rows, id `vital-<n>`, device referenced), and the
+ * vitals taken at a visit (visits.vitals, id `visit-<visit id>-<metric>`, encounter
+ * referenced). A visit's blood pressure "120/80" is one panel (85354-9) with systolic and
+ * diastolic components.
+ */
+export function toFhirObservation(r: ObservationSourceRow): FhirResource {
+  const base = {
+    resourceType: "Observation",
+    id: r.id,
+    meta: meta(r.last_updated),
+    status: "final",
+    category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: "vital-signs", display: "Vital Signs" }], text: "Vital Signs" }],
+    code: coding(r.metric),
+    subject: ref("Patient", r.patient_id),
+    encounter: ref("Encounter", r.visit_id),
+    effectiveDateTime: instant(r.effective),
+    performer: r.visit_id ? [ref("Practitioner", r.performer_id)!].filter(Boolean) : undefined,
+    device: ref("Device", r.device_id),
+  };
+  if (r.metric === "blood_pressure") {
+    const m = /^(\d{2,3})\/(\d{2,3})$/.exec((r.value_text ?? "").trim());
+    if (m) {
+      return compact({
+        ...base,
+        component: [
+          { code: coding("bp_systolic"), valueQuantity: quantity("bp_systolic", Number(m[1])) },
+          { code: coding("bp_diastolic"), valueQuantity: quantity("bp_diastolic", Number(m[2])) },
+        ],
+      });
+    }
+    return compact({ ...base, valueString: r.value_text ?? undefined, dataAbsentReason: r.value_text ? undefined : { text: "No value recorded" } });
+  }
+  if (r.value_num == null) return compact({ ...base, dataAbsentReason: { text: "No value recorded" } });
+  return compact({ ...base, valueQuantity: quantity(r.metric, Number(r.value_num)) });
+}
+
+const visitKeys = Object.entries(VISIT_VITAL_KEYS);
+const codeCase = sql.join(
+  Object.entries(VITAL_CODES).map(([metric, c]) => sql`when ${sql.lit(metric)} then ${sql.lit(c.loinc)}`),
+  sql` `,
+);
+const visitValues = sql.join(
+  visitKeys.map(([key, metric]) => sql`(${sql.lit(metric)}, vi.vitals -> ${sql.lit(key)})`),
+  sql`, `,
+);
+
+export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
+  type: "Observation",
+  readKind: "vitals",
+  idType: "text",
+  patientColumn: "patient_id",
+  source: sql<ObservationSourceRow>`select o.*, case o.metric ${codeCase} end as code, 'vital-signs'::text as category, 'final'::text as status_code from (
+      select 'vital-' || v.id as id, v.patient_id, v.created_at as last_updated, v.recorded_at as effective, v.metric,
+             v.value::float8 as value_num, null::text as value_text, v.device_id, v.recorded_by as performer_id, null::uuid as visit_id
+        from public.vitals v
+      union all
+      select 'visit-' || vi.id || '-' || x.metric, vi.patient_id, vi.updated_at, vi.visit_date, x.metric,
+             case when jsonb_typeof(x.val) = 'number' then (x.val #>> '{}')::float8 end,
+             case when jsonb_typeof(x.val) = 'string' then x.val #>> '{}' end,
+             null::uuid, vi.provider_id, vi.id
+        from public.visits vi cross join lateral (values ${visitValues}) as x(metric, val)
+       where vi.vitals is not null and x.val is not null and jsonb_typeof(x.val) <> 'null'
+    ) o`,
+  params: {
+    ...PATIENT_PARAMS,
+    date: { type: "date", columns: ["effective"] },
+    code: { type: "token", columns: ["code"], system: LOINC },
+    category: { type: "token", columns: ["category"], system: OBSERVATION_CATEGORY },
+    status: { type: "token", columns: ["status_code"], system: "http://hl7.org/fhir/observation-status" },
+    device: { type: "reference", columns: ["device_id"], targets: ["Device"], idType: "uuid" },
+    encounter: { type: "reference", columns: ["visit_id"], targets: ["Encounter"], idType: "uuid" },
+  },
+  toFhir: toFhirObservation,
+};

@@ -1,0 +1,47 @@
+import type { RawBuilder } from "kysely";
+import type { Session } from "../../auth/session-types";
+import type { ReadKind } from "../../audit/record";
+import type { Tx } from "../../db/with-user";
+import type { FhirResource } from "../types";
+import type { IdType, ParamDef } from "./search-params";
+
+/** What a mapper may need besides its row: where links point, and who asks (signed URLs). */
+export interface MapContext {
+  /** The server's base URL for absolute links (`https://host/fhir/R4`). */
+  base: string;
+  /** The request's origin (`https://host`), for download links. */
+  origin: string;
+  session: Session;
+}
+
+/** Every source row has these columns; the rest are the type's own. */
+export interface SourceRow {
+  id: string;
+  patient_id: string | null;
+  last_updated: Date;
+}
+
+/**
+ * One FHIR resource type served by Carebase: where its rows come from (a SELECT over the
+ * tables, read under the caller's RLS), its search parameters over that SELECT's
+ * columns, what a read of it records in the audit trail, and its mapper (pure).
+ */
+export interface ResourceDefinition<Row extends SourceRow = SourceRow> {
+  type: string;
+  /** The audit record kind of a read (null: not PHI, e.g. the staff directory). */
+  readKind: ReadKind | null;
+  /** The type of the id column: uuids and bigints are compared natively (index order), text bytewise. */
+  idType: IdType;
+  /** The rows, as `select … from …` with columns id, patient_id, last_updated and the mapper's. */
+  source: RawBuilder<Row>;
+  /** The search parameters besides _id, _lastUpdated and the result parameters. */
+  params: Record<string, ParamDef>;
+  /** The column `patient`/`subject` and the compartment ($everything) use; null: not in the Patient compartment. */
+  patientColumn: "patient_id" | null;
+  /** Work a page needs inside the caller's transaction before mapping (e.g. issuing signed URLs); returns its extra audit records. */
+  prepare?: (tx: Tx, rows: Row[], ctx: MapContext) => Promise<void>;
+  toFhir: (row: Row, ctx: MapContext) => FhirResource;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyResourceDefinition = ResourceDefinition<any>;

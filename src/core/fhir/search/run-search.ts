@@ -1,0 +1,139 @@
+import { sql, type RawBuilder } from "kysely";
+import type { Tx } from "../../db/with-user";
+import type { AnyResourceDefinition, SourceRow } from "./resource-definition";
+import { decodeCursor, type DateBound, type Filter, type IdType, type ParsedSearch } from "./search-params";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BIGINT = /^[1-9]\d{0,17}$/;
+
+/** Whether a value can be an id of this type (one that cannot matches nothing, without a cast error). */
+function fits(idType: IdType | undefined, v: string): boolean {
+  return idType === "uuid" ? UUID.test(v) : idType === "bigint" ? BIGINT.test(v) : true;
+}
+
+function idValue(idType: IdType | undefined, v: string | string[]): RawBuilder<unknown> {
+  if (Array.isArray(v)) return idType === "uuid" ? sql`${v}::uuid[]` : idType === "bigint" ? sql`${v}::bigint[]` : sql`${v}::text[]`;
+  return idType === "uuid" ? sql`${v}::uuid` : idType === "bigint" ? sql`${v}::bigint` : sql`${v}`;
+}
+
+const col = (name: string) => sql.ref(`r.${name}`);
+const NOTHING = sql<boolean>`false`;
+
+function escapeLike(v: string): string {
+  return v.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function dateCondition(column: string, b: DateBound): RawBuilder<boolean> {
+  const c = col(column);
+  const lo = b.lo.toISOString();
+  const hi = b.hi.toISOString();
+  switch (b.prefix) {
+    case "eq": return sql<boolean>`(${c} >= ${lo}::timestamptz and ${c} < ${hi}::timestamptz)`;
+    case "ne": return sql<boolean>`(${c} < ${lo}::timestamptz or ${c} >= ${hi}::timestamptz)`;
+    case "gt": return sql<boolean>`${c} >= ${hi}::timestamptz`;
+    case "ge": return sql<boolean>`${c} >= ${lo}::timestamptz`;
+    case "lt": return sql<boolean>`${c} < ${lo}::timestamptz`;
+    case "le": return sql<boolean>`${c} < ${hi}::timestamptz`;
+  }
+}
+
+function anyOf(conds: RawBuilder<boolean>[]): RawBuilder<boolean> {
+  if (conds.length === 0) return NOTHING;
+  if (conds.length === 1) return conds[0];
+  return sql<boolean>`(${sql.join(conds, sql` or `)})`;
+}
+
+/** One filter as a SQL condition over the source row `r`. */
+export function filterCondition(f: Filter): RawBuilder<boolean> {
+  const { param, value } = f;
+  switch (value.type) {
+    case "date":
+      // one value: its own range; several (comma): any of them
+      return anyOf(value.values.map((b) => anyOf(param.columns.map((c) => dateCondition(c, b)))));
+    case "string":
+      return anyOf(
+        value.values.flatMap((v) =>
+          param.columns.map((c) =>
+            value.modifier === "exact"
+              ? sql<boolean>`${col(c)} = ${v}`
+              : value.modifier === "contains"
+                ? sql<boolean>`lower(${col(c)}) like ${"%" + escapeLike(v.toLowerCase()) + "%"}`
+                : sql<boolean>`lower(${col(c)}) like ${escapeLike(v.toLowerCase()) + "%"}`,
+          ),
+        ),
+      );
+    case "reference": {
+      const ids = value.values.filter((v) => fits(param.idType, v));
+      if (ids.length === 0) return NOTHING;
+      return sql<boolean>`${col(param.columns[0])} = any(${idValue(param.idType, ids)})`;
+    }
+    case "token":
+      return anyOf(
+        value.values.map((t) => {
+          const conds: RawBuilder<boolean>[] = [];
+          if (t.system !== undefined) {
+            if (param.systemColumn) conds.push(t.system === "" ? sql<boolean>`${col(param.systemColumn)} is null` : sql<boolean>`${col(param.systemColumn)} = ${t.system}`);
+            else if ((param.system ?? "") !== t.system) return NOTHING;
+          }
+          if (t.code !== undefined) {
+            if (!fits(param.idType, t.code)) return NOTHING;
+            conds.push(sql<boolean>`${col(param.columns[0])} = ${idValue(param.idType, t.code)}`);
+          }
+          return conds.length ? sql<boolean>`(${sql.join(conds, sql` and `)})` : sql<boolean>`true`;
+        }),
+      );
+  }
+}
+
+export function whereClause(filters: Filter[]): RawBuilder<boolean> {
+  return filters.length ? sql<boolean>`${sql.join(filters.map(filterCondition), sql` and `)}` : sql<boolean>`true`;
+}
+
+/** The sort (and keyset) key: ids, compared bytewise for text ids so both engines agree. */
+function keyOrder(def: AnyResourceDefinition) {
+  return def.idType === "text" ? sql`r.id collate "C"` : sql`r.id`;
+}
+
+export interface SearchPage<Row> {
+  rows: Row[];
+  total: number;
+  /** The id of the last row when more follow (the next page's cursor key). */
+  nextKey: string | null;
+}
+
+/**
+ * A page of a search, under the caller's RLS: keyset on the id (never OFFSET), plus the
+ * total of matches. Both statements see the same snapshot (one transaction).
+ */
+export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, search: ParsedSearch, withTotal = true): Promise<SearchPage<Row>> {
+  const where = whereClause(search.filters);
+  let after: RawBuilder<boolean> = sql<boolean>`true`;
+  if (search.cursor) {
+    const key = decodeCursor(search.cursor);
+    after = def.idType === "text" ? sql<boolean>`r.id collate "C" > ${key}` : fits(def.idType, key) ? sql<boolean>`r.id > ${idValue(def.idType, key)}` : NOTHING;
+  }
+  const { rows } = await sql<Row>`select * from (${def.source}) r where ${where} and ${after} order by ${keyOrder(def)} limit ${search.count + 1}`.execute(tx);
+  const more = rows.length > search.count;
+  const shown = more ? rows.slice(0, search.count) : rows;
+  let total = shown.length;
+  if (withTotal && (more || search.cursor)) {
+    const c = await sql<{ n: number }>`select count(*)::int as n from (${def.source}) r where ${where}`.execute(tx);
+    total = c.rows[0]?.n ?? 0;
+  }
+  return { rows: shown, total, nextKey: more ? String(shown[shown.length - 1].id) : null };
+}
+
+/** Every row of a patient's compartment for one type ($everything), under RLS; `since`: changed at or after. */
+export async function compartmentRows<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, patientId: string, since?: Date): Promise<Row[]> {
+  const changed = since ? sql<boolean>`r.last_updated >= ${since.toISOString()}::timestamptz` : sql<boolean>`true`;
+  const { rows } = await sql<Row>`select * from (${def.source}) r where r.patient_id = ${patientId}::uuid and ${changed} order by ${keyOrder(def)}`.execute(tx);
+  return rows;
+}
+
+/** Rows by id (the practitioners a patient's record refers to). */
+export async function rowsById<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, ids: string[]): Promise<Row[]> {
+  const valid = ids.filter((v) => fits(def.idType, v));
+  if (valid.length === 0) return [];
+  const { rows } = await sql<Row>`select * from (${def.source}) r where r.id = any(${idValue(def.idType, valid)}) order by ${keyOrder(def)}`.execute(tx);
+  return rows;
+}
