@@ -22,7 +22,7 @@ import { createClinic, simulatorCommand } from "../../scripts/demo";
 
 /** A server for POST /api/v1/vitals only, through the route handler the app uses. */
 async function vitalsServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const headers = new Headers();
@@ -32,6 +32,9 @@ async function vitalsServer(): Promise<{ url: string; close: () => Promise<void>
       : new Response("not found", { status: 404 });
     res.writeHead(answer.status, Object.fromEntries(answer.headers));
     res.end(Buffer.from(await answer.arrayBuffer()));
+  };
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => res.writeHead(500).end());
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
