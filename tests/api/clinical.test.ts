@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { inflateSync } from "node:zlib";
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, serviceQuery, type TestUser } from "../support/seed";
@@ -30,20 +30,9 @@ const newPatientBody = (mrn: string) => ({
   mrn,
 });
 
-/** The text drawn on a pdf-lib page (standard fonts: hex strings in Flate-compressed content streams). */
+/** The text of a PDF, as poppler's pdftotext reads it (the PDF embeds Unicode fonts). */
 function pdfText(bytes: Buffer): string {
-  const raw = bytes.toString("latin1");
-  let out = "";
-  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)endstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(m[1], "latin1")).toString("latin1");
-    } catch {
-      continue;
-    }
-    for (const h of content.matchAll(/<([0-9A-Fa-f]+)>\s*Tj/g)) out += Buffer.from(h[1], "hex").toString("latin1") + "\n";
-  }
-  return out;
+  return execFileSync("pdftotext", ["-enc", "UTF-8", "-", "-"], { input: bytes }).toString("utf8");
 }
 
 const expectError = (r: { status: number; body: { error?: { code?: string; message?: string } } }, status: number) => {

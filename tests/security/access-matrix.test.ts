@@ -322,6 +322,15 @@ const MATRIX: Row[] = [
   ["auth.password_reset_tokens", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   ["auth.password_reset_tokens", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
   ["auth.password_reset_tokens", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  // The clinic's document-signing keys (own / foreign = two seeded key rows): the service path only.
+  ["app.signing_keys", "select", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.signing_keys", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.signing_keys", "insert", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.signing_keys", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.signing_keys", "update", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.signing_keys", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.signing_keys", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.signing_keys", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   // Emergency access grants (own = an ended grant on P held by the outsider, foreign = an ended grant on Q held by
   // Q's provider): holders see their own, admins see and review all; opened and ended only through the functions
   // (app.open_emergency_access / end_emergency_access). What an ACTIVE grant opens: tests/security/emergency-access.test.ts.
@@ -420,6 +429,8 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
         values ('password_changed', 'owner@home.test', 'Your password was changed', 'v1.sealed') returning id`),
       "auth.password_reset_tokens": await one(sql<{ id: string }>`insert into auth.password_reset_tokens (token_hash, user_id, expires_at)
         values (${hex(32)}, ${portalUser}, now() + interval '30 minutes') returning token_hash as id`),
+      "app.signing_keys": await one(sql<{ id: string }>`insert into app.signing_keys (purpose, certificate_pem, private_key_sealed)
+        values (${`matrix_${hex(4)}`}, '-----BEGIN CERTIFICATE-----', 'v1.sealed') returning purpose as id`),
       // an ENDED grant: it opens nothing, so every other cell is unaffected
       emergency_access_grants: await one(sql<{ id: string }>`insert into public.emergency_access_grants (patient_id, provider_id, reason, created_at, expires_at, ended_at)
         values (${patient}, ${grantHolder}, 'Unconscious in the emergency department', now() - interval '2 hours', now() - interval '1 hour', now() - interval '90 minutes') returning id`),
@@ -715,6 +726,13 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
       values (${hex(32)}, ${c.w.users.patient.id}, now() + interval '1 day')`),
     update: (tx, c) => affected(tx, sql`update auth.password_reset_tokens set used_at = null, expires_at = now() + interval '1 day' where token_hash = ${c.row}`),
     delete: (tx, c) => affected(tx, sql`delete from auth.password_reset_tokens where token_hash = ${c.row}`),
+  },
+  "app.signing_keys": {
+    select: (tx, c) => count(tx, sql`select purpose, private_key_sealed from app.signing_keys where purpose = ${c.row}`),
+    insert: (tx) => affected(tx, sql`insert into app.signing_keys (purpose, certificate_pem, private_key_sealed)
+      values (${`forged_${hex(4)}`}, '-----BEGIN CERTIFICATE-----', 'v1.forged')`),
+    update: (tx, c) => affected(tx, sql`update app.signing_keys set private_key_sealed = 'v1.swapped' where purpose = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from app.signing_keys where purpose = ${c.row}`),
   },
   emergency_access_grants: {
     select: (tx, c) => count(tx, sql`select id, reason from public.emergency_access_grants where id = ${c.row}`),

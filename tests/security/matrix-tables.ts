@@ -10,5 +10,6 @@ export const MATRIX_TABLES = [
   "care_message_reads", "app.change_events", "app.change_events_horizon", "app.audit_chain_heads",
   "app.audit_checkpoints", "storage.buckets", "auth.sessions", "auth.refresh_tokens", "app.audit_read_stage",
   "app.mail_outbox", "auth.password_reset_tokens",
+  "app.signing_keys",
   "emergency_access_grants", "patient_shares",
 ] as const;

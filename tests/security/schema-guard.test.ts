@@ -68,6 +68,8 @@ const REVIEWED_DEFINER_GRANTS: Record<string, string> = {
   "app.next_mrn()": APP,
   // an admin records a provider's credential (0610): checks app.i_am_admin() itself
   "app.set_provider_credential(uuid,text)": "app_admin",
+  // public prescription verification (0720): initials, birth year, status and prescriber for a code; audits every lookup
+  "app.verify_prescription(text)": "anon",
   // documents: deletion is a checked function (0300)
   "app.soft_delete_document(uuid,text)": "authenticated",
   // devices (withDevice): resolve the device from the token hash in the claims

@@ -12,6 +12,7 @@ import { auditAccountEventTx } from "./audit-events";
 export type Bucket =
   | "sign_in_ip" | "sign_in_account" | "sign_up_ip" | "refresh_ip" | "invite_ip" | "invite_code" | "secret_account"
   | "password_forgot_ip" | "password_forgot_account" | "password_reset_ip" | "password_reset_token"
+  | "prescription_verify_ip"
   | "emergency_account" | "emergency_ip" | "share_code_ip";
 
 /** [max hits, window seconds]; RATE_LIMIT_<BUCKET>=max/seconds overrides (e.g. for load tests). */
@@ -36,6 +37,8 @@ const DEFAULTS: Record<Bucket, [number, number]> = {
   // Wrong answers only: a reset token that is unknown, used or expired, per IP and per token hash.
   password_reset_ip: [10, 900],
   password_reset_token: [10, 900],
+  // Public prescription verification (/verify/<code>): every lookup, found or not, per IP.
+  prescription_verify_ip: [30, 300],
 };
 
 export function limitFor(bucket: Bucket): [number, number] {

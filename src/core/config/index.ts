@@ -11,6 +11,10 @@ export interface Config {
   migrationDatabaseUrl: string | undefined;
   /** ALLOW_PRIVILEGED_DATABASE_LOGIN=1: start (loudly) on a superuser or BYPASSRLS login. */
   allowPrivilegedDatabaseLogin: boolean;
+  /** SIGNING_P12_PATH: the operator's PKCS #12 (key + certificate) for signing prescription PDFs; unset → a generated clinic key (docs/signing.md). */
+  signingP12Path: string | undefined;
+  /** SIGNING_P12_PASSWORD: that file's password. */
+  signingP12Password: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -24,6 +28,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     migrationDatabaseUrl: env.MIGRATION_DATABASE_URL || undefined,
     allowPrivilegedDatabaseLogin: env.ALLOW_PRIVILEGED_DATABASE_LOGIN === "1",
+    signingP12Path: env.SIGNING_P12_PATH ? path.resolve(env.SIGNING_P12_PATH) : undefined,
+    signingP12Password: env.SIGNING_P12_PASSWORD ?? undefined,
   };
 }
 

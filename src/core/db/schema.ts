@@ -406,3 +406,22 @@ export interface DB {
   emergency_access_grants: EmergencyAccessGrantsTable;
   patient_shares: PatientSharesTable;
 }
+
+// ---- signed prescriptions (migration 0720) ----
+
+/** Declaration merging: the public verification code of a prescription (0720). */
+export interface PrescriptionsTable {
+  verification_code: Generated<string>;
+}
+
+export interface SigningKeysTable {
+  purpose: string;
+  certificate_pem: string;
+  private_key_sealed: string;
+  created_at: Timestamp;
+}
+
+/** Declaration merging: adds the signing keys table to DB. */
+export interface DB {
+  "app.signing_keys": SigningKeysTable;
+}

@@ -4,8 +4,9 @@ import { renderPrescriptionPdf } from "@/core/clinical/prescription-pdf";
 
 export const dynamic = "force-dynamic";
 
-export const GET = authed<{ id: string }>(async ({ params, session, context }) => {
-  const pdf = await renderPrescriptionPdf(session, parseId(params.id, "prescription id"), context);
+export const GET = authed<{ id: string }>(async ({ req, params, session, context }) => {
+  const publicUrl = process.env.PUBLIC_URL?.trim() || new URL(req.url).origin;
+  const pdf = await renderPrescriptionPdf(session, parseId(params.id, "prescription id"), context, publicUrl);
   return new Response(Buffer.from(pdf.bytes), {
     status: 200,
     headers: {
