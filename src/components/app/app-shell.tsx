@@ -11,7 +11,9 @@ function navFor(viewer: Viewer): NavItem[] {
     case "patient":
       return [{ href: "/my-records", label: "My records" }, { href: "/my-records/devices", label: "Devices" }, { href: "/account", label: "Account" }];
     case "provider":
-      return viewer.verified ? [{ href: "/patients", label: "Patients" }, { href: "/account", label: "Account" }] : [{ href: "/account", label: "Account" }];
+      return viewer.verified
+        ? [{ href: "/patients", label: "Patients" }, { href: "/emergency-access", label: "Emergency access" }, { href: "/account", label: "Account" }]
+        : [{ href: "/account", label: "Account" }];
     case "admin":
       return [
         { href: "/patients", label: "Patients" },

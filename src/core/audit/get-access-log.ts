@@ -27,6 +27,7 @@ const ACTIVITY: Record<string, string> = { read: "viewed", insert: "created", up
 function actorOf(name: string | null, role: string | null): { name: string; role: string } {
   if (name) return { name, role: role ?? "unknown" };
   if (role === "device") return { name: "Wearable device", role: "device" };
+  if (role === "share_link") return { name: "Someone you gave a sharing link", role: "share_link" };
   return { name: "Carebase system", role: "system" };
 }
 

@@ -1,8 +1,9 @@
 import Link from "next/link";
 import { Suspense } from "react";
-import { MailIcon, ScrollTextIcon, UsersIcon, UsersRoundIcon } from "lucide-react";
+import { MailIcon, ScrollTextIcon, SirenIcon, UsersIcon, UsersRoundIcon } from "lucide-react";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { PageSkeleton } from "@/components/app/skeletons";
+import { countUnreviewedEmergencyGrants } from "@/core/emergency/emergency-access";
 import { pageViewer } from "../_lib/viewer";
 
 export const metadata = { title: "Administration" };
@@ -23,12 +24,23 @@ export default function AdminPage() {
 }
 
 async function Admin() {
-  await pageViewer(["admin"]);
+  const { session, context } = await pageViewer(["admin"]);
+  // break-the-glass grants nobody has reviewed yet (admin pages need aal2; the count too)
+  const unreviewed = session.aal === "aal2" ? await countUnreviewedEmergencyGrants(session, context) : null;
+  const sections = [
+    ...SECTIONS,
+    {
+      href: "/admin/emergency-access",
+      title: "Emergency access",
+      text: unreviewed === null ? "Break-the-glass accesses to review." : unreviewed === 0 ? "Nothing to review." : `${unreviewed} break-the-glass ${unreviewed === 1 ? "access" : "accesses"} to review.`,
+      icon: SirenIcon,
+    },
+  ];
   return (
     <div className="grid gap-6">
       <h1 className="text-2xl font-semibold tracking-tight">Administration</h1>
       <ul className="grid gap-4 md:grid-cols-3">
-        {SECTIONS.map((s) => (
+        {sections.map((s) => (
           <li key={s.href}>
             <Link href={s.href} prefetch={false} className="block h-full rounded-xl focus-visible:outline-2">
               <Card className="hover:border-primary h-full transition-colors">

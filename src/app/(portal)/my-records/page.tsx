@@ -14,6 +14,8 @@ import { AppointmentsList, AppointmentStatus, When } from "@/components/app/char
 import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { RequestAppointmentDialog } from "@/components/app/request-appointment-dialog";
 import { AccessLogList } from "@/components/app/access-log-list";
+import { SharingPanel } from "@/components/app/sharing/sharing-panel";
+import { MyEmergencyAccesses } from "@/components/app/emergency/my-emergency-accesses";
 import { getMyPatient } from "@/core/clinical/patients";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
@@ -98,6 +100,7 @@ async function MyRecords() {
           <TabsTrigger value="appointments">Appointments ({appointments.length})</TabsTrigger>
           <TabsTrigger value="vitals">Vitals</TabsTrigger>
           <TabsTrigger value="access-log">Access log</TabsTrigger>
+          <TabsTrigger value="sharing">Sharing</TabsTrigger>
         </TabsList>
         <TabsContent value="visits">
           <VisitsTable visits={visits} emptyHint="Your visits appear here after your care team records them." />
@@ -115,7 +118,11 @@ async function MyRecords() {
           <VitalsCharts patientId={patient.id} audience="patient" />
         </TabsContent>
         <TabsContent value="access-log">
+          <MyEmergencyAccesses />
           <AccessLogList patientId={patient.id} audience="patient" />
+        </TabsContent>
+        <TabsContent value="sharing">
+          <SharingPanel />
         </TabsContent>
       </Tabs>
     </div>
