@@ -28,8 +28,8 @@ type Row = Record<string, unknown>;
 
 const COLUMNS: Record<Exclude<ChangeTable, "vitals" | "care_messages">, Record<Shape, string>> = {
   visits: {
-    staff: "id, patient_id, provider_id, visit_date, chief_complaint, diagnosis, notes, vitals, created_at, updated_at",
-    patient: "id, patient_id, provider_id, visit_date, chief_complaint, diagnosis, notes, vitals, created_at, updated_at",
+    staff: "id, patient_id, provider_id, visit_date, visit_type, chief_complaint, diagnosis, notes, vitals, created_at, updated_at",
+    patient: "id, patient_id, provider_id, visit_date, visit_type, chief_complaint, diagnosis, notes, vitals, created_at, updated_at",
   },
   prescriptions: {
     staff: "id, visit_id, patient_id, prescriber_id, medication, dosage, frequency, start_date, end_date, is_active, created_at, updated_at",
@@ -40,8 +40,8 @@ const COLUMNS: Record<Exclude<ChangeTable, "vitals" | "care_messages">, Record<S
     patient: "id, patient_id, document_type, description, original_name, content_type, size_bytes, reviewed_at, uploaded_at",
   },
   appointments: {
-    staff: "id, patient_id, provider_id, starts_at, ends_at, status, reason, requested_by, created_at, updated_at",
-    patient: "id, patient_id, provider_id, starts_at, ends_at, status, reason, requested_by, created_at, updated_at",
+    staff: "id, patient_id, provider_id, starts_at, ends_at, status, reason, requested_by, cancel_reason, cancelled_at, created_at, updated_at",
+    patient: "id, patient_id, provider_id, starts_at, ends_at, status, reason, requested_by, cancel_reason, cancelled_at, created_at, updated_at",
   },
   // break-the-glass (0700): who, why and until when; never the admins' review
   emergency_access_grants: {

@@ -17,6 +17,8 @@ import { AccessLogList } from "@/components/app/access-log-list";
 import { MessagesPanel, MessagesTabTrigger } from "@/components/app/chart/messages-panel";
 import { MESSAGES_PAGE_SIZE } from "@/components/app/chart/message-thread";
 import { VitalsCharts } from "@/components/app/vitals/vitals-charts";
+import { ChartOverviewPanel } from "@/components/app/chart/chart-overview";
+import { getChartOverview } from "@/core/clinical/overview";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
 import { listAppointments } from "@/core/clinical/appointments";
@@ -42,7 +44,8 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
   // The patient first (the layout already loaded it: cached, one audited read); nothing
   // else is read for a chart the caller cannot see.
   const { id, patient, session, viewer, context } = await loadChartPatient((await params).id);
-  const [visits, prescriptions, appointments, careTeam, documents] = await Promise.all([
+  const [overview, visits, prescriptions, appointments, careTeam, documents] = await Promise.all([
+    getChartOverview(session, id, context),
     listVisits(session, id, context),
     listPrescriptions(session, id, context),
     listAppointments(session, id, context),
@@ -72,8 +75,9 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
     // Keyed by patient: navigating to another chart never shows this one's state.
     <div key={patient.id} className="grid gap-6">
       <PatientHeader patient={patient} actions={!patient.has_portal_account ? <InviteButton patientId={patient.id} /> : undefined} />
-      <Tabs defaultValue="visits">
+      <Tabs defaultValue="overview">
         <TabsList aria-label="Chart sections">
+          <TabsTrigger value="overview">Overview</TabsTrigger>
           <TabsTrigger value="demographics">Demographics</TabsTrigger>
           <TabsTrigger value="visits">Visits ({visits.length})</TabsTrigger>
           <TabsTrigger value="prescriptions">Prescriptions ({prescriptions.length})</TabsTrigger>
@@ -84,6 +88,9 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
           <TabsTrigger value="care-team">Care team</TabsTrigger>
           {isAdmin && session.aal === "aal2" && <TabsTrigger value="access-log">Access log</TabsTrigger>}
         </TabsList>
+        <TabsContent value="overview">
+          <ChartOverviewPanel overview={overview} />
+        </TabsContent>
         <TabsContent value="demographics" className="grid gap-3">
           {(canChart || (isAdmin && session.aal === "aal2")) && (
             <div className="flex justify-end"><EditDemographicsDialog patientId={patient.id} patient={patient} /></div>
