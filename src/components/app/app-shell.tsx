@@ -12,7 +12,7 @@ function navFor(viewer: Viewer): NavItem[] {
       return [{ href: "/my-records", label: "My records" }, { href: "/my-records/devices", label: "Devices" }, { href: "/account", label: "Account" }];
     case "provider":
       return viewer.verified
-        ? [{ href: "/patients", label: "Patients" }, { href: "/emergency-access", label: "Emergency access" }, { href: "/account", label: "Account" }]
+        ? [{ href: "/patients", label: "Patients" }, { href: "/today", label: "Today" }, { href: "/emergency-access", label: "Emergency access" }, { href: "/account", label: "Account" }]
         : [{ href: "/account", label: "Account" }];
     case "admin":
       return [

@@ -71,3 +71,6 @@ export const ZPatchAppointmentRequest = z
 export type TPatchAppointmentRequest = z.infer<typeof ZPatchAppointmentRequest>;
 /** Older name of the PATCH body. */
 export const ZUpdateAppointmentRequest = ZPatchAppointmentRequest;
+
+/** The reason dialog's field when cancelling (sent with `{status: "cancelled"}`). */
+export const ZCancelAppointmentRequest = z.object({ reason: z.string().trim().min(1, "is required").max(500) });

@@ -13,6 +13,7 @@ import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
 import { AppointmentsList, AppointmentStatus, When } from "@/components/app/chart/appointments-list";
 import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { RequestAppointmentDialog } from "@/components/app/request-appointment-dialog";
+import { AppointmentsLive } from "@/components/app/appointments-live";
 import { AccessLogList } from "@/components/app/access-log-list";
 import { SharingPanel } from "@/components/app/sharing/sharing-panel";
 import { MyEmergencyAccesses } from "@/components/app/emergency/my-emergency-accesses";
@@ -66,6 +67,7 @@ async function MyRecords() {
 
   return (
     <div className="grid gap-6">
+      <AppointmentsLive patientId={patient.id} />
       <Card className="gap-3 py-4" aria-labelledby="next-appt">
         <CardHeader className="flex flex-wrap items-center justify-between gap-3 px-4">
           <div className="flex items-center gap-3">

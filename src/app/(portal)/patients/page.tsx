@@ -7,6 +7,7 @@ import { PatientsTable, type PatientSort } from "@/components/app/patients-table
 import { listPatients } from "@/core/clinical/patients";
 import { PATIENT_SORTS } from "@/core/clinical/patients.types";
 import { getDashboardSummary } from "@/core/portal/dashboard-summary";
+import { TodayAppointmentsCard } from "@/components/app/today/today-card";
 import { pageViewer, type PageViewer } from "../_lib/viewer";
 import { searchPatients } from "./actions";
 
@@ -46,6 +47,11 @@ async function Dashboard({ searchParams }: { searchParams: SP }) {
       <Suspense fallback={<CardsSkeleton />}>
         <SummaryCards pv={pv} />
       </Suspense>
+      {pv.viewer.role === "provider" && (
+        <Suspense fallback={<CardsSkeleton count={1} />}>
+          <TodayAppointmentsCard session={pv.session} context={pv.context} />
+        </Suspense>
+      )}
       <Suspense fallback={<TableSkeleton />}>
         <PatientsList pv={pv} sort={sort} page={page} />
       </Suspense>

@@ -5,6 +5,9 @@ import { CalendarIcon } from "lucide-react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { ZCancelAppointmentRequest } from "@/core/clinical/appointments.types";
+import { ReasonDialog } from "../reason-dialog";
+import { RescheduleAppointmentDialog } from "./book-appointment-dialog";
 import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 import { formatTimeRange } from "../format";
@@ -17,6 +20,7 @@ export interface AppointmentView {
   status: string;
   reason: string | null;
   provider_name: string | null;
+  cancel_reason?: string | null;
 }
 
 const STATUS_VARIANT: Record<string, "success" | "secondary" | "muted" | "outline" | "destructive"> = {
@@ -37,9 +41,31 @@ export function When({ start, end }: { start: string | Date; end: string | Date 
   return <time dateTime={new Date(start).toISOString()}>{formatTimeRange(start, end, timeZone)}</time>;
 }
 
-type Action = "confirmed" | "declined" | "cancelled";
+type Action = "confirmed" | "declined" | "cancelled" | "reschedule";
 
-/** `mode`: staff confirm/decline/cancel; patients may cancel their own requests; "none" is read-only. */
+/** Staff cancel with a reason (kept on the appointment and in the audit trail). */
+export function CancelAppointmentButton({ id, label }: { id: string; label: string }) {
+  return (
+    <ReasonDialog
+      trigger={<Button size="sm" variant="outline" aria-label={`Cancel ${label}`}>Cancel</Button>}
+      title="Cancel this appointment?"
+      description="The time becomes free again. The patient sees it as cancelled, with the reason; the reason is kept in the audit trail."
+      fieldId={`cancel-${id}`}
+      hint="For example: provider unavailable, patient asked by phone, booked in error."
+      maxLength={500}
+      schema={ZCancelAppointmentRequest}
+      path={`/api/v1/appointments/${id}`}
+      method="PATCH"
+      extraBody={{ status: "cancelled" }}
+      confirmLabel="Cancel appointment"
+      busyLabel="Cancelling…"
+      cancelLabel="Keep it"
+      successMessage="Appointment cancelled."
+    />
+  );
+}
+
+/** `mode`: staff confirm/decline, reschedule and cancel (with a reason); patients may cancel their own; "none" is read-only. */
 export function AppointmentsList({ appointments, mode, emptyHint }: { appointments: AppointmentView[]; mode: "staff" | "patient" | "none"; emptyHint: string }) {
   const { busy, run } = useApiAction();
   if (appointments.length === 0) return <EmptyState icon={CalendarIcon} title="No appointments">{emptyHint}</EmptyState>;
@@ -49,10 +75,10 @@ export function AppointmentsList({ appointments, mode, emptyHint }: { appointmen
   const actionsFor = (a: AppointmentView): Action[] => {
     const future = new Date(a.ends_at).getTime() > Date.now();
     if (!future || mode === "none") return [];
-    if (mode === "staff") return a.status === "requested" ? ["confirmed", "declined"] : a.status === "confirmed" ? ["cancelled"] : [];
+    if (mode === "staff") return a.status === "requested" ? ["confirmed", "declined", "reschedule"] : a.status === "confirmed" ? ["reschedule", "cancelled"] : [];
     return a.status === "requested" || a.status === "confirmed" ? ["cancelled"] : [];
   };
-  const LABEL: Record<Action, string> = { confirmed: "Confirm", declined: "Decline", cancelled: "Cancel" };
+  const LABEL: Record<Action, string> = { confirmed: "Confirm", declined: "Decline", cancelled: "Cancel", reschedule: "Reschedule" };
 
   return (
     <div className="bg-card rounded-lg border">
@@ -72,15 +98,24 @@ export function AppointmentsList({ appointments, mode, emptyHint }: { appointmen
               <TableCell><When start={a.starts_at} end={a.ends_at} /></TableCell>
               <TableCell>{a.provider_name ?? "—"}</TableCell>
               <TableCell className="max-w-64 truncate">{a.reason ?? "—"}</TableCell>
-              <TableCell><AppointmentStatus status={a.status} /></TableCell>
+              <TableCell>
+                <AppointmentStatus status={a.status} />
+                {a.cancel_reason && <p className="text-muted-foreground mt-1 max-w-56 text-xs whitespace-normal">{a.cancel_reason}</p>}
+              </TableCell>
               {mode !== "none" && (
                 <TableCell>
                   <div className="flex justify-end gap-1">
-                    {actionsFor(a).map((s) => (
-                      <Button key={s} size="sm" variant={s === "confirmed" ? "default" : "outline"} disabled={busy === a.id} onClick={() => void set(a.id, s)}>
-                        {LABEL[s]}
-                      </Button>
-                    ))}
+                    {actionsFor(a).map((s) =>
+                      s === "reschedule" ? (
+                        <RescheduleAppointmentDialog key={s} appointmentId={a.id} label={`the appointment ${a.reason ?? ""}`.trim()} />
+                      ) : s === "cancelled" && mode === "staff" ? (
+                        <CancelAppointmentButton key={s} id={a.id} label={`the appointment ${a.reason ?? ""}`.trim()} />
+                      ) : (
+                        <Button key={s} size="sm" variant={s === "confirmed" ? "default" : "outline"} disabled={busy === a.id} onClick={() => void set(a.id, s)}>
+                          {LABEL[s]}
+                        </Button>
+                      ),
+                    )}
                   </div>
                 </TableCell>
               )}

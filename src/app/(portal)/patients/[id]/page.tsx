@@ -18,6 +18,7 @@ import { MessagesPanel, MessagesTabTrigger } from "@/components/app/chart/messag
 import { MESSAGES_PAGE_SIZE } from "@/components/app/chart/message-thread";
 import { VitalsCharts } from "@/components/app/vitals/vitals-charts";
 import { ChartOverviewPanel } from "@/components/app/chart/chart-overview";
+import { BookAppointmentDialog } from "@/components/app/chart/book-appointment-dialog";
 import { getChartOverview } from "@/core/clinical/overview";
 import { listVisits } from "@/core/clinical/visits";
 import { listPrescriptions } from "@/core/clinical/prescriptions";
@@ -152,8 +153,13 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
             emptyHint={canChart ? "Add lab results, referrals or imaging with “Upload document”." : "Documents the care team uploads (lab results, referrals, imaging) appear here."}
           />
         </TabsContent>
-        <TabsContent value="appointments">
-          <AppointmentsList appointments={appointments} mode={canChart ? "staff" : "none"} emptyHint="Appointments the patient requests appear here for the care team to confirm." />
+        <TabsContent value="appointments" className="grid gap-3">
+          {canChart && (
+            <div className="flex justify-end">
+              <BookAppointmentDialog patientId={patient.id} providers={careTeam.filter((m) => m.role !== "admin")} selfId={viewer.id} />
+            </div>
+          )}
+          <AppointmentsList appointments={appointments} mode={canChart ? "staff" : "none"} emptyHint={canChart ? "Book a time with “Book appointment”; the patient's requests appear here to confirm." : "Appointments the patient requests appear here for the care team to confirm."} />
         </TabsContent>
         <TabsContent value="vitals">
           <VitalsCharts patientId={patient.id} audience="staff" />
