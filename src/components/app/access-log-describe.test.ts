@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeAccess, describeActor } from "./access-log-describe";
+import { describeAccess, describeActor, describePageView, groupPageViews } from "./access-log-describe";
 
 const entry = (activity: string, record_kind: string | null, role = "provider", name = "Dr Grace Hopper") => ({ actor: { name, role }, activity, record_kind });
 
@@ -7,9 +7,17 @@ describe("the access report's words", () => {
   it("says what was done to which kind of record, for the patient and for staff", () => {
     expect(describeAccess(entry("viewed", "patient_chart"), "patient")).toBe("Viewed your chart");
     expect(describeAccess(entry("viewed", "patient_chart"), "staff")).toBe("Viewed the chart");
-    expect(describeAccess(entry("created", "visits"), "patient")).toBe("Added your visit records");
-    expect(describeAccess(entry("changed", "prescriptions"), "staff")).toBe("Changed prescriptions");
-    expect(describeAccess(entry("deleted", "documents"), "patient")).toBe("Deleted your documents");
+    expect(describeAccess(entry("created", "visits"), "patient")).toBe("Added a visit to your record");
+    expect(describeAccess(entry("changed", "prescriptions"), "staff")).toBe("Updated a prescription");
+    expect(describeAccess(entry("deleted", "documents"), "patient")).toBe("Removed one of your documents");
+  });
+
+  it("words care-team and invitation changes as plain sentences", () => {
+    expect(describeAccess(entry("created", "care_team"), "patient")).toBe("Added someone to your care team");
+    expect(describeAccess(entry("created", "care_team"), "staff")).toBe("Added someone to the care team");
+    expect(describeAccess(entry("deleted", "care_team"), "patient")).toBe("Removed someone from your care team");
+    expect(describeAccess(entry("changed", "invites", "system", "Carebase system"), "patient")).toBe("Marked your portal invitation as used");
+    expect(describeActor(entry("changed", "invites", "system", "Carebase system"), "patient")).toEqual({ name: "Carebase", role: "Done automatically by Carebase" });
   });
 
   it("words account events and falls back to readable text for unknown ones", () => {
@@ -29,7 +37,29 @@ describe("the access report's words", () => {
     expect(describeActor(entry("viewed", "visits", "patient", "Marisol Q"), "patient")).toEqual({ name: "You", role: "Patient" });
     expect(describeActor(entry("viewed", "visits", "patient", "Marisol Q"), "staff")).toEqual({ name: "Marisol Q", role: "Patient" });
     expect(describeActor(entry("created", "vitals", "device", "Wearable device"), "patient")).toEqual({ name: "Wearable device", role: "Wearable device" });
-    expect(describeActor(entry("changed", "patients", "system", "Carebase system"), "patient")).toEqual({ name: "Carebase system", role: "Automatic" });
+    expect(describeActor(entry("changed", "patients", "system", "Carebase system"), "patient")).toEqual({ name: "Carebase", role: "Done automatically by Carebase" });
     expect(describeActor(entry("viewed", "visits", "admin", "Ada Admin"), "patient")).toEqual({ name: "Ada Admin", role: "Administrator" });
+  });
+
+  it("groups one page view (a chart opening loads several lists) into one entry", () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 6, 9, 0, s)).toISOString();
+    const read = (id: string, kind: string, s: number, name = "Dr Grace Hopper") => ({ id, occurred_at: at(s), ...entry("viewed", kind, "provider", name) });
+    // newest first, as the API answers: one chart view of 7 reads, then another person, then an older view
+    const entries = [
+      read("a1", "access_log", 40), read("a2", "messages", 40), read("a3", "appointments", 39), read("a4", "documents", 39),
+      read("a5", "prescriptions", 39), read("a6", "visits", 38), read("a7", "patient_chart", 38),
+      read("b1", "visits", 30, "Nurse Ratched"),
+      { id: "c1", occurred_at: new Date(Date.UTC(2026, 11, 6, 8, 0, 0)).toISOString(), ...entry("created", "visits") },
+    ];
+    const groups = groupPageViews(entries);
+    expect(groups.map((g) => g.entries.map((e) => e.id))).toEqual([["a1", "a2", "a3", "a4", "a5", "a6", "a7"], ["b1"], ["c1"]]);
+    expect(groups.map((g) => describePageView(g.entries, "patient"))).toEqual(["Viewed your chart", "Viewed your visit records", "Added a visit to your record"]);
+    expect(groups[0].occurred_at).toBe(at(40));
+  });
+
+  it("names each thing once when a page view has no chart opening, and keeps writes apart", () => {
+    const e = (activity: string, kind: string) => ({ ...entry(activity, kind) });
+    expect(describePageView([e("viewed", "visits"), e("viewed", "prescriptions"), e("viewed", "visits")], "patient")).toBe("Viewed your visit records and your prescriptions");
+    expect(describePageView([e("created", "visits"), e("viewed", "patient_chart"), e("viewed", "visits")], "staff")).toBe("Added a visit; viewed the chart");
   });
 });

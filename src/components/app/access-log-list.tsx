@@ -9,7 +9,7 @@ import { api } from "./api-client";
 import { EmptyState } from "./empty-state";
 import { FormError } from "./form";
 import { LocalTime } from "./local-time";
-import { describeAccess, describeActor, type AccessAudience } from "./access-log-describe";
+import { describeActor, describePageView, groupPageViews, type AccessAudience } from "./access-log-describe";
 
 interface AccessLogEntry {
   id: string;
@@ -29,7 +29,8 @@ const PAGE_SIZE = 25;
 /**
  * "Who accessed this record": loads when its tab is opened (GET /api/v1/patients/{id}/access-log,
  * which records the read), newest first, with keyset "Load more". Who is a name and a role,
- * never an id; times are in the viewer's time zone.
+ * never an id; times are in the clinic's time zone. One page view (a chart opening reads
+ * several lists) shows as one entry: see groupPageViews.
  */
 export function AccessLogList({ patientId, audience }: { patientId: string; audience: AccessAudience }) {
   const [entries, setEntries] = React.useState<AccessLogEntry[] | null>(null);
@@ -39,6 +40,7 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
   // A patient's own visits to the portal are left out unless they ask for them.
   const [includeMine, setIncludeMine] = React.useState(false);
   const othersOnly = audience === "patient" && !includeMine;
+  const groups = React.useMemo(() => groupPageViews(entries ?? []), [entries]);
 
   const load = React.useCallback(
     async (after: string | null) => {
@@ -138,18 +140,19 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
             </TableRow>
           </TableHeader>
           <TableBody>
-            {entries.map((e) => {
-              const who = describeActor(e, audience);
+            {groups.map((g) => {
+              const who = describeActor(g.entries[0], audience);
+              const what = describePageView(g.entries, audience);
               return (
-                <TableRow key={e.id} data-testid="access-log-row">
-                  <TableCell className="align-top whitespace-normal sm:whitespace-nowrap"><LocalTime value={e.occurred_at} /></TableCell>
+                <TableRow key={g.key} data-testid="access-log-row">
+                  <TableCell className="align-top whitespace-normal sm:whitespace-nowrap"><LocalTime value={g.occurred_at} /></TableCell>
                   <TableCell className="align-top whitespace-normal sm:whitespace-nowrap">
                     <span className="font-medium">{who.name}</span>
                     <span className="text-muted-foreground block text-xs">{who.role}</span>
                     {/* Phones: what was done goes under who did it (two columns fit 360 px). */}
-                    <span className="mt-1 block sm:hidden">{describeAccess(e, audience)}</span>
+                    <span className="mt-1 block sm:hidden">{what}</span>
                   </TableCell>
-                  <TableCell className="hidden align-top sm:table-cell">{describeAccess(e, audience)}</TableCell>
+                  <TableCell className="hidden align-top sm:table-cell">{what}</TableCell>
                 </TableRow>
               );
             })}
@@ -159,7 +162,7 @@ export function AccessLogList({ patientId, audience }: { patientId: string; audi
       {error && <FormError message={error} />}
       <div className="flex items-center justify-between gap-2">
         <p className="text-muted-foreground text-sm" aria-live="polite">
-          {entries.length} entr{entries.length === 1 ? "y" : "ies"}{cursor ? "" : ", the whole history"}
+          {groups.length} entr{groups.length === 1 ? "y" : "ies"}{cursor ? "" : ", the whole history"}
         </p>
         {cursor && (
           <Button variant="outline" onClick={() => void load(cursor)} disabled={loading}>

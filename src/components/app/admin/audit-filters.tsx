@@ -8,7 +8,7 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 import { AuditSubjectPicker, type AuditSubjectOption } from "./audit-subject-picker";
-import { AUDIT_ACTIONS, PAGE_SIZES, auditSearch, exclusiveToInclusive, inclusiveToExclusive, tableOptions, type AuditFilterValues } from "./audit-query";
+import { AUDIT_ACTIONS, PAGE_SIZES, actionLabel, auditSearch, exclusiveToInclusive, inclusiveToExclusive, tableLabel, tableOptions, type AuditFilterValues } from "./audit-query";
 
 type Search = (input: { search: string }) => Promise<AuditSubjectOption[]>;
 
@@ -43,7 +43,7 @@ export function AuditFilters({
   const [dateError, setDateError] = React.useState<string | undefined>();
   const [pending, startTransition] = React.useTransition();
 
-  const actions = AUDIT_ACTIONS.some((a) => a.value === action) || !action ? AUDIT_ACTIONS : [...AUDIT_ACTIONS, { value: action, label: action }];
+  const actions = AUDIT_ACTIONS.some((a) => a.value === action) || !action ? AUDIT_ACTIONS : [...AUDIT_ACTIONS, { value: action, label: actionLabel(action) }];
   const tables = tableOptions();
   if (table && !tables.includes(table)) tables.push(table);
 
@@ -92,7 +92,7 @@ export function AuditFilters({
         <NativeSelect id="audit-table" value={table} onChange={(e) => setTable(e.target.value)} aria-invalid={fieldError("table") ? true : undefined}>
           <option value="">Any</option>
           {tables.map((t) => (
-            <option key={t} value={t}>{t}</option>
+            <option key={t} value={t}>{tableLabel(t)}</option>
           ))}
         </NativeSelect>
       </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AUDIT_ACTIONS, auditSearch, exclusiveToInclusive, exportHref, filtersFromParams, inclusiveToExclusive, tableOptions } from "./audit-query";
+import { AUDIT_ACTIONS, actionLabel, auditSearch, exclusiveToInclusive, exportHref, filtersFromParams, inclusiveToExclusive, tableLabel, tableOptions } from "./audit-query";
 
 describe("the audit page's query string", () => {
   it("keeps only the filters that are set, and one keyset position", () => {
@@ -41,5 +41,25 @@ describe("the audit page's query string", () => {
     const names = tableOptions();
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(expect.arrayContaining(["patient_chart", "visits", "audit_trail", "care_messages"]));
+  });
+
+  it("offers each action label once (older spellings of an event are not offered again)", () => {
+    const labels = AUDIT_ACTIONS.map((a) => a.label);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels.filter((l) => l === "Account locked")).toHaveLength(1);
+    expect(labels.filter((l) => l === "Invite created")).toHaveLength(1);
+    expect(labels.every((l) => !/[._]|\(/.test(l))).toBe(true);
+  });
+
+  it("reads actions and tables as words, for the filter and the table alike", () => {
+    expect(actionLabel("read")).toBe("Viewed");
+    expect(actionLabel("auth.locked")).toBe("Account locked");
+    expect(actionLabel("auth.brand_new_event")).toBe("Brand new event");
+    expect(tableLabel("prescriptions")).toBe("Prescription");
+    expect(tableLabel("visits")).toBe("Visit");
+    expect(tableLabel("patient_chart")).toBe("Chart");
+    expect(tableLabel("auth.users")).toBe("Account");
+    expect(tableLabel("lab_orders")).toBe("Lab orders");
+    for (const t of tableOptions()) expect(tableLabel(t)).not.toMatch(/_/);
   });
 });

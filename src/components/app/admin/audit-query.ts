@@ -25,7 +25,6 @@ const EVENTS: ReadonlyArray<[value: string, label: string]> = [
   ["auth.sign_in", "Signed in"],
   ["auth.sign_in_failed", "Sign-in failed"],
   ["auth.account_locked", "Account locked"],
-  ["auth.locked", "Account locked"],
   ["auth.rate_limited", "Rate limited"],
   ["auth.mfa_required", "Two-factor code asked"],
   ["auth.mfa_enrolled", "Two-factor enrolment started"],
@@ -49,23 +48,75 @@ const EVENTS: ReadonlyArray<[value: string, label: string]> = [
   ["auth.invite_created", "Invite created"],
   ["auth.invite_redeemed", "Invite redeemed"],
   ["auth.invite_rejected", "Invite rejected"],
-  ["invite.created", "Invite created"],
-  ["invite.redeemed", "Invite redeemed"],
-  ["invite.rejected", "Invite rejected"],
   ["care_team.changed", "Care team changed"],
   ["auth.provider_credential_changed", "Provider credential changed"],
   ["prescription.allergy_override", "Prescribed despite a recorded allergy"],
   ["prescription.status_changed", "Prescription status changed"],
 ];
 
-/** Record actions, then account events (labelled with their name in the trail, as the table and the CSV show it). */
-export const AUDIT_ACTIONS: ReadonlyArray<{ value: string; label: string }> = [
-  { value: "read", label: "Viewed (read)" },
-  { value: "insert", label: "Created (insert)" },
-  { value: "update", label: "Changed (update)" },
-  { value: "delete", label: "Deleted (delete)" },
-  ...EVENTS.map(([value, label]) => ({ value, label: `${label} (${value})` })),
+/**
+ * Older spellings of events the trail may still hold; they read like the current ones and are
+ * not offered twice in the filter (a URL may still ask for them).
+ */
+const LEGACY_EVENTS: ReadonlyArray<[value: string, label: string]> = [
+  ["auth.locked", "Account locked"],
+  ["invite.created", "Invite created"],
+  ["invite.redeemed", "Invite redeemed"],
+  ["invite.rejected", "Invite rejected"],
 ];
+
+/** Record actions, then account events, each label once. */
+export const AUDIT_ACTIONS: ReadonlyArray<{ value: string; label: string }> = [
+  { value: "read", label: "Viewed" },
+  { value: "insert", label: "Created" },
+  { value: "update", label: "Changed" },
+  { value: "delete", label: "Deleted" },
+  ...EVENTS.map(([value, label]) => ({ value, label })),
+];
+
+const ACTION_LABELS = new Map<string, string>([...AUDIT_ACTIONS.map((a) => [a.value, a.label] as const), ...LEGACY_EVENTS]);
+
+/** "read" → "Viewed", "auth.sign_in" → "Signed in"; an unknown action reads as words. */
+export function actionLabel(action: string): string {
+  return ACTION_LABELS.get(action) ?? words(action.replace(/^[a-z_]+\./, ""));
+}
+
+/** Tables and kinds of reads, as people call them. */
+const TABLE_LABELS: Record<string, string> = {
+  patients: "Patient details",
+  care_team: "Care team",
+  visits: "Visit",
+  prescriptions: "Prescription",
+  documents: "Document",
+  appointments: "Appointment",
+  care_messages: "Message",
+  devices: "Wearable device",
+  vitals: "Vital signs",
+  invites: "Portal invitation",
+  patient_list: "Patient list",
+  patient_chart: "Chart",
+  prescription_pdf: "Prescription PDF",
+  document_download: "Document download",
+  signed_url: "Document download link",
+  messages: "Messages",
+  export: "Record export",
+  access_log: "Access log",
+  audit_trail: "Audit trail",
+  patient_shares: "Sharing link",
+  emergency_access_grants: "Emergency access",
+  "auth.users": "Account",
+  "auth.sessions": "Session",
+};
+
+/** "prescriptions" → "Prescription", "patient_chart" → "Chart"; an unknown name reads as words. */
+export function tableLabel(table: string): string {
+  return TABLE_LABELS[table] ?? words(table.replace(/^[a-z_]+\./, ""));
+}
+
+function words(s: string): string {
+  const t = s.replace(/_/g, " ").trim();
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
 
 /** Table names of writes and kinds of reads (`table_name` in the trail). */
 export const AUDIT_TABLES: ReadonlyArray<{ value: string; label: string; group: "Records changed" | "Records viewed" }> = [

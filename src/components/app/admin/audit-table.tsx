@@ -2,6 +2,7 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { LocalTime } from "../local-time";
+import { actionLabel, tableLabel } from "./audit-query";
 
 /** One row as the page passes it (a subset of the core's AuditRecordView: no row contents). */
 export interface AuditRowView {
@@ -43,17 +44,22 @@ function Actor({ row }: { row: AuditRowView }) {
   );
 }
 
+/** How many records, in words; their ids and the request id behind a disclosure, for an investigation. */
 function RecordIds({ row }: { row: AuditRowView }) {
   const ids = row.record_id ? [row.record_id] : row.records;
-  if (ids.length === 0) return <span className="text-muted-foreground">—</span>;
-  const shown = ids.slice(0, 2);
+  if (ids.length === 0 && !row.request_id) return <span className="text-muted-foreground">—</span>;
+  const shown = ids.slice(0, 5);
   return (
-    <span className="grid max-w-[19rem] font-mono text-xs break-all whitespace-normal">
-      {shown.map((id) => (
-        <span key={id}>{id}</span>
-      ))}
-      {ids.length > shown.length && <span className="text-muted-foreground font-sans">and {ids.length - shown.length} more</span>}
-    </span>
+    <details className="max-w-[19rem] text-xs">
+      <summary className="cursor-pointer">{ids.length === 0 ? "Request" : ids.length === 1 ? "1 record" : `${ids.length} records`}</summary>
+      <span className="grid font-mono break-all whitespace-normal">
+        {shown.map((id) => (
+          <span key={id}>{id}</span>
+        ))}
+        {ids.length > shown.length && <span className="text-muted-foreground font-sans">and {ids.length - shown.length} more</span>}
+        {row.request_id && <span className="text-muted-foreground">request {row.request_id}</span>}
+      </span>
+    </details>
   );
 }
 
@@ -68,10 +74,9 @@ export function AuditTable({ rows, patientNames, caption }: { rows: AuditRowView
             <TableHead scope="col">When</TableHead>
             <TableHead scope="col">Actor</TableHead>
             <TableHead scope="col">Action</TableHead>
-            <TableHead scope="col">Table</TableHead>
+            <TableHead scope="col">Record</TableHead>
             <TableHead scope="col">Patient</TableHead>
-            <TableHead scope="col">Records</TableHead>
-            <TableHead scope="col">Request</TableHead>
+            <TableHead scope="col">Details</TableHead>
           </TableRow>
         </TableHeader>
         <TableBody>
@@ -83,9 +88,9 @@ export function AuditTable({ rows, patientNames, caption }: { rows: AuditRowView
               </TableCell>
               <TableCell className="align-top"><Actor row={r} /></TableCell>
               <TableCell className="align-top">
-                <Badge variant={ACTION_VARIANT[r.action] ?? "muted"}>{r.action}</Badge>
+                <Badge variant={ACTION_VARIANT[r.action] ?? "muted"}>{actionLabel(r.action)}</Badge>
               </TableCell>
-              <TableCell className="align-top font-mono text-xs">{r.table ?? "—"}</TableCell>
+              <TableCell className="align-top">{r.table ? tableLabel(r.table) : "—"}</TableCell>
               <TableCell className="align-top">
                 {r.patient_id ? (
                   <Link href={`/patients/${r.patient_id}`} prefetch={false} className="text-primary underline-offset-4 hover:underline">
@@ -96,7 +101,6 @@ export function AuditTable({ rows, patientNames, caption }: { rows: AuditRowView
                 )}
               </TableCell>
               <TableCell className="align-top whitespace-normal"><RecordIds row={r} /></TableCell>
-              <TableCell className="max-w-[19rem] align-top font-mono text-xs break-all whitespace-normal">{r.request_id ?? "—"}</TableCell>
             </TableRow>
           ))}
         </TableBody>
