@@ -27,13 +27,20 @@ export function SignUpForm() {
   const { set } = f;
 
   // Invite links carry the code in the fragment (#invite_code=...), never sent to a server.
+  // A link opened in a tab already on this page changes only the fragment (no new page
+  // load): hashchange picks it up as well.
   React.useEffect(() => {
-    const m = /(?:^|[#&])invite_code=([A-Za-z0-9-]+)/.exec(window.location.hash);
-    if (m) {
-      setKind("patient");
-      set("invite_code", m[1]);
-      history.replaceState(null, "", window.location.pathname);
-    }
+    const takeInvite = () => {
+      const m = /(?:^|[#&])invite_code=([A-Za-z0-9-]+)/.exec(window.location.hash);
+      if (m) {
+        setKind("patient");
+        set("invite_code", m[1]);
+        history.replaceState(null, "", window.location.pathname);
+      }
+    };
+    takeInvite();
+    window.addEventListener("hashchange", takeInvite);
+    return () => window.removeEventListener("hashchange", takeInvite);
   }, [set]);
 
   async function onSubmit(e: React.FormEvent) {

@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
@@ -8,6 +9,7 @@ import { useJsonForm } from "@/components/app/use-json-form";
 import { MIN_PASSWORD_LENGTH, ZChangePasswordForm } from "@/components/app/auth-schemas";
 
 export function ChangePasswordForm() {
+  const router = useRouter();
   const f = useJsonForm({ current_password: "", new_password: "", confirm: "" });
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
@@ -17,6 +19,8 @@ export function ChangePasswordForm() {
     if (r?.ok) {
       f.setValues({ current_password: "", new_password: "", confirm: "" });
       toast.success(`Password changed. ${r.data.revoked_sessions} other session${r.data.revoked_sessions === 1 ? " was" : "s were"} signed out.`);
+      // The sessions list on this page is rendered on the server: fetch it again, without the ones just ended.
+      router.refresh();
     } else if (r && !r.ok) toast.error(r.error.message);
   }
   return (
