@@ -1,0 +1,210 @@
+/**
+ * Read, search and paging driven by an outside client (fhir-kit-client) over HTTP, on
+ * both engines: what each search parameter selects, keyset paging to the end, malformed
+ * parameters refused with 400 OperationOutcome, and the audit records FHIR reads leave.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "fhir-kit-client";
+import { engines, installTestDatabase, type TestDatabase } from "../support/db";
+import { serviceQuery, sql } from "../support/seed";
+import { fhirGet, seedClinic, startFhirServer, type Clinic } from "./support";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Bundle = { resourceType: "Bundle"; total: number; link: { relation: string; url: string }[]; entry?: { resource: any }[] };
+
+describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (engine) => {
+  let t: TestDatabase;
+  let c: Clinic;
+  let server: { url: string; close: () => Promise<void> };
+  let attending: Client;
+  let patient: Client;
+  let admin: Client;
+  beforeAll(async () => {
+    t = await installTestDatabase(engine);
+    c = await seedClinic();
+    server = await startFhirServer();
+    attending = new Client({ baseUrl: server.url, bearerToken: c.attending.accessToken });
+    patient = new Client({ baseUrl: server.url, bearerToken: c.patientUser.accessToken });
+    admin = new Client({ baseUrl: server.url, bearerToken: c.admin.accessToken });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    await t?.drop();
+  });
+
+  const search = async (client: Client, resourceType: string, searchParams: Record<string, string | string[]>) =>
+    (await client.search({ resourceType, searchParams: searchParams as Record<string, string> })) as unknown as Bundle;
+  const ids = (b: Bundle) => (b.entry ?? []).map((e) => e.resource.id as string);
+  const status = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return 200;
+    } catch (e) {
+      const r = (e as { response?: { status: number; data: any } }).response;
+      expect(r?.data?.resourceType, JSON.stringify(r?.data)).toBe("OperationOutcome");
+      return r!.status;
+    }
+  };
+
+  it("reads a visible patient; another patient's record is not found", async () => {
+    const p = (await attending.read({ resourceType: "Patient", id: c.patientId })) as any;
+    expect(p.name[0].family).toBe("Fhirtest");
+    expect(p.identifier[0].value).toMatch(/^MRN-/);
+    expect(await status(attending.read({ resourceType: "Patient", id: c.otherPatientId }))).toBe(404);
+    expect(await status(attending.read({ resourceType: "Patient", id: "00000000-0000-4000-8000-000000000000" }))).toBe(404);
+    expect(await status(attending.read({ resourceType: "Observation", id: "no-such-thing" }))).toBe(404);
+    expect(await status(attending.read({ resourceType: "Basic", id: "x" }))).toBe(404);
+  });
+
+  it("pages through every observation with keyset cursors: each once, in order, total right", async () => {
+    const first = await search(attending, "Observation", { patient: c.patientId, _count: "7" });
+    // 24 + 5 wearable samples, 3 visits x 7 vitals
+    expect(first.total).toBe(50);
+    expect(first.link.find((l) => l.relation === "self")).toBeTruthy();
+    const seen: string[] = [...ids(first)];
+    let page: Bundle | undefined = first;
+    let pages = 1;
+    for (;;) {
+      page = (await attending.nextPage({ bundle: page as any })) as unknown as Bundle | undefined;
+      if (!page) break;
+      pages++;
+      expect(page.total).toBe(50);
+      expect(page.link.find((l) => l.relation === "next")?.url ?? "").not.toMatch(/offset/i);
+      seen.push(...ids(page));
+    }
+    expect(pages).toBe(8);
+    expect(seen.length).toBe(50);
+    expect(new Set(seen).size).toBe(50);
+    expect([...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(seen);
+  });
+
+  it("filters by code, date prefixes, category, status, identifier, names and birthdate", async () => {
+    const hr = await search(attending, "Observation", { patient: `Patient/${c.patientId}`, code: "http://loinc.org|8867-4" });
+    expect(hr.total).toBe(15);
+    expect(hr.entry!.every((e) => e.resource.code.coding[0].code === "8867-4" && e.resource.valueQuantity.code === "/min")).toBe(true);
+    expect((await search(attending, "Observation", { subject: c.patientId, code: "8867-4" })).total).toBe(15);
+    expect((await search(attending, "Observation", { patient: c.patientId, code: "http://snomed.info/sct|8867-4" })).total).toBe(0);
+    expect((await search(attending, "Observation", { patient: c.patientId, code: "http://loinc.org|8867-4,http://loinc.org|55423-8" })).total).toBe(27);
+    const bp = await search(attending, "Observation", { patient: c.patientId, code: "85354-9" });
+    expect(bp.total).toBe(3);
+    expect(bp.entry![0].resource.component.map((x: any) => x.code.coding[0].code)).toEqual(["8480-6", "8462-4"]);
+    expect((await search(attending, "Observation", { patient: c.patientId, date: ["ge2026-02-01", "lt2026-02-02"] })).total).toBe(24);
+    expect((await search(attending, "Observation", { patient: c.patientId, date: "2026-02-01" })).total).toBe(24);
+    expect((await search(attending, "Observation", { patient: c.patientId, date: "gt2026-02-01" })).total).toBe(5);
+    expect((await search(attending, "Observation", { patient: c.patientId, date: "le2026-01" })).total).toBe(21);
+    expect((await search(attending, "Observation", { patient: c.patientId, date: "lt2026-01-11" })).total).toBe(7);
+    expect((await search(attending, "Observation", { patient: c.patientId, date: "2026-02-01T08:05:00Z" })).total).toBe(2);
+    expect((await search(attending, "Observation", { patient: c.patientId, category: "vital-signs" })).total).toBe(50);
+    expect((await search(attending, "Observation", { patient: c.patientId, category: "laboratory" })).total).toBe(0);
+    expect((await search(attending, "Observation", { device: c.deviceId })).total).toBe(29);
+
+    const stopped = await search(attending, "MedicationRequest", { patient: c.patientId, status: "stopped" });
+    expect(stopped.total).toBe(1);
+    expect(stopped.entry![0].resource.statusReason.text).toBe("Side effects");
+    expect((await search(attending, "MedicationRequest", { patient: c.patientId, status: "active,completed" })).total).toBe(2);
+
+    const me = (await attending.read({ resourceType: "Patient", id: c.patientId })) as any;
+    const mrn = me.identifier[0];
+    expect(ids(await search(attending, "Patient", { identifier: `${mrn.system}|${mrn.value}` }))).toEqual([c.patientId]);
+    expect(ids(await search(attending, "Patient", { identifier: `http://elsewhere|${mrn.value}` }))).toEqual([]);
+    expect(ids(await search(attending, "Patient", { family: "fhirt" }))).toEqual([c.patientId]);
+    expect(ids(await search(attending, "Patient", { "family:exact": "fhirt" }))).toEqual([]);
+    expect(ids(await search(attending, "Patient", { name: "pat" }))).toEqual([c.patientId]);
+    expect(ids(await search(attending, "Patient", { "name:contains": "irtes" }))).toEqual([c.patientId]);
+    expect(ids(await search(attending, "Patient", { birthdate: "1980-04-02" }))).toEqual([c.patientId]);
+    expect(ids(await search(attending, "Patient", { birthdate: "lt1980" }))).toEqual([]);
+    // the other patient matches these parameters too, but is not visible
+    expect(ids(await search(attending, "Patient", { birthdate: "1980" }))).toEqual([c.patientId]);
+    expect(ids(await search(admin, "Patient", { birthdate: "1980" })).sort()).toEqual([c.patientId, c.otherPatientId].sort());
+    expect(ids(await search(attending, "Patient", { _id: `${c.patientId},${c.otherPatientId}` }))).toEqual([c.patientId]);
+    expect((await search(attending, "Encounter", { patient: c.patientId, _lastUpdated: "ge2000-01-01" })).total).toBe(3);
+    expect((await search(attending, "Encounter", { patient: c.patientId, date: "2026-01-11" })).total).toBe(1);
+    expect((await search(attending, "Condition", { patient: c.patientId, category: "encounter-diagnosis" })).total).toBe(2);
+    expect((await search(attending, "Appointment", { patient: c.patientId, status: "proposed" })).total).toBe(1);
+    expect((await search(attending, "AllergyIntolerance", { patient: c.patientId })).entry!.map((e) => e.resource.code.text).sort()).toEqual(["latex", "penicillin"]);
+    const compartment = (await attending.compartmentSearch({ resourceType: "MedicationRequest", compartment: { resourceType: "Patient", id: c.patientId } })) as unknown as Bundle;
+    expect(compartment.total).toBe(3);
+  });
+
+  it("$everything through the client; the patient gets their record without the staff-only channel", async () => {
+    const all = (await attending.operation({ name: "everything", resourceType: "Patient", id: c.patientId, method: "GET" })) as unknown as Bundle;
+    const types = new Set(all.entry!.map((e) => e.resource.resourceType));
+    for (const t of ["Patient", "CareTeam", "Encounter", "Condition", "AllergyIntolerance", "MedicationRequest", "Observation", "DocumentReference", "Appointment", "Communication", "Device", "Practitioner"]) {
+      expect(types.has(t), t).toBe(true);
+    }
+    expect(all.total).toBe(all.entry!.length);
+    const mine = (await patient.operation({ name: "everything", resourceType: "Patient", id: c.patientId, method: "GET" })) as unknown as Bundle;
+    expect(mine.entry!.some((e) => e.resource.resourceType === "Communication")).toBe(false);
+    expect(mine.entry!.filter((e) => e.resource.resourceType === "Observation").length).toBe(50);
+    const doc = mine.entry!.find((e) => e.resource.resourceType === "DocumentReference")!.resource;
+    expect(doc.content[0].attachment.url).toMatch(/\/api\/v1\/files\//);
+    expect(await status(patient.operation({ name: "everything", resourceType: "Patient", id: c.otherPatientId, method: "GET" }))).toBe(404);
+    expect(await status(attending.operation({ name: "everything", resourceType: "Patient", id: c.otherPatientId, method: "GET" }))).toBe(404);
+  });
+
+  it("refuses unknown and malformed parameters with 400 OperationOutcome", async () => {
+    const bad: [string, Record<string, string>][] = [
+      ["Patient", { bogus: "1" }],
+      ["Patient", { _sort: "family" }],
+      ["Patient", { _count: "0" }],
+      ["Patient", { _count: "1001" }],
+      ["Patient", { _count: "ten" }],
+      ["Patient", { birthdate: "1980-13-01" }],
+      ["Patient", { birthdate: "04/02/1980" }],
+      ["Observation", { date: "sa2026" }],
+      ["Observation", { patient: "Practitioner/123" }],
+      ["Observation", { "code:text": "heart" }],
+      ["Patient", { "name:fuzzy": "pat" }],
+      ["Patient", { _cursor: "not a cursor!" }],
+      ["Patient", { _cursor: "eyJrIjoxfQ" }],
+      ["Patient", { family: "" }],
+      ["Encounter", { date: "2026-01-01T25:00Z" }],
+    ];
+    for (const [type, params] of bad) {
+      const q = new URLSearchParams(params).toString();
+      const r = await fhirGet(server.url, `${type}?${q}`, c.attending.accessToken);
+      expect(r.status, `${type}?${q}`).toBe(400);
+      expect(r.type).toMatch(/^application\/fhir\+json/);
+      expect(r.body.resourceType).toBe("OperationOutcome");
+      expect(r.body.issue[0]).toMatchObject({ severity: "error", code: "invalid" });
+    }
+    expect((await fhirGet(server.url, `Patient/${c.patientId}/$everything?start=2020`, c.attending.accessToken)).status).toBe(400);
+    expect((await fhirGet(server.url, "Patient/not%20an%20id", c.attending.accessToken)).status).toBe(400);
+  });
+
+  it("answers 401 without a session, and metadata without one", async () => {
+    const r = await fhirGet(server.url, `Patient/${c.patientId}`);
+    expect(r.status).toBe(401);
+    expect(r.body.issue[0].code).toBe("login");
+    const meta = await fhirGet(server.url, "metadata");
+    expect(meta.status).toBe(200);
+    expect(meta.body.fhirVersion).toBe("4.0.1");
+    const types = meta.body.rest[0].resource.map((x: any) => x.type);
+    expect(types).toContain("Observation");
+    expect(meta.body.rest[0].resource.find((x: any) => x.type === "Patient").operation[0].name).toBe("everything");
+  });
+
+  it("records FHIR reads like the JSON API's, marked via fhir; the patient sees them as AuditEvents", async () => {
+    const before = new Date();
+    await attending.read({ resourceType: "Patient", id: c.patientId });
+    await search(attending, "MedicationRequest", { patient: c.patientId });
+    const rows = await serviceQuery((tx) =>
+      sql<{ table_name: string; actor_id: string; via: string; resource: string; n: number }>`
+        select table_name, actor_id, details ->> 'via' as via, details ->> 'resource' as resource, jsonb_array_length(details -> 'records') as n
+          from public.audit_log where patient_id = ${c.patientId}::uuid and action = 'read' and occurred_at >= ${before.toISOString()}::timestamptz
+         order by id`.execute(tx),
+    );
+    expect(rows.rows).toEqual([
+      { table_name: "patient_chart", actor_id: c.attending.id, via: "fhir", resource: "Patient", n: 1 },
+      { table_name: "prescriptions", actor_id: c.attending.id, via: "fhir", resource: "MedicationRequest", n: 3 },
+    ]);
+    const events = await search(patient, "AuditEvent", { patient: c.patientId, date: `ge${before.toISOString()}`, action: "R" });
+    const fromAttending = events.entry!.filter((e) => e.resource.agent[0].who.reference === `Practitioner/${c.attending.id}`);
+    expect(fromAttending.length).toBeGreaterThanOrEqual(2);
+    expect(fromAttending[0].resource.entity[0].detail).toEqual([{ type: "channel", valueString: "fhir" }]);
+    // the attending is not an admin and not the patient: no audit trail for them
+    expect((await search(attending, "AuditEvent", { patient: c.patientId })).total).toBe(0);
+    // nor the staff-only channel for the patient
+    expect((await search(patient, "Communication", {})).total).toBe(0);
+  });
+});
