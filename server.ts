@@ -84,6 +84,9 @@ async function main(): Promise<void> {
   // issue #14: the mail outbox's worker (docs/mail.md); without SMTP_URL mail is held and this does nothing
   const { startMailWorker } = await import("./src/core/mail/mail-worker");
   const stopMail = startMailWorker({ onError: (e) => log.error({ err: (e as Error)?.message }, "mail worker round failed") });
+  // issue #14: appointment reminders the day before, queued once per appointment whichever instance runs it
+  const { startReminderJob } = await import("./src/core/mail/send-appointment-reminders");
+  const stopReminders = startReminderJob({ onError: (e) => log.error({ err: (e as Error)?.message }, "appointment reminders failed") });
 
   const { default: next } = await import("next");
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: config.port });
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
     exit: (code) => process.exit(code),
     steps: [
       { name: "realtime", run: () => stopRealtime() }, // sockets closed with 1001
+      { name: "appointment reminders", run: () => stopReminders() },
       { name: "mail", run: () => stopMail() }, // the round in progress finishes; leased mail is retried after its lease
       { name: "document retention", run: () => stopRetention() },
       { name: "orphan sweep", run: () => stopSweeps() },

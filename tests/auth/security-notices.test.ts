@@ -59,14 +59,19 @@ describe.each(engines)("security notices by mail, %s", (engine) => {
     ]);
   });
 
-  it("a sign-up with a registered address tells that address's owner, never the caller; a new sign-up mails nothing", async () => {
+  it("a sign-up with a registered address tells that address's owner, never the caller; a new sign-up gets only its address's confirmation link", async () => {
     const existing = await createUser("provider");
     const body = (email: string) => ({ email, password: STRONG_PASSWORD, full_name: "Dr Maybe New", role: "provider", credential: "physician", license_number: "MD-4242", specialty: "Cardiology" });
     const dup = await call(signupRoute.POST, "/api/v1/auth/signup", { body: body(existing.email) });
-    const fresh = await call(signupRoute.POST, "/api/v1/auth/signup", { body: body(`new-${Date.now()}@home.test`) });
+    const freshEmail = `new-${Date.now()}@home.test`;
+    const fresh = await call(signupRoute.POST, "/api/v1/auth/signup", { body: body(freshEmail) });
     expect(dup.status).toBe(201);
     expect(fresh.status).toBe(201);
-    expect(await outbox()).toEqual([{ kind: "sign_up_duplicate", to_address: existing.email }]);
+    expect(await outbox()).toEqual([
+      { kind: "sign_up_duplicate", to_address: existing.email },
+      { kind: "verify_email", to_address: freshEmail },
+    ]);
+    await serviceQuery((tx) => sql`delete from app.mail_outbox where kind = 'verify_email'`.execute(tx));
 
     // the patient path: a right invite and date of birth, but the email has an account
     const doc = await createUser("provider");

@@ -331,6 +331,16 @@ const MATRIX: Row[] = [
   ["app.signing_keys", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   ["app.signing_keys", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
   ["app.signing_keys", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  // Email-link tokens (verification, staff invitations; own = one for P's account, foreign = Q's): the service path
+  // only (admins issue staff invitations through app.issue_staff_invite, which checks app.i_am_admin()).
+  ["auth.email_link_tokens", "select", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.email_link_tokens", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.email_link_tokens", "insert", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.email_link_tokens", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.email_link_tokens", "update", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.email_link_tokens", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.email_link_tokens", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["auth.email_link_tokens", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   // Emergency access grants (own = an ended grant on P held by the outsider, foreign = an ended grant on Q held by
   // Q's provider): holders see their own, admins see and review all; opened and ended only through the functions
   // (app.open_emergency_access / end_emergency_access). What an ACTIVE grant opens: tests/security/emergency-access.test.ts.
@@ -431,6 +441,8 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
         values (${hex(32)}, ${portalUser}, now() + interval '30 minutes') returning token_hash as id`),
       "app.signing_keys": await one(sql<{ id: string }>`insert into app.signing_keys (purpose, certificate_pem, private_key_sealed)
         values (${`matrix_${hex(4)}`}, '-----BEGIN CERTIFICATE-----', 'v1.sealed') returning purpose as id`),
+      "auth.email_link_tokens": await one(sql<{ id: string }>`insert into auth.email_link_tokens (token_hash, user_id, purpose, expires_at)
+        values (${hex(32)}, ${portalUser}, 'verify_email', now() + interval '1 day') returning token_hash as id`),
       // an ENDED grant: it opens nothing, so every other cell is unaffected
       emergency_access_grants: await one(sql<{ id: string }>`insert into public.emergency_access_grants (patient_id, provider_id, reason, created_at, expires_at, ended_at)
         values (${patient}, ${grantHolder}, 'Unconscious in the emergency department', now() - interval '2 hours', now() - interval '1 hour', now() - interval '90 minutes') returning id`),
@@ -733,6 +745,13 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
       values (${`forged_${hex(4)}`}, '-----BEGIN CERTIFICATE-----', 'v1.forged')`),
     update: (tx, c) => affected(tx, sql`update app.signing_keys set private_key_sealed = 'v1.swapped' where purpose = ${c.row}`),
     delete: (tx, c) => affected(tx, sql`delete from app.signing_keys where purpose = ${c.row}`),
+  },
+  "auth.email_link_tokens": {
+    select: (tx, c) => count(tx, sql`select user_id, expires_at from auth.email_link_tokens where token_hash = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into auth.email_link_tokens (token_hash, user_id, purpose, expires_at)
+      values (${hex(32)}, ${c.w.users.patient.id}, 'staff_invite', now() + interval '1 day')`),
+    update: (tx, c) => affected(tx, sql`update auth.email_link_tokens set used_at = null, expires_at = now() + interval '1 day' where token_hash = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from auth.email_link_tokens where token_hash = ${c.row}`),
   },
   emergency_access_grants: {
     select: (tx, c) => count(tx, sql`select id, reason from public.emergency_access_grants where id = ${c.row}`),

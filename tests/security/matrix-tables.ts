@@ -11,5 +11,5 @@ export const MATRIX_TABLES = [
   "app.audit_checkpoints", "storage.buckets", "auth.sessions", "auth.refresh_tokens", "app.audit_read_stage",
   "app.mail_outbox", "auth.password_reset_tokens",
   "app.signing_keys",
-  "emergency_access_grants", "patient_shares",
+  "emergency_access_grants", "patient_shares", "auth.email_link_tokens",
 ] as const;

@@ -70,6 +70,10 @@ const REVIEWED_DEFINER_GRANTS: Record<string, string> = {
   "app.set_provider_credential(uuid,text)": "app_admin",
   // public prescription verification (0720): initials, birth year, status and prescriber for a code; audits every lookup
   "app.verify_prescription(text)": "anon",
+  // mail in a signed-in user's transaction (0630): each checks the caller itself and picks or checks the recipient
+  "app.issue_staff_invite(uuid,text,integer,text,text,text)": "app_admin",
+  "app.mail_patient_invite(uuid,text,text,text,text)": APP,
+  "app.enqueue_patient_notice(uuid,text,text,text,text)": APP,
   // documents: deletion is a checked function (0300)
   "app.soft_delete_document(uuid,text)": "authenticated",
   // devices (withDevice): resolve the device from the token hash in the claims

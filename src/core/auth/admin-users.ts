@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { withUser, type RequestContext } from "../db/with-user";
 import type { AppRole } from "../db/schema";
@@ -10,16 +11,23 @@ import { requireAdmin } from "./require";
 import type { Session } from "./session-types";
 import { ZEmail, ZFullName } from "./signup";
 import { ZProviderCredential, type TProviderCredential } from "./provider-credentials";
+import { issueStaffInvite } from "./invite-staff";
+import { lockedUntil } from "./unlock-account";
+
+export const USER_SORTS = ["name", "-name", "email", "-email", "created", "-created"] as const;
+export type UserSort = (typeof USER_SORTS)[number];
 
 export const ZListUsersQuery = z.object({
   role: z.enum(["patient", "provider", "admin"]).optional(),
   /** `pending`: active providers an admin has not verified yet. */
   status: z.enum(["active", "inactive", "pending", "all"]).default("all"),
   search: z.string().trim().max(100).optional(),
+  /** Column and direction ("-" first: descending); newest first by default. */
+  sort: z.enum(USER_SORTS).default("-created"),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
-export type TListUsersQuery = z.infer<typeof ZListUsersQuery>;
+export type TListUsersQuery = Omit<z.infer<typeof ZListUsersQuery>, "sort"> & { sort?: UserSort };
 
 export interface UserListItem {
   id: string;
@@ -34,12 +42,18 @@ export interface UserListItem {
   license_number: string | null;
   specialty: string | null;
   created_at: string;
+  /** The owner followed a link mailed to the address (verification, or a staff invitation). */
+  email_confirmed: boolean;
+  /** Invited by an admin and no password chosen yet: the invitation can be sent again. */
+  invited: boolean;
+  /** Locked after failed sign-ins until then (an admin can unlock); null when not locked. */
+  locked_until: string | null;
 }
 
 /** Admins list accounts; the app_admin policies decide what they see. */
 export async function listUsers(session: Session, q: TListUsersQuery, context: RequestContext = {}): Promise<{ data: UserListItem[]; count: number }> {
   requireAdmin(session);
-  return withUser(session, async (tx) => {
+  const page = await withUser(session, async (tx) => {
     let base = tx
       .selectFrom("auth.users as u")
       .leftJoin("providers as p", "p.user_id", "u.id")
@@ -52,9 +66,12 @@ export async function listUsers(session: Session, q: TListUsersQuery, context: R
       const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       base = base.where((eb) => eb.or([eb("u.email", "ilike", like), eb("u.full_name", "ilike", like)]));
     }
+    const sort = q.sort ?? "-created";
+    const dir = sort.startsWith("-") ? "desc" : "asc";
+    const column = ({ name: "u.full_name", email: "u.email", created: "u.created_at" } as const)[sort.replace(/^-/, "") as "name" | "email" | "created"];
     const rows = await base
-      .select(["u.id", "u.email", "u.role", "u.full_name", "u.is_active", "u.created_at", "p.is_verified", "p.credential", "p.license_number", "p.specialty", "m.enabled_at"])
-      .orderBy("u.created_at", "desc")
+      .select(["u.id", "u.email", "u.role", "u.full_name", "u.is_active", "u.created_at", "u.email_confirmed_at", "u.invited_at", "p.is_verified", "p.credential", "p.license_number", "p.specialty", "m.enabled_at"])
+      .orderBy(column, dir)
       .orderBy("u.id")
       .limit(q.limit)
       .offset(q.offset)
@@ -74,14 +91,22 @@ export async function listUsers(session: Session, q: TListUsersQuery, context: R
         license_number: r.license_number ?? null,
         specialty: r.specialty ?? null,
         created_at: new Date(r.created_at).toISOString(),
+        email_confirmed: !!r.email_confirmed_at,
+        invited: !!r.invited_at,
+        locked_until: null as string | null,
       })),
     };
   }, context);
+  // after the user's transaction: the embedded engine has one connection
+  const locks = await lockedUntil(page.data.map((u) => u.email), context);
+  for (const u of page.data) u.locked_until = locks.get(u.email) ?? null;
+  return page;
 }
 
 export const ZCreateUserRequest = z.object({
   email: ZEmail,
-  password: z.string().max(1024),
+  /** Without a password the account is invited by mail: the invitee chooses one through the link. */
+  password: z.string().max(1024).optional(),
   full_name: ZFullName,
   role: z.enum(["admin", "provider"], "must be \"admin\" or \"provider\" (patients join by invitation)"),
   credential: ZProviderCredential.optional(),
@@ -90,8 +115,13 @@ export const ZCreateUserRequest = z.object({
 });
 export type TCreateUserRequest = z.infer<typeof ZCreateUserRequest>;
 
-/** Admins create admins and (already verified) providers, as themselves under RLS. */
-export async function createUserByAdmin(session: Session, input: TCreateUserRequest, context: RequestContext = {}): Promise<Account> {
+/**
+ * Admins create admins and (already verified) providers, as themselves under RLS: with a
+ * password, the account is ready; without one, it is invited by mail in the same
+ * transaction (a single-use link, 72 hours, to choose a password: invite-staff.ts) and
+ * nobody can sign in to it until then (its password is random and never shown).
+ */
+export async function createUserByAdmin(session: Session, input: TCreateUserRequest, context: RequestContext = {}): Promise<Account & { invite_expires_at?: string }> {
   requireAdmin(session);
   if (input.role === "provider" && (!input.credential || !input.license_number || !input.specialty)) {
     throw new ValidationError("Providers need a professional credential, a license number and a specialty.", {
@@ -100,12 +130,14 @@ export async function createUserByAdmin(session: Session, input: TCreateUserRequ
       ...(input.specialty ? {} : { specialty: "is required for providers" }),
     });
   }
-  assertAcceptablePassword(input.password, input.email);
-  const passwordHash = await hashPassword(input.password);
+  const invite = input.password === undefined;
+  if (!invite) assertAcceptablePassword(input.password!, input.email);
+  const passwordHash = await hashPassword(invite ? randomBytes(32).toString("base64url") : input.password!);
+  let inviteExpiresAt: string | undefined;
   const account = await withUser(session, async (tx) => {
     const { id } = await tx
       .insertInto("auth.users")
-      .values({ email: input.email, password_hash: passwordHash, role: input.role, full_name: input.full_name })
+      .values({ email: input.email, password_hash: passwordHash, role: input.role, full_name: input.full_name, ...(invite ? { invited_at: new Date() } : {}) })
       .returning("id")
       .executeTakeFirstOrThrow();
     if (input.role === "provider") {
@@ -114,8 +146,9 @@ export async function createUserByAdmin(session: Session, input: TCreateUserRequ
         .values({ user_id: id, credential: input.credential!, license_number: input.license_number!, specialty: input.specialty!, is_verified: true, verified_at: new Date(), verified_by: session.userId })
         .execute();
     }
+    if (invite) inviteExpiresAt = (await issueStaffInvite(tx, id)) ?? undefined;
     return (await loadAccount(tx, id))!;
   }, context);
-  await auditAccountEvent({ action: "auth.user_created", actorId: session.userId, actorRole: session.role, targetUserId: account.id, details: { role: account.role } }, context);
-  return account;
+  await auditAccountEvent({ action: "auth.user_created", actorId: session.userId, actorRole: session.role, targetUserId: account.id, details: { role: account.role, invited: invite } }, context);
+  return invite ? { ...account, invite_expires_at: inviteExpiresAt } : account;
 }

@@ -36,7 +36,12 @@ export type AccountAction =
   | "auth.invite_redeemed"
   | "auth.invite_rejected"
   | "auth.rate_limited"
-  | "auth.settings_changed";
+  | "auth.settings_changed"
+  | "auth.email_confirmed"
+  | "auth.staff_invite_sent"
+  | "auth.staff_invite_accepted"
+  | "auth.account_unlocked"
+  | "auth.mail_notices_changed";
 
 export interface AccountEvent {
   action: AccountAction;

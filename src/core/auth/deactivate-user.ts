@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { asService, withUser, type RequestContext } from "../db/with-user";
 import { ConflictError, NotFoundError } from "../errors";
 import { auditAccountEventTx } from "./audit-events";
@@ -5,11 +6,23 @@ import { requireAdmin } from "./require";
 import type { Session } from "./session-types";
 import { revokeAllSessions } from "./sessions";
 
+/** Why an admin deactivates an account: kept in the audit trail (the admins' page asks for it). */
+export const ZDeactivateUserRequest = z.object({
+  reason: z.string().trim().min(3, "must say why, in a few words").max(500, "must be at most 500 characters").optional(),
+});
+export type TDeactivateUserRequest = z.infer<typeof ZDeactivateUserRequest>;
+
 /**
  * Deactivates (or reactivates) an account. A deactivated account's sessions die at once:
  * they are revoked, and every access check also requires an active account.
  */
-export async function setUserActive(session: Session, userId: string, active: boolean, context: RequestContext = {}): Promise<{ id: string; is_active: boolean }> {
+export async function setUserActive(
+  session: Session,
+  userId: string,
+  active: boolean,
+  context: RequestContext = {},
+  reason?: string,
+): Promise<{ id: string; is_active: boolean }> {
   requireAdmin(session);
   if (userId === session.userId && !active) throw new ConflictError("You cannot deactivate your own account.", "cannot_deactivate_self");
   const updated = await withUser(session, (tx) =>
@@ -20,7 +33,7 @@ export async function setUserActive(session: Session, userId: string, active: bo
     const revoked = active ? 0 : await revokeAllSessions(tx, userId, "deactivated");
     await auditAccountEventTx(
       tx,
-      { action: active ? "auth.user_reactivated" : "auth.user_deactivated", actorId: session.userId, actorRole: session.role, targetUserId: userId, details: { revoked_sessions: revoked } },
+      { action: active ? "auth.user_reactivated" : "auth.user_deactivated", actorId: session.userId, actorRole: session.role, targetUserId: userId, details: { revoked_sessions: revoked, ...(reason ? { reason } : {}) } },
       context,
     );
   }, context);

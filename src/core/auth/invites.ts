@@ -1,6 +1,8 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { z } from "zod";
+import { sql } from "kysely";
 import { withUser, type RequestContext } from "../db/with-user";
+import { prepareMail } from "../mail/enqueue-mail";
 import { NotFoundError } from "../errors";
 import { auditAccountEvent } from "./audit-events";
 import { requireAdmin } from "./require";
@@ -9,6 +11,8 @@ import { sha256Hex } from "./tokens";
 
 export const ZCreateInviteRequest = z.object({
   expires_in_hours: z.number().int().min(1).max(24 * 14).optional(),
+  /** Also mail the invitation here (the clinic's name and the link; nothing clinical). */
+  email: z.email("must be a valid email address").trim().toLowerCase().max(254).optional(),
 });
 export type TCreateInviteRequest = z.infer<typeof ZCreateInviteRequest>;
 
@@ -30,6 +34,8 @@ export interface CreatedInvite {
   expires_at: string;
   /** The code travels in the fragment, which browsers never send to a server or its logs. */
   invite_url: string;
+  /** True when the invitation was also mailed (to the `email` given). */
+  mailed?: boolean;
 }
 
 /**
@@ -55,10 +61,20 @@ export async function createInvite(
       .insertInto("invites")
       .values({ id, patient_id: patientId, code_hash: hashInviteCode(code), created_by: session.userId, expires_at: expiresAt })
       .execute();
+    if (input.email) {
+      // in this transaction: app.mail_patient_invite (0630) mails only an unused invite the caller just made
+      const m = prepareMail({ kind: "patient_invite", to: input.email, params: { code } });
+      await sql`select app.mail_patient_invite(${id}::uuid, ${input.email}, ${m.subject}, ${m.bodySealed}, ${m.status})`.execute(tx);
+    }
   }, context);
   await auditAccountEvent(
-    { action: "auth.invite_created", actorId: session.userId, actorRole: session.role, patientId, details: { invite_id: id } },
+    { action: "auth.invite_created", actorId: session.userId, actorRole: session.role, patientId, details: { invite_id: id, mailed: !!input.email } },
     context,
   );
-  return { invite_code: code, expires_at: expiresAt.toISOString(), invite_url: `${baseUrl.replace(/\/$/, "")}/sign-up#invite_code=${code}` };
+  return {
+    invite_code: code,
+    expires_at: expiresAt.toISOString(),
+    invite_url: `${baseUrl.replace(/\/$/, "")}/sign-up#invite_code=${code}`,
+    ...(input.email ? { mailed: true } : {}),
+  };
 }

@@ -12,8 +12,9 @@ import { auditAccountEventTx } from "./audit-events";
 export type Bucket =
   | "sign_in_ip" | "sign_in_account" | "sign_up_ip" | "refresh_ip" | "invite_ip" | "invite_code" | "secret_account"
   | "password_forgot_ip" | "password_forgot_account" | "password_reset_ip" | "password_reset_token"
-  | "prescription_verify_ip"
-  | "emergency_account" | "emergency_ip" | "share_code_ip";
+  | "emergency_account" | "emergency_ip" | "share_code_ip"
+  | "email_link_ip" | "email_link_token"
+  | "prescription_verify_ip";
 
 /** [max hits, window seconds]; RATE_LIMIT_<BUCKET>=max/seconds overrides (e.g. for load tests). */
 const DEFAULTS: Record<Bucket, [number, number]> = {
@@ -37,6 +38,9 @@ const DEFAULTS: Record<Bucket, [number, number]> = {
   // Wrong answers only: a reset token that is unknown, used or expired, per IP and per token hash.
   password_reset_ip: [10, 900],
   password_reset_token: [10, 900],
+  // Wrong answers only: an email-verification or staff-invitation link that is unknown, used or expired.
+  email_link_ip: [10, 900],
+  email_link_token: [10, 900],
   // Public prescription verification (/verify/<code>): every lookup, found or not, per IP.
   prescription_verify_ip: [30, 300],
 };
@@ -134,7 +138,25 @@ export async function assertNotLocked(emailKey: string, context: RequestContext)
       .where("locked_until", ">", sql<Date>`now()`)
       .executeTakeFirst(),
   context);
-  if (row) throw new RateLimitedError(Number(row.remaining), "Too many failed sign-ins. The account is locked for a while; try again later.");
+  if (row) throw lockedError(Number(row.remaining));
+}
+
+/** "30 seconds", "2 minutes", "1 hour": how long a lock still lasts, rounded up. */
+export function describeLockDuration(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `${s} second${s === 1 ? "" : "s"}`;
+  const m = Math.ceil(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? "" : "s"}`;
+  const h = Math.ceil(m / 60);
+  return `${h} hour${h === 1 ? "" : "s"}`;
+}
+
+/** 429 naming how long the lock lasts (LOCK_AFTER_FAILURES failures in a row lock for LOCK_BASE_SECONDS, doubling each time up to an hour). */
+export function lockedError(seconds: number): RateLimitedError {
+  return new RateLimitedError(
+    seconds,
+    `Too many failed sign-ins: this account is locked for ${describeLockDuration(seconds)}. Try again then, reset your password, or ask an administrator to unlock it.`,
+  );
 }
 
 /** Records a failed sign-in; returns the lock's length in seconds when this failure locks the key. */

@@ -11,6 +11,7 @@ import { guessAttempt, hit, ipKey, throttleKey } from "./rate-limit";
 import { hashInviteCode } from "./invites";
 import { notifyAccountOwner } from "../mail/notify-account-owner";
 import { ZProviderCredential } from "./provider-credentials";
+import { issueEmailVerification } from "./verify-email";
 
 export const ZEmail = z.email("must be a valid email address").trim().toLowerCase().max(254);
 export const ZFullName = z.string().trim().min(1, "is required").max(200);
@@ -131,6 +132,8 @@ async function registerProvider(input: TSignUpRequest, passwordHash: string, con
     }
     await tx.insertInto("providers").values({ user_id: id, credential: input.credential!, license_number: input.license_number!, specialty: input.specialty! }).execute();
     await auditAccountEventTx(tx, { action: "auth.sign_up", actorId: id, actorRole: "provider" }, context);
+    // a link to confirm the address, so admins know it is the provider's before verifying them
+    await issueEmailVerification(tx, id, input.email);
     return (await loadAccount(tx, id))!;
   }, context);
 }

@@ -18,6 +18,12 @@ export interface UsersTable {
   is_active: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** 0630: the owner followed a link mailed to the address. */
+  email_confirmed_at: Generated<Date | null>;
+  /** 0630: invited by an admin; cleared once the invitee sets a password. */
+  invited_at: Generated<Date | null>;
+  /** 0630: the owner wants notices that are not about security (service path only). */
+  mail_notices: Generated<boolean>;
 }
 
 export interface ProvidersTable {

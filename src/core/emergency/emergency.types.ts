@@ -17,6 +17,9 @@ export const ZReviewEmergencyAccessRequest = z.strictObject({
 });
 export type TReviewEmergencyAccessRequest = z.infer<typeof ZReviewEmergencyAccessRequest>;
 
+/** GET /api/v1/admin/emergency-access?unreviewed=true|false */
+export const ZListEmergencyGrantsQuery = z.strictObject({ unreviewed: z.enum(["true", "false"]).optional() });
+
 export interface EmergencyGrant {
   id: string;
   patient_id: string;

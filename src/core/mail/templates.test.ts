@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { mailConfig } from "./mail-config";
-import { MAIL_KINDS, renderMail, type MailParams } from "./templates";
+import { MAIL_KINDS, NOTICE_KINDS, renderMail, type MailParams } from "./templates";
 
 const PHI = {
   full_name: "Rosalind Quetzal-Hargreave",
@@ -22,8 +22,9 @@ const PHI = {
 const needles = [PHI.full_name, PHI.first_name, PHI.date_of_birth, PHI.mrn, "diabetes", "Penicillin", "Sulfonamide", "Metformin", "Chest pain", "HIV", "Oncology", "555 0142"];
 
 const config = { ...mailConfig({}), publicUrl: "https://portal.clinic.test", clinicName: "Riverside Clinic", smtpUrl: "smtp://127.0.0.1:2525" };
+// Every template gets the whole fixture plus whatever its link needs (a token or an invite code).
 const paramsFor = (kind: (typeof MAIL_KINDS)[number]): MailParams[typeof kind] =>
-  (kind === "password_reset" ? { ...PHI, token: "tok_abc" } : { ...PHI }) as unknown as MailParams[typeof kind];
+  ({ ...PHI, token: "tok_abc", code: "K7QX-M2PA-9RTW-4HNE" }) as unknown as MailParams[typeof kind];
 
 describe("mail templates", () => {
   it.each(MAIL_KINDS)("%s carries the clinic's name and a portal link, and no PHI", (kind) => {
@@ -43,6 +44,23 @@ describe("mail templates", () => {
     const m = renderMail("password_reset", { token: "tok_abc" }, config);
     expect(m.text).toContain("https://portal.clinic.test/reset-password#token=tok_abc");
     expect(m.html).toContain('href="https://portal.clinic.test/reset-password#token=tok_abc"');
+  });
+
+  it("covers every kind the outbox accepts, notices included", () => {
+    expect(MAIL_KINDS).toEqual(expect.arrayContaining(["verify_email", "staff_invite", "patient_invite", ...NOTICE_KINDS]));
+    expect(NOTICE_KINDS).toHaveLength(5);
+  });
+
+  it("puts verification and invitation secrets in the link's fragment only", () => {
+    expect(renderMail("verify_email", { token: "tok_v" }, config).text).toContain("https://portal.clinic.test/verify-email#token=tok_v");
+    expect(renderMail("staff_invite", { token: "tok_s" }, config).text).toContain("https://portal.clinic.test/accept-invite#token=tok_s");
+    expect(renderMail("patient_invite", { code: "K7QX-M2PA" }, config).text).toContain("https://portal.clinic.test/sign-up#invite_code=K7QX-M2PA");
+  });
+
+  it.each(NOTICE_KINDS)("the %s notice says to sign in, and how to turn notices off", (kind) => {
+    const m = renderMail(kind, {}, config);
+    expect(m.text).toContain("Sign in to the portal to see the details.");
+    expect(m.text).toContain("https://portal.clinic.test/account");
   });
 
   it("escapes the clinic's name in HTML", () => {

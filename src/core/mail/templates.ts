@@ -7,17 +7,49 @@ import type { MailConfig } from "./mail-config";
  * medications or appointment details. templates.test.ts checks every template against a
  * PHI-rich fixture. A template's parameters are only what it needs to build its link.
  */
-export type MailKind = "password_reset" | "password_changed" | "mfa_enabled" | "mfa_reset" | "sign_up_duplicate";
+export type MailKind =
+  | "password_reset"
+  | "password_changed"
+  | "mfa_enabled"
+  | "mfa_reset"
+  | "sign_up_duplicate"
+  | "verify_email"
+  | "staff_invite"
+  | "patient_invite"
+  | NoticeKind;
 
+/** Notices that are not about security: a patient can turn them off (account page). */
+export type NoticeKind = "appointment_booked" | "appointment_changed" | "appointment_cancelled" | "appointment_reminder" | "document_added";
+export const NOTICE_KINDS: readonly NoticeKind[] = ["appointment_booked", "appointment_changed", "appointment_cancelled", "appointment_reminder", "document_added"];
+
+type NoParams = Record<string, never>;
 export interface MailParams {
   password_reset: { token: string };
-  password_changed: Record<string, never>;
-  mfa_enabled: Record<string, never>;
-  mfa_reset: Record<string, never>;
-  sign_up_duplicate: Record<string, never>;
+  password_changed: NoParams;
+  mfa_enabled: NoParams;
+  mfa_reset: NoParams;
+  sign_up_duplicate: NoParams;
+  verify_email: { token: string };
+  staff_invite: { token: string };
+  patient_invite: { code: string };
+  appointment_booked: NoParams;
+  appointment_changed: NoParams;
+  appointment_cancelled: NoParams;
+  appointment_reminder: NoParams;
+  document_added: NoParams;
 }
 
-export const MAIL_KINDS: readonly MailKind[] = ["password_reset", "password_changed", "mfa_enabled", "mfa_reset", "sign_up_duplicate"];
+export const MAIL_KINDS: readonly MailKind[] = [
+  "password_reset",
+  "password_changed",
+  "mfa_enabled",
+  "mfa_reset",
+  "sign_up_duplicate",
+  "verify_email",
+  "staff_invite",
+  "patient_invite",
+  ...NOTICE_KINDS,
+];
 
 export interface RenderedMail {
   subject: string;
@@ -28,6 +60,21 @@ export interface RenderedMail {
 /** The reset link: the token rides in the fragment, which browsers never send to a server. */
 export function resetLink(config: MailConfig, token: string): string {
   return `${config.publicUrl}/reset-password#token=${encodeURIComponent(token)}`;
+}
+
+/** Email verification: the token rides in the fragment, like the reset link's. */
+export function verifyEmailLink(config: MailConfig, token: string): string {
+  return `${config.publicUrl}/verify-email#token=${encodeURIComponent(token)}`;
+}
+
+/** A staff invitation: the invitee chooses a password on this page. */
+export function staffInviteLink(config: MailConfig, token: string): string {
+  return `${config.publicUrl}/accept-invite#token=${encodeURIComponent(token)}`;
+}
+
+/** A patient invitation: the sign-up page reads the code from the fragment. */
+export function patientInviteLink(config: MailConfig, code: string): string {
+  return `${config.publicUrl}/sign-up#invite_code=${encodeURIComponent(code)}`;
 }
 
 interface Body {
@@ -86,9 +133,64 @@ function body<K extends MailKind>(kind: K, params: MailParams[K], c: MailConfig)
         link: { label: "Reset your password", url: forgot },
         footer: "If it was not you, you need not do anything.",
       };
+    case "verify_email":
+      return {
+        subject: `Confirm your email address for ${c.clinicName}`,
+        lines: [
+          `You signed up for the ${c.clinicName} portal. Confirm that this address is yours, so the clinic can reach you.`,
+          "The link below works once, for 48 hours.",
+        ],
+        link: { label: "Confirm your address", url: verifyEmailLink(c, (params as MailParams["verify_email"]).token) },
+        footer: "If you did not sign up, ignore this mail.",
+      };
+    case "staff_invite":
+      return {
+        subject: `You are invited to the ${c.clinicName} portal`,
+        lines: [
+          `An administrator at ${c.clinicName} created a portal account for you.`,
+          "Choose your password with the link below. It works once, for 72 hours; the clinic can send a new one.",
+        ],
+        link: { label: "Choose your password", url: staffInviteLink(c, (params as MailParams["staff_invite"]).token) },
+        footer: "If you did not expect this, ignore this mail.",
+      };
+    case "patient_invite":
+      return {
+        subject: `Your invitation to the ${c.clinicName} patient portal`,
+        lines: [
+          `Your care team at ${c.clinicName} invites you to the patient portal.`,
+          "Create your account with the link below; you will be asked for your date of birth. The invitation works once and expires.",
+        ],
+        link: { label: "Create your account", url: patientInviteLink(c, (params as MailParams["patient_invite"]).code) },
+        footer: "If you did not expect this, ignore this mail.",
+      };
+    case "appointment_booked":
+    case "appointment_changed":
+    case "appointment_cancelled":
+    case "appointment_reminder":
+    case "document_added":
+      return notice(kind as NoticeKind, c);
     default:
       throw new Error(`No mail template for ${String(kind)}.`);
   }
+}
+
+/** What a notice says: that something changed, never what (sign in to see). [subject, first line] */
+const NOTICE_TEXT: Record<NoticeKind, (clinic: string) => [string, string]> = {
+  appointment_booked: (n) => [`An appointment was booked at ${n}`, `An appointment with ${n} was booked for you.`],
+  appointment_changed: (n) => [`An appointment was changed at ${n}`, `One of your appointments with ${n} was changed.`],
+  appointment_cancelled: (n) => [`An appointment was cancelled at ${n}`, `One of your appointments with ${n} was cancelled.`],
+  appointment_reminder: (n) => [`Appointment reminder from ${n}`, `You have an appointment with ${n} within the next day.`],
+  document_added: (n) => [`A new document from ${n}`, `A new document was added to your ${n} patient portal.`],
+};
+
+function notice(kind: NoticeKind, c: MailConfig): Body {
+  const [subject, line] = NOTICE_TEXT[kind](c.clinicName);
+  return {
+    subject,
+    lines: [line, "Sign in to the portal to see the details."],
+    link: { label: "Sign in", url: `${c.publicUrl}/sign-in` },
+    footer: `You can turn these notices off on your account page (${c.publicUrl}/account). Notices about your account's security always come.`,
+  };
 }
 
 const escapeHtml = (s: string) =>

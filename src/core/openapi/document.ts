@@ -29,6 +29,8 @@ import { ZRegisterDeviceRequest } from "../vitals/devices.types";
 import { ZListDevicesQuery } from "../vitals/list-devices.types";
 import { ZGetVitalsQuery } from "../vitals/get-vitals.types";
 import { ZIngestVitalsRequest } from "../vitals/ingest-vitals.types";
+import { ZListEmergencyGrantsQuery, ZOpenEmergencyAccessRequest, ZReviewEmergencyAccessRequest } from "../emergency/emergency.types";
+import { ZCreateShareRequest, ZOpenShareRequest } from "../sharing/sharing.types";
 
 /**
  * The OpenAPI 3.1 document of the JSON API (GET /api/v1/openapi.json; docs/api.md).
@@ -73,6 +75,8 @@ export const OPERATIONS: Operation[] = [
   // --- administration (admins signed in with two factors)
   { method: "get", path: "/api/v1/admin/audit", tag: "admin", auth: "user", summary: "List audit records (filters, keyset paging).", query: ZListAuditQuery, ok: json(200, "A page of audit records and the next cursor.") },
   { method: "get", path: "/api/v1/admin/audit/export", tag: "admin", auth: "user", summary: "Export audit records as CSV (itself audited).", query: ZAuditFilters, ok: { status: 200, description: "CSV, streamed.", type: "csv" } },
+  { method: "get", path: "/api/v1/admin/emergency-access", tag: "emergency access", auth: "user", summary: "Every break-the-glass grant, its reason, the reads under it and its review.", query: ZListEmergencyGrantsQuery, ok: json(200, "The grants.") },
+  { method: "post", path: "/api/v1/admin/emergency-access/{id}/review", tag: "emergency access", auth: "user", summary: "Record an admin's review of a grant.", body: ZReviewEmergencyAccessRequest, ok: json(200, "The grant, reviewed.") },
   { method: "get", path: "/api/v1/admin/providers", tag: "admin", auth: "user", summary: "List providers (`?status=pending`: waiting for verification).", query: ZListProvidersQuery, ok: json(200, "The providers.") },
   { method: "put", path: "/api/v1/admin/providers/{id}/credential", tag: "admin", auth: "user", summary: "Set a provider's professional credential.", body: ZSetProviderCredentialRequest, ok: json(200, "The provider.") },
   { method: "post", path: "/api/v1/admin/providers/{id}/verify", tag: "admin", auth: "user", summary: "Verify a provider.", ok: json(200, "The provider, verified.") },
@@ -106,13 +110,20 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/v1/devices", tag: "devices", auth: "user", summary: "List devices (a patient's own; `?patient_id=` for staff).", query: ZListDevicesQuery, ok: json(200, "The devices.") },
   { method: "post", path: "/api/v1/devices", tag: "devices", auth: "user", summary: "Register a device (patients); the answer holds its token once.", body: ZRegisterDeviceRequest, ok: created("The device and its token") },
   { method: "delete", path: "/api/v1/devices/{id}", tag: "devices", auth: "user", summary: "Revoke a device.", ok: none },
+  // --- break-the-glass access
+  { method: "post", path: "/api/v1/emergency-access", tag: "emergency access", auth: "user", summary: "Open emergency access to a patient's record, with a reason (404 for any miss).", body: ZOpenEmergencyAccessRequest, ok: created("The grant (id, patient, expiry)") },
+  { method: "delete", path: "/api/v1/emergency-access/{id}", tag: "emergency access", auth: "user", summary: "End the caller's open grant now.", ok: none },
   // --- documents
   { method: "delete", path: "/api/v1/documents/{id}", tag: "documents", auth: "user", summary: "Delete a document (with a reason).", body: ZDeleteDocumentRequest, ok: none },
   { method: "post", path: "/api/v1/documents/{id}/review", tag: "documents", auth: "user", summary: "Mark a document reviewed.", ok: json(200, "The document.") },
   { method: "post", path: "/api/v1/documents/{id}/signed-url", tag: "documents", auth: "user", summary: "Issue a short-lived download URL bound to the caller.", body: ZIssueSignedUrlRequest, optionalBody: true, ok: json(200, "The URL and its expiry.") },
   { method: "get", path: "/api/v1/files/{token}", tag: "documents", auth: "path-token", summary: "Download a document through a signed URL (the token in the path is the credential).", ok: { status: 200, description: "The document's bytes, with its own content type.", type: "binary" } },
   // --- the patient portal
+  { method: "get", path: "/api/v1/me/emergency-access", tag: "emergency access", auth: "user", summary: "Emergency accesses to the caller's own record: who and why (patients).", ok: json(200, "The accesses.") },
   { method: "get", path: "/api/v1/me/patient", tag: "patients", auth: "user", summary: "The signed-in patient's own record.", ok: json(200, "The patient record.") },
+  { method: "get", path: "/api/v1/me/shares", tag: "sharing", auth: "user", summary: "The caller's sharing links and their views (patients).", ok: json(200, "The shares.") },
+  { method: "post", path: "/api/v1/me/shares", tag: "sharing", auth: "user", summary: "Share parts of the caller's own record (the link and code are shown only here).", body: ZCreateShareRequest, ok: created("The share") },
+  { method: "delete", path: "/api/v1/me/shares/{id}", tag: "sharing", auth: "user", summary: "Revoke a share at once.", ok: none },
   // --- this document
   { method: "get", path: "/api/v1/openapi.json", tag: "meta", auth: "public", summary: "This OpenAPI document.", ok: json(200, "OpenAPI 3.1 document.") },
   // --- patients and their charts
@@ -141,6 +152,9 @@ export const OPERATIONS: Operation[] = [
   // --- first start
   { method: "get", path: "/api/v1/setup", tag: "setup", auth: "public", summary: "Whether the first administrator still has to be created.", ok: json(200, "`{setup_needed}`.") },
   { method: "post", path: "/api/v1/setup", tag: "setup", auth: "public", summary: "Create the first administrator (once).", body: ZSetupRequest, ok: created("The administrator"), errors: [409] },
+  // --- without an account: a share's recipient, a printed prescription's check
+  { method: "post", path: "/api/v1/shares/open", tag: "sharing", auth: "public", summary: "A share recipient's read-only view (token and code in the body, never in the URL).", body: ZOpenShareRequest, ok: json(200, "The shared parts of the record."), errors: [423, 429] },
+  { method: "get", path: "/api/v1/verify/{code}", tag: "prescriptions", auth: "public", summary: "Check a printed prescription's verification code (unknown and malformed: 404).", ok: json(200, "What the prescription says, for the check."), errors: [429] },
   // --- wearable ingestion
   { method: "post", path: "/api/v1/vitals", tag: "vitals", auth: "device", summary: "Ingest wearable samples (device token).", body: ZIngestVitalsRequest, ok: json(202, "Accepted: how many samples were stored.") },
 ];
@@ -165,6 +179,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: "The body is larger than allowed.",
   415: "The content type is not accepted.",
   422: "Well-formed input with values that are not accepted; `fields` names them.",
+  423: "Locked after too many wrong attempts.",
   429: "Too many attempts; `Retry-After` says when to try again.",
   500: "An unexpected error; the message quotes the request id.",
   503: "A dependency (the database, the object store) is unavailable; `Retry-After` says when to try again.",
@@ -203,7 +218,8 @@ function successContent(ok: Success): Record<string, { schema: z.ZodType }> | un
 function pathParams(p: string): z.ZodObject | undefined {
   const names = [...p.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
   if (!names.length) return undefined;
-  return z.object(Object.fromEntries(names.map((n) => [n, n === "token" ? z.string().meta({ description: "The signed URL's token." }) : zUuid.meta({ format: "uuid" })])));
+  // ids are UUIDs (`id`, `provider_id`); anything else (a signed URL's token, a verification code) is a string
+  return z.object(Object.fromEntries(names.map((n) => [n, n === "id" || n.endsWith("_id") ? zUuid.meta({ format: "uuid" }) : z.string().max(512)])));
 }
 
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {

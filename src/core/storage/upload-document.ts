@@ -23,6 +23,7 @@ import { assertPlainFileName, sanitiseFileName } from "./file-name";
 import { objectStore } from "./index";
 import type { ObjectStore } from "./object-store";
 import { ZUploadDocumentFields } from "./upload-document.types";
+import { notifyPatient } from "../mail/notify-patient";
 
 export interface UploadRequest {
   /** The request's Content-Type (multipart/form-data; boundary=...). */
@@ -105,6 +106,8 @@ export async function uploadDocument(
           metadata: JSON.stringify({ document_id: id, size: blob.size, content_type: blob.contentType, sha256: blob.sha256 }),
         })
         .execute();
+      // the patient is told by mail (no detail: "sign in to see"), unless they uploaded it or opted out
+      await notifyPatient(tx, patientId, "document_added");
       return toDocumentView(await selectDocuments(tx).where("d.id", "=", id).executeTakeFirstOrThrow());
     }, context);
   } catch (e) {

@@ -39,6 +39,14 @@ const KIND: Record<OutboxEntry["kind"], string> = {
   mfa_enabled: "Two-factor sign-in turned on",
   mfa_reset: "Two-factor sign-in reset",
   sign_up_duplicate: "Sign-up with a registered address",
+  verify_email: "Email confirmation link",
+  staff_invite: "Staff invitation",
+  patient_invite: "Patient portal invitation",
+  appointment_booked: "Appointment booked (notice)",
+  appointment_changed: "Appointment changed (notice)",
+  appointment_cancelled: "Appointment cancelled (notice)",
+  appointment_reminder: "Appointment reminder",
+  document_added: "New document (notice)",
 };
 
 async function Outbox() {

@@ -1,10 +1,11 @@
 import { authed } from "@/core/http/route";
-import { parseId } from "@/core/http/parse";
+import { parseId, parseOptionalJson } from "@/core/http/parse";
 import { json } from "@/core/http/respond";
-import { setUserActive } from "@/core/auth/deactivate-user";
+import { setUserActive, ZDeactivateUserRequest } from "@/core/auth/deactivate-user";
 
-/** Deactivates an account; its sessions die at once. */
-export const POST = authed<{ id: string }>(async ({ params, session, context }) => {
+/** Deactivates an account (with the admin's reason, for the audit trail); its sessions die at once. */
+export const POST = authed<{ id: string }>(async ({ req, params, session, context }) => {
   const id = parseId(params.id);
-  return json(await setUserActive(session, id, false, context));
+  const body = await parseOptionalJson(req, ZDeactivateUserRequest);
+  return json(await setUserActive(session, id, false, context, body.reason));
 });
