@@ -23,12 +23,12 @@ const needles = [PHI.full_name, PHI.first_name, PHI.date_of_birth, PHI.mrn, "dia
 
 const config = { ...mailConfig({}), publicUrl: "https://portal.clinic.test", clinicName: "Riverside Clinic", smtpUrl: "smtp://127.0.0.1:2525" };
 // Every template gets the whole fixture plus whatever its link needs (a token or an invite code).
-const paramsFor = (kind: (typeof MAIL_KINDS)[number]): MailParams[typeof kind] =>
-  ({ ...PHI, token: "tok_abc", code: "K7QX-M2PA-9RTW-4HNE" }) as unknown as MailParams[typeof kind];
+const paramsFor = <K extends (typeof MAIL_KINDS)[number]>(): MailParams[K] =>
+  ({ ...PHI, token: "tok_abc", code: "K7QX-M2PA-9RTW-4HNE" }) as unknown as MailParams[K];
 
 describe("mail templates", () => {
   it.each(MAIL_KINDS)("%s carries the clinic's name and a portal link, and no PHI", (kind) => {
-    const m = renderMail(kind, paramsFor(kind), config);
+    const m = renderMail(kind, paramsFor(), config);
     const all = `${m.subject}\n${m.text}\n${m.html}`;
     for (const n of needles) expect(all.toLowerCase(), `${kind} shows "${n}"`).not.toContain(n.toLowerCase());
     expect(all).toContain("Riverside Clinic");
