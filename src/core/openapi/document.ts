@@ -31,6 +31,8 @@ import { ZGetVitalsQuery } from "../vitals/get-vitals.types";
 import { ZIngestVitalsRequest } from "../vitals/ingest-vitals.types";
 import { ZListEmergencyGrantsQuery, ZOpenEmergencyAccessRequest, ZReviewEmergencyAccessRequest } from "../emergency/emergency.types";
 import { ZCreateShareRequest, ZOpenShareRequest } from "../sharing/sharing.types";
+import { ZAcceptStaffInviteRequest, ZConfirmEmailRequest } from "../auth/email-links.types";
+import { ZMailNoticesRequest } from "../auth/mail-notices";
 
 /**
  * The OpenAPI 3.1 document of the JSON API (GET /api/v1/openapi.json; docs/api.md).
@@ -86,10 +88,14 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/v1/admin/users", tag: "admin", auth: "user", summary: "Create an account.", body: ZCreateUserRequest, ok: created("The account"), errors: [409] },
   { method: "post", path: "/api/v1/admin/users/{id}/activate", tag: "admin", auth: "user", summary: "Reactivate an account.", ok: json(200, "The account.") },
   { method: "post", path: "/api/v1/admin/users/{id}/deactivate", tag: "admin", auth: "user", summary: "Deactivate an account (its sessions end).", ok: json(200, "The account.") },
+  { method: "post", path: "/api/v1/admin/users/{id}/invite", tag: "admin", auth: "user", summary: "Send an invited staff account a new invitation (the previous link stops working).", ok: json(200, "The account.") },
   { method: "post", path: "/api/v1/admin/users/{id}/mfa/reset", tag: "admin", auth: "user", summary: "Reset an account's two-factor sign-in.", body: ZResetMfaRequest, ok: json(200, "The account.") },
+  { method: "post", path: "/api/v1/admin/users/{id}/unlock", tag: "admin", auth: "user", summary: "Clear an account's sign-in lockout.", ok: json(200, "The account.") },
   // --- appointments
   { method: "patch", path: "/api/v1/appointments/{id}", tag: "appointments", auth: "user", summary: "Change an appointment's status, or reschedule it.", body: ZUpdateAppointmentRequest, ok: json(200, "The appointment."), errors: [409] },
   // --- authentication and the caller's account
+  { method: "post", path: "/api/v1/auth/email/verify", tag: "auth", auth: "public", summary: "Confirm an account's address with the mailed link's token (single use).", body: ZConfirmEmailRequest, ok: json(200, "Confirmed.") },
+  { method: "post", path: "/api/v1/auth/invite/accept", tag: "auth", auth: "public", summary: "A staff invitee chooses a password with the mailed link's token (single use).", body: ZAcceptStaffInviteRequest, ok: json(200, "The account is ready to sign in.") },
   { method: "post", path: "/api/v1/auth/logout", tag: "auth", auth: "user", summary: "End the caller's session (bearer or cookie).", ok: none },
   { method: "post", path: "/api/v1/auth/mfa/enroll", tag: "auth", auth: "user", summary: "Start two-factor enrolment (a TOTP secret and its URI).", ok: json(200, "The secret to enter in an authenticator app.") },
   { method: "post", path: "/api/v1/auth/mfa/verify", tag: "auth", auth: "user", summary: "Confirm enrolment with a code; the session becomes a two-factor one.", body: ZVerifyRequest, ok: json(200, "A new token pair and the account.") },
@@ -120,6 +126,8 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/v1/files/{token}", tag: "documents", auth: "path-token", summary: "Download a document through a signed URL (the token in the path is the credential).", ok: { status: 200, description: "The document's bytes, with its own content type.", type: "binary" } },
   // --- the patient portal
   { method: "get", path: "/api/v1/me/emergency-access", tag: "emergency access", auth: "user", summary: "Emergency accesses to the caller's own record: who and why (patients).", ok: json(200, "The accesses.") },
+  { method: "get", path: "/api/v1/me/notices", tag: "auth", auth: "user", summary: "Whether the caller gets notices by mail (security notices always go).", ok: json(200, "The setting.") },
+  { method: "put", path: "/api/v1/me/notices", tag: "auth", auth: "user", summary: "Turn notices by mail on or off.", body: ZMailNoticesRequest, ok: json(200, "The setting.") },
   { method: "get", path: "/api/v1/me/patient", tag: "patients", auth: "user", summary: "The signed-in patient's own record.", ok: json(200, "The patient record.") },
   { method: "get", path: "/api/v1/me/shares", tag: "sharing", auth: "user", summary: "The caller's sharing links and their views (patients).", ok: json(200, "The shares.") },
   { method: "post", path: "/api/v1/me/shares", tag: "sharing", auth: "user", summary: "Share parts of the caller's own record (the link and code are shown only here).", body: ZCreateShareRequest, ok: created("The share") },
