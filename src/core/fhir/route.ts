@@ -1,4 +1,4 @@
-import { authed, open, type AuthedCall, type Call } from "../http/route";
+import { authed, open, type AuthedCall, type Call, type RouteParams } from "../http/route";
 import { fhirErrorResponse } from "./outcome";
 
 /**
@@ -7,11 +7,11 @@ import { fhirErrorResponse } from "./outcome";
  * errors rendered as OperationOutcome. Bodies are read with src/core/http/parse.ts's
  * readBodyText (size-capped while streaming), as on the JSON API.
  */
-export function fhirAuthed<P extends Record<string, string> = Record<string, never>>(handler: (call: AuthedCall<P>) => Promise<Response>) {
+export function fhirAuthed<P extends RouteParams = Record<string, never>>(handler: (call: AuthedCall<P>) => Promise<Response>) {
   return authed<P>(handler, fhirErrorResponse);
 }
 
 /** A /fhir/R4 route open to anonymous callers (metadata). */
-export function fhirOpen<P extends Record<string, string> = Record<string, never>>(handler: (call: Call<P>) => Promise<Response>) {
+export function fhirOpen<P extends RouteParams = Record<string, never>>(handler: (call: Call<P>) => Promise<Response>) {
   return open<P>(handler, fhirErrorResponse);
 }

@@ -15,14 +15,17 @@ export { ACCESS_COOKIE, REFRESH_COOKIE };
 /** Headers set by server.ts (clients cannot forge them: server.ts overwrites them). */
 export { CLIENT_IP_HEADER, REQUEST_ID_HEADER };
 
-export interface Call<P extends Record<string, string>> {
+/** A route's dynamic segments: a string each, a list for a catch-all ([...path]). */
+export type RouteParams = Record<string, string | string[]>;
+
+export interface Call<P extends RouteParams> {
   req: Request;
   params: P;
   session: Session | null;
   context: RequestContext;
 }
 
-export interface AuthedCall<P extends Record<string, string>> extends Call<P> {
+export interface AuthedCall<P extends RouteParams> extends Call<P> {
   session: Session;
 }
 
@@ -93,7 +96,7 @@ async function resolveSession(req: Request): Promise<Session | null> {
   return null;
 }
 
-function wrap<P extends Record<string, string>>(
+function wrap<P extends RouteParams>(
   needsAuth: boolean,
   handler: (call: Call<P>) => Promise<Response>,
   renderError: ErrorRenderer = errorResponse,
@@ -126,12 +129,12 @@ function wrap<P extends Record<string, string>>(
 }
 
 /** A route that needs a signed-in user; answers 401 otherwise. */
-export function authed<P extends Record<string, string> = Record<string, never>>(handler: Handler<AuthedCall<P>>, renderError?: ErrorRenderer) {
+export function authed<P extends RouteParams = Record<string, never>>(handler: Handler<AuthedCall<P>>, renderError?: ErrorRenderer) {
   return wrap<P>(true, handler as (call: Call<P>) => Promise<Response>, renderError);
 }
 
 /** A route open to anonymous callers (it may still use a session if one is presented). */
-export function open<P extends Record<string, string> = Record<string, never>>(handler: Handler<Call<P>>, renderError?: ErrorRenderer) {
+export function open<P extends RouteParams = Record<string, never>>(handler: Handler<Call<P>>, renderError?: ErrorRenderer) {
   return wrap<P>(false, handler, renderError);
 }
 
