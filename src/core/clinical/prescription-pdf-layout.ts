@@ -197,7 +197,19 @@ async function drawSignatureBlock(page: PDFPage, text: PdfText, data: Prescripti
   const n = qr.modules.size;
   const side = 100;
   const cell = side / n;
+  // one rectangle per horizontal run of dark modules (a third of the operators of one per module)
   let d = "";
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.modules.get(r, c)) d += `M${c} ${r}h1v1h-1z`;
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; ) {
+      if (!qr.modules.get(r, c)) {
+        c++;
+        continue;
+      }
+      let end = c + 1;
+      while (end < n && qr.modules.get(r, end)) end++;
+      d += `M${c} ${r}h${end - c}v1h${c - end}z`;
+      c = end;
+    }
+  }
   page.drawSvgPath(d, { x: 539 - 8 - side, y: top - 8, scale: cell, color: ink });
 }

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import forge from "node-forge";
 import { deriveKey, loadConfig, type Config } from "../config";
 import { asService } from "../db/with-user";
+import type { Signer } from "@signpdf/utils";
 import { CmsSigner } from "./cms-signer";
 
 /**
@@ -13,7 +14,8 @@ import { CmsSigner } from "./cms-signer";
  * loaded once per process, as a KeyObject (forgetSigningIdentity() after a rotation).
  */
 export interface SigningIdentity {
-  signer: CmsSigner;
+  /** A CmsSigner; any @signpdf Signer fits (the bench compares P12Signer). */
+  signer: Signer;
   /** The certificate's subject, as shown by pdfsig ("Signer Certificate Common Name"). */
   commonName: string;
   /** SHA-256 fingerprint of the signing certificate (colon-separated hex). */
