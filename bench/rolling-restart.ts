@@ -145,8 +145,9 @@ async function startNginx(conf: string, prefix: string, port: number): Promise<N
   if (ok !== 0) throw new Error(`nginx -t refused the config:\n${checkOut}`);
   const child = spawn(NGINX, ["-p", prefix, "-c", file], { stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise<void>((r) => child.on("exit", () => r()));
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
+  let up = false;
+  for (let i = 0; i < 100 && !up; i++) {
+    up = await new Promise<boolean>((resolve) => {
       const req = request({ host: "127.0.0.1", port, path: "/api/health/live", agent: false }, (res) => {
         res.resume();
         resolve(res.statusCode === 200);
@@ -154,9 +155,9 @@ async function startNginx(conf: string, prefix: string, port: number): Promise<N
       req.on("error", () => resolve(false));
       req.end();
     });
-    if (up) break;
-    await sleep(100);
+    if (!up) await sleep(100);
   }
+  if (!up) throw new Error(`nginx did not answer on :${port} within 10 s (see ${path.join(prefix, "error.log")})`);
   return {
     child,
     stop: async () => {
