@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "fhir-kit-client";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { serviceQuery, sql } from "../support/seed";
+import { getAccessLog } from "@/core/audit/get-access-log";
 import { fhirGet, seedClinic, startFhirServer, type Clinic } from "./support";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -202,6 +203,10 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
     const fromAttending = events.entry!.filter((e) => e.resource.agent[0].who.reference === `Practitioner/${c.attending.id}`);
     expect(fromAttending.length).toBeGreaterThanOrEqual(2);
     expect(fromAttending[0].resource.entity[0].detail).toEqual([{ type: "channel", valueString: "fhir" }]);
+    // the patient's access log (the JSON API and the portal page) says these came through FHIR
+    const log = await getAccessLog(c.patientUser.session, c.patientId, { limit: 50 }, {});
+    const viaFhir = log.data.filter((e) => e.via === "fhir" && e.actor.role === "provider");
+    expect(viaFhir.map((e) => e.record_kind)).toEqual(expect.arrayContaining(["patient_chart", "prescriptions"]));
     // the attending is not an admin and not the patient: no audit trail for them
     expect((await search(attending, "AuditEvent", { patient: c.patientId })).total).toBe(0);
     // nor the staff-only channel for the patient

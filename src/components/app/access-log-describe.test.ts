@@ -62,4 +62,9 @@ describe("the access report's words", () => {
     expect(describePageView([e("viewed", "visits"), e("viewed", "prescriptions"), e("viewed", "visits")], "patient")).toBe("Viewed your visit records and your prescriptions");
     expect(describePageView([e("created", "visits"), e("viewed", "patient_chart"), e("viewed", "visits")], "staff")).toBe("Added a visit; viewed the chart");
   });
+
+  it("says when a read came through the FHIR API", () => {
+    expect(describePageView([{ ...entry("viewed", "patient_chart"), via: "fhir" }], "patient")).toBe("Viewed your chart (through the FHIR API)");
+    expect(describePageView([{ ...entry("viewed", "vitals"), via: null }], "patient")).toBe("Viewed your vital signs");
+  });
 });

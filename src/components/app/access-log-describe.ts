@@ -9,6 +9,8 @@ export interface AccessEntryView {
   actor: { name: string; role: string };
   activity: string;
   record_kind: string | null;
+  /** "fhir" when the read came through the FHIR API (an outside app or a download of the record). */
+  via?: string | null;
 }
 
 const KIND: Record<string, [patient: string, staff: string]> = {
@@ -86,6 +88,10 @@ const EVENT: Record<string, [patient: string, staff: string]> = {
     "Prescribed despite a recorded allergy (reason recorded)",
   ],
   "prescription.status_changed": ["Changed the status of one of your prescriptions", "Changed a prescription's status"],
+  "prescription.verification_lookup": [
+    "Checked that one of your printed prescriptions is valid (its code, without an account)",
+    "Checked a printed prescription's code (without an account)",
+  ],
 };
 
 const ROLE: Record<string, string> = {
@@ -96,6 +102,7 @@ const ROLE: Record<string, string> = {
   system: "Done automatically by Carebase",
   service_role: "Done automatically by Carebase",
   share_link: "Sharing link",
+  anon: "Without an account (e.g. a pharmacy)",
 };
 
 function humanize(s: string): string {
@@ -179,5 +186,6 @@ export function describePageView(entries: readonly AccessEntryView[], audience: 
     const kinds = [...new Set(views.map((e) => (e.record_kind ? (KIND[e.record_kind]?.[i] ?? e.record_kind.replace(/_/g, " ")) : "")))].filter(Boolean);
     sentences.push(kinds.length ? `Viewed ${joinWords(kinds)}` : "Viewed");
   }
-  return sentences.map((s, n) => (n === 0 ? s : s.charAt(0).toLowerCase() + s.slice(1))).join("; ");
+  const sentence = sentences.map((s, n) => (n === 0 ? s : s.charAt(0).toLowerCase() + s.slice(1))).join("; ");
+  return entries.some((e) => e.via === "fhir") ? `${sentence} (through the FHIR API)` : sentence;
 }

@@ -17,6 +17,7 @@ interface AccessLogEntry {
   actor: { name: string; role: string };
   activity: string;
   record_kind: string | null;
+  via?: string | null;
 }
 
 interface AccessLogPage {

@@ -15,6 +15,8 @@ export interface AccessLogEntry {
   activity: string;
   /** What kind of record: patient_chart, visits, prescriptions, documents, ... */
   record_kind: string | null;
+  /** The channel a read came through when not the portal or the JSON API: "fhir" (/fhir/R4). */
+  via: string | null;
 }
 
 export interface AccessLogPage {
@@ -79,12 +81,20 @@ export async function getAccessLog(
                                      ${page.othersOnly ? session.userId : null}::uuid)`.execute(tx);
     const more = rows.length > limit;
     const shown = more ? rows.slice(0, limit) : rows;
+    // the channel of each record (details.via, e.g. FHIR reads); the caller may read these rows' details (0005)
+    const channels = new Map<string, string>();
+    if (shown.length) {
+      const via = await sql<{ id: string; via: string }>`select id::text as id, details ->> 'via' as via from public.audit_log
+                                                            where id = any(${shown.map((r) => r.id)}::bigint[]) and details ? 'via'`.execute(tx);
+      for (const v of via.rows) channels.set(v.id, v.via);
+    }
     const data = shown.map((r) => ({
       id: r.id,
       occurred_at: r.cursor_at,
       actor: actorOf(r.actor_name, r.actor_role),
       activity: ACTIVITY[r.action] ?? r.action,
       record_kind: r.kind,
+      via: channels.get(r.id) ?? null,
     }));
     await recordRead(tx, { kind: "access_log", patientIds: [patientId], recordIds: data.map((d) => d.id) });
     const last = shown[shown.length - 1];
