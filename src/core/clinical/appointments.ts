@@ -5,6 +5,7 @@ import { withUser, type RequestContext, type Tx } from "../db/with-user";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { clinicDayBounds, clinicTimeZone } from "../config/time-zone";
 import { assertPatientVisible } from "./patients";
+import { notifyPatient } from "../mail/notify-patient";
 import type {
   TCreateAppointmentRequest,
   TPatchAppointmentRequest,
@@ -139,6 +140,7 @@ export async function bookAppointment(
         .values({ id, patient_id: patientId, provider_id: providerId, starts_at: input.starts_at, ends_at: input.ends_at, reason: input.reason ?? null, status: "confirmed", requested_by: session.userId })
         .execute(),
     );
+    await notifyPatient(tx, patientId, "appointment_booked"); // issue #14: "sign in to see", in this transaction
     return findVisibleAppointment(tx, id);
   }, context);
 }
@@ -168,9 +170,13 @@ export async function updateAppointmentStatus(
 ): Promise<AppointmentRow> {
   if (input.status === "cancelled") return cancelAppointment(session, appointmentId, { reason: input.reason }, context);
   return withUser(session, async (tx) => {
-    await findVisibleAppointment(tx, appointmentId);
+    const before = await findVisibleAppointment(tx, appointmentId);
     const result = await takingSlot(() => tx.updateTable("appointments").set({ status: input.status }).where("id", "=", appointmentId).executeTakeFirst());
     if (Number(result.numUpdatedRows) === 0) throw new ForbiddenError("You cannot change this appointment.");
+    // issue #14: a confirmed request is booked; a declined one changed
+    if (input.status === "confirmed" || input.status === "declined") {
+      await notifyPatient(tx, before.patient_id, input.status === "confirmed" ? "appointment_booked" : "appointment_changed");
+    }
     return findVisibleAppointment(tx, appointmentId);
   }, context);
 }
@@ -191,6 +197,7 @@ export async function rescheduleAppointment(
       tx.updateTable("appointments").set({ starts_at: input.starts_at, ends_at: input.ends_at }).where("id", "=", appointmentId).executeTakeFirst(),
     );
     if (Number(result.numUpdatedRows) === 0) throw new ForbiddenError("You cannot change this appointment.");
+    await notifyPatient(tx, before.patient_id, "appointment_changed"); // issue #14
     return findVisibleAppointment(tx, appointmentId);
   }, context);
 }
@@ -206,13 +213,14 @@ export async function cancelAppointment(
   context: RequestContext,
 ): Promise<AppointmentRow> {
   return withUser(session, async (tx) => {
-    await findVisibleAppointment(tx, appointmentId);
+    const before = await findVisibleAppointment(tx, appointmentId);
     const reason = input.reason?.trim() || null;
     if (!reason && session.role !== "patient") {
       throw new ValidationError("Say why the appointment is cancelled.", { reason: "Give a reason for cancelling." });
     }
     const result = await tx.updateTable("appointments").set({ status: "cancelled", cancel_reason: reason }).where("id", "=", appointmentId).executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new ForbiddenError("You cannot change this appointment.");
+    await notifyPatient(tx, before.patient_id, "appointment_cancelled"); // issue #14: not when the patient cancels (the database skips them)
     return findVisibleAppointment(tx, appointmentId);
   }, context);
 }
