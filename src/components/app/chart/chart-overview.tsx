@@ -22,7 +22,7 @@ const READING_LABELS: Record<string, string> = {
 
 function Section({ id, title, icon: Icon, children, className }: { id: string; title: string; icon: React.ComponentType<{ className?: string; "aria-hidden"?: boolean }>; children: React.ReactNode; className?: string }) {
   return (
-    <Card className={`gap-3 ${className ?? ""}`} aria-labelledby={id}>
+    <Card role="region" className={`gap-3 ${className ?? ""}`} aria-labelledby={id}>
       <CardHeader>
         <CardTitle className="flex items-center gap-2">
           <Icon aria-hidden className="text-muted-foreground size-4" />

@@ -13,7 +13,7 @@ export async function TodayAppointmentsCard({ session, context }: { session: Ses
   const day = await listMyAppointmentsForDay(session, context);
   const upcoming = day.appointments.filter((a) => a.status !== "completed" && new Date(a.ends_at).getTime() > Date.now());
   return (
-    <Card className="gap-3 py-4" aria-labelledby="today-card-title">
+    <Card role="region" className="gap-3 py-4" aria-labelledby="today-card-title">
       <CardHeader className="flex flex-wrap items-center justify-between gap-2 px-4">
         <div>
           <CardTitle className="flex items-center gap-2">
