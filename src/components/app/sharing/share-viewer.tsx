@@ -4,7 +4,6 @@ import * as React from "react";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Field, FormError } from "@/components/app/form";
 import { LocalTime } from "@/components/app/local-time";
 import { useJsonForm } from "@/components/app/use-json-form";
@@ -72,8 +71,25 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   return (
     <section aria-labelledby={`shared-${title}`} className="grid gap-2">
       <h2 id={`shared-${title}`} className="text-lg font-semibold">{title}</h2>
-      <div className="overflow-x-auto">{children}</div>
+      {children}
     </section>
+  );
+}
+
+/** One entry as a small card: a heading line and label/value pairs (no wide tables: it reads at 360 px). */
+function Entry({ title, rows }: { title: React.ReactNode; rows: [string, React.ReactNode][] }) {
+  return (
+    <li className="bg-card grid gap-1 rounded-lg border p-3 text-sm">
+      <p className="font-medium break-words">{title}</p>
+      <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5">
+        {rows.map(([k, v]) => (
+          <React.Fragment key={k}>
+            <dt className="text-muted-foreground">{k}</dt>
+            <dd className="min-w-0 break-words">{v}</dd>
+          </React.Fragment>
+        ))}
+      </dl>
+    </li>
   );
 }
 
@@ -82,7 +98,7 @@ function SharedRecordView({ record }: { record: SharedRecord }) {
   return (
     <div className="grid gap-6" data-testid="shared-record">
       <div>
-        <h1 className="text-2xl font-semibold tracking-tight">{p.first_name} {p.last_name}</h1>
+        <h1 className="text-2xl font-semibold tracking-tight break-words">{p.first_name} {p.last_name}</h1>
         <p className="text-muted-foreground text-sm">
           Born {p.date_of_birth}. Shared with {record.share.recipient_label}, read-only, until <LocalTime value={record.share.expires_at} />. This view is recorded and the patient can see it.
         </p>
@@ -90,48 +106,31 @@ function SharedRecordView({ record }: { record: SharedRecord }) {
       {record.visits && (
         <Section title="Visits">
           {record.visits.length === 0 ? <p className="text-sm">No visits.</p> : (
-            <Table>
-              <TableHeader><TableRow><TableHead>Date</TableHead><TableHead>Reason</TableHead><TableHead>Diagnosis</TableHead><TableHead>Notes</TableHead></TableRow></TableHeader>
-              <TableBody>
-                {record.visits.map((v) => (
-                  <TableRow key={v.id}>
-                    <TableCell><LocalTime value={v.visit_date} /></TableCell>
-                    <TableCell className="whitespace-normal">{v.chief_complaint}</TableCell>
-                    <TableCell className="whitespace-normal">{v.diagnosis ?? "—"}</TableCell>
-                    <TableCell className="whitespace-normal">{v.notes ?? "—"}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <ul className="grid gap-2">
+              {record.visits.map((v) => (
+                <Entry key={v.id} title={<><LocalTime value={v.visit_date} />: {v.chief_complaint}</>} rows={[["Diagnosis", v.diagnosis ?? "—"], ["Notes", v.notes ?? "—"]]} />
+              ))}
+            </ul>
           )}
         </Section>
       )}
       {record.prescriptions && (
         <Section title="Prescriptions">
           {record.prescriptions.length === 0 ? <p className="text-sm">No prescriptions.</p> : (
-            <Table>
-              <TableHeader><TableRow><TableHead>Medication</TableHead><TableHead>Dose</TableHead><TableHead>How often</TableHead><TableHead>From</TableHead><TableHead>Status</TableHead></TableRow></TableHeader>
-              <TableBody>
-                {record.prescriptions.map((r) => (
-                  <TableRow key={r.id}>
-                    <TableCell>{r.medication}</TableCell>
-                    <TableCell>{r.dosage}</TableCell>
-                    <TableCell className="whitespace-normal">{r.frequency}</TableCell>
-                    <TableCell>{r.start_date}</TableCell>
-                    <TableCell>{r.status}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <ul className="grid gap-2">
+              {record.prescriptions.map((r) => (
+                <Entry key={r.id} title={`${r.medication} ${r.dosage}`} rows={[["How often", r.frequency], ["From", r.start_date], ["Until", r.end_date ?? "—"], ["Status", r.status]]} />
+              ))}
+            </ul>
           )}
         </Section>
       )}
       {record.documents && (
         <Section title="Documents">
           {record.documents.length === 0 ? <p className="text-sm">No documents.</p> : (
-            <ul className="grid gap-1 text-sm">
+            <ul className="grid gap-2">
               {record.documents.map((d) => (
-                <li key={d.id}>{d.document_type.replace(/_/g, " ")}{d.description ? `: ${d.description}` : ""} (<LocalTime value={d.uploaded_at} />)</li>
+                <Entry key={d.id} title={d.document_type.replace(/_/g, " ")} rows={[["Description", d.description ?? "—"], ["Added", <LocalTime key="t" value={d.uploaded_at} />]]} />
               ))}
             </ul>
           )}
@@ -140,18 +139,11 @@ function SharedRecordView({ record }: { record: SharedRecord }) {
       {record.vitals && (
         <Section title="Vitals">
           {record.vitals.length === 0 ? <p className="text-sm">No vitals.</p> : (
-            <Table>
-              <TableHeader><TableRow><TableHead>When</TableHead><TableHead>Measure</TableHead><TableHead>Value</TableHead></TableRow></TableHeader>
-              <TableBody>
-                {record.vitals.map((v, i) => (
-                  <TableRow key={i}>
-                    <TableCell><LocalTime value={v.recorded_at} /></TableCell>
-                    <TableCell>{v.metric.replace(/_/g, " ")}</TableCell>
-                    <TableCell>{v.value} {v.unit}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <ul className="grid gap-2">
+              {record.vitals.map((v, i) => (
+                <Entry key={i} title={`${v.metric.replace(/_/g, " ")}: ${v.value} ${v.unit}`} rows={[["When", <LocalTime key="t" value={v.recorded_at} />]]} />
+              ))}
+            </ul>
           )}
         </Section>
       )}
