@@ -31,6 +31,8 @@ export interface EventDetails {
   "auth.provider_credential_changed": { credential: string; previous: string };
   "prescription.allergy_override": { prescription_id: string; allergies: string[]; reason: string };
   "prescription.status_changed": { prescription_id: string; status: string; previous: string; reason?: string };
+  /** Written by app.verify_prescription (0720), never from TypeScript: a public code lookup, found or not. */
+  "prescription.verification_lookup": { found: boolean; prescription_id?: string };
   "care_team.changed": { change: "added" | "removed" | "role_changed"; provider_id: string; role?: string; previous_role?: string };
   "invite.created": { invite_id: string; expires_at: string };
   "invite.redeemed": { invite_id: string };

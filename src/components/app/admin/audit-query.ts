@@ -52,6 +52,7 @@ const EVENTS: ReadonlyArray<[value: string, label: string]> = [
   ["auth.provider_credential_changed", "Provider credential changed"],
   ["prescription.allergy_override", "Prescribed despite a recorded allergy"],
   ["prescription.status_changed", "Prescription status changed"],
+  ["prescription.verification_lookup", "Printed prescription checked (public code)"],
 ];
 
 /**
