@@ -322,6 +322,17 @@ const MATRIX: Row[] = [
   ["auth.password_reset_tokens", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   ["auth.password_reset_tokens", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
   ["auth.password_reset_tokens", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  // FHIR export jobs (own = one started by the attending, foreign = one of Q's provider): each user sees and cancels
+  // only their own; anyone signed in may start one as themselves (it exports only what RLS lets them read); the runner's
+  // bookkeeping and the expiry sweep are on the service path.
+  ["app.fhir_export_jobs", "select", "own",     N, Y, N, N, N, N, N, N, N, N, N],
+  ["app.fhir_export_jobs", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.fhir_export_jobs", "insert", "own",     Y, Y, Y, Y, Y, Y, Y, Y, N, Y, N],
+  ["app.fhir_export_jobs", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.fhir_export_jobs", "update", "own",     N, Y, N, N, N, N, N, N, N, N, N],
+  ["app.fhir_export_jobs", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.fhir_export_jobs", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.fhir_export_jobs", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   // The clinic's document-signing keys (own / foreign = two seeded key rows): the service path only.
   ["app.signing_keys", "select", "own",     N, N, N, N, N, N, N, N, N, N, N],
   ["app.signing_keys", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
@@ -439,6 +450,8 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
         values ('password_changed', 'owner@home.test', 'Your password was changed', 'v1.sealed') returning id`),
       "auth.password_reset_tokens": await one(sql<{ id: string }>`insert into auth.password_reset_tokens (token_hash, user_id, expires_at)
         values (${hex(32)}, ${portalUser}, now() + interval '30 minutes') returning token_hash as id`),
+      "app.fhir_export_jobs": await one(sql<{ id: string }>`insert into app.fhir_export_jobs (owner_id, level, types, request)
+        values (${author.id}, 'patient', array['Patient'], 'https://clinic.test/fhir/R4/Patient/$export') returning id`),
       "app.signing_keys": await one(sql<{ id: string }>`insert into app.signing_keys (purpose, certificate_pem, private_key_sealed)
         values (${`matrix_${hex(4)}`}, '-----BEGIN CERTIFICATE-----', 'v1.sealed') returning purpose as id`),
       "auth.email_link_tokens": await one(sql<{ id: string }>`insert into auth.email_link_tokens (token_hash, user_id, purpose, expires_at)
@@ -738,6 +751,14 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
       values (${hex(32)}, ${c.w.users.patient.id}, now() + interval '1 day')`),
     update: (tx, c) => affected(tx, sql`update auth.password_reset_tokens set used_at = null, expires_at = now() + interval '1 day' where token_hash = ${c.row}`),
     delete: (tx, c) => affected(tx, sql`delete from auth.password_reset_tokens where token_hash = ${c.row}`),
+  },
+  "app.fhir_export_jobs": {
+    select: (tx, c) => count(tx, sql`select id, status, output from app.fhir_export_jobs where id = ${c.row}`),
+    // "own": a job as oneself; "foreign": a job in another user's name
+    insert: (tx, c) => affected(tx, sql`insert into app.fhir_export_jobs (owner_id, level, types, request)
+      values (${c.scope === "own" ? c.me : c.w.foreignDoc.id}, 'patient', array['Patient'], 'https://clinic.test/fhir/R4/Patient/$export')`),
+    update: (tx, c) => affected(tx, sql`update app.fhir_export_jobs set status = 'cancelled' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from app.fhir_export_jobs where id = ${c.row}`),
   },
   "app.signing_keys": {
     select: (tx, c) => count(tx, sql`select purpose, private_key_sealed from app.signing_keys where purpose = ${c.row}`),

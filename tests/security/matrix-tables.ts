@@ -9,7 +9,7 @@ export const MATRIX_TABLES = [
   "clinic_settings", "auth.mfa_factors", "auth.recovery_codes", "auth.rate_limits", "auth.sign_in_failures",
   "care_message_reads", "app.change_events", "app.change_events_horizon", "app.audit_chain_heads",
   "app.audit_checkpoints", "storage.buckets", "auth.sessions", "auth.refresh_tokens", "app.audit_read_stage",
-  "app.mail_outbox", "auth.password_reset_tokens",
+  "app.mail_outbox", "auth.password_reset_tokens", "app.fhir_export_jobs",
   "app.signing_keys",
   "emergency_access_grants", "patient_shares", "auth.email_link_tokens",
 ] as const;

@@ -431,3 +431,30 @@ export interface SigningKeysTable {
 export interface DB {
   "app.signing_keys": SigningKeysTable;
 }
+
+// ---- FHIR Bulk Data export jobs (migration 0810) ----
+
+export type FhirExportStatus = "accepted" | "running" | "completed" | "failed" | "cancelled";
+
+export interface FhirExportJobsTable {
+  id: Generated<string>;
+  owner_id: string;
+  level: "system" | "patient";
+  types: string[];
+  since: Date | null;
+  request: string;
+  status: Generated<FhirExportStatus>;
+  progress: string | null;
+  output: ColumnType<{ type: string; file: string; count: number }[], string | undefined, string>;
+  error: string | null;
+  transaction_time: Generated<Date>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: Date | null;
+  expires_at: Generated<Date>;
+}
+
+/** Declaration merging: adds the export jobs table to DB. */
+export interface DB {
+  "app.fhir_export_jobs": FhirExportJobsTable;
+}
