@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 const dev = process.argv.includes("--dev");
@@ -24,7 +25,8 @@ const { routeProcessOutputToLog } = await import("./src/core/ops/process-logs");
 routeProcessOutputToLog(log);
 const { gracefulShutdown, HttpTraffic, shutdownTiming } = await import("./src/core/ops/shutdown");
 const { measureHttpRequest, metrics } = await import("./src/core/ops/metrics");
-const { RouteLabeler, loadRoutePatterns } = await import("./src/core/ops/route-label");
+const { RouteLabeler, loadRoutePatterns, loadAppPathRoutes } = await import("./src/core/ops/route-label");
+const { ApiRouter } = await import("./src/core/http/api-router");
 const { acceptRequestId, REQUEST_ID_HEADER } = await import("./src/core/http/request-id");
 const { CLIENT_IP_HEADER, stampForwardedHeaders, trustedProxyHops } = await import("./src/core/http/client-address");
 const proxyHops = trustedProxyHops(); // refuses a TRUST_PROXY that is not a number of proxies
@@ -95,12 +97,22 @@ async function main(): Promise<void> {
 
   metrics(); // this process's registry, before Next's bundles look for it
   const routes = new RouteLabeler(loadRoutePatterns(distDir));
+  // issue #20: /api and /fhir are answered by the light router, pages by Next (docs/api-router.md);
+  // API_ROUTER=next sends everything through Next (the comparison in bench:http)
+  const apiRouter =
+    dev || process.env.API_ROUTER === "next"
+      ? undefined
+      : new ApiRouter({
+          manifest: loadAppPathRoutes(distDir),
+          load: (entry) => import(pathToFileURL(path.join(process.cwd(), "src", "app", `${entry}.ts`)).href),
+          onError: (err, req) => log.error({ requestId: req.headers[REQUEST_ID_HEADER], err: (err as Error)?.message }, "route handler failed"),
+        });
   const traffic = new HttpTraffic();
   const server = createServer((req, res) => {
     traffic.track(req, res);
     measureHttpRequest(req, res, routes.label(req.url));
     stampRequest(req);
-    handle(req, res).catch((err: unknown) => {
+    (apiRouter ? apiRouter.handle(req, res) : Promise.resolve(false)).then((served) => (served ? undefined : handle(req, res))).catch((err: unknown) => {
       log.error({ requestId: req.headers["x-request-id"], err: (err as Error)?.message }, "request handler failed");
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side." } }));

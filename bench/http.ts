@@ -2,7 +2,13 @@
  * Audited patient-chart reads through the HTTP API (issue 4, "Measure"): goal ≥ 500
  * requests/s on PostgreSQL with autocannon at 20 connections, on this 2-core machine.
  *
- *   npm run bench:http                       the production server (tsx server.ts); needs a
+ *   npm run bench:http                       issue #20's comparison, in one run: audited chart
+ *                                            reads through the production server with the light
+ *                                            router (docs/api-router.md), the same server with
+ *                                            API_ROUTER=next (everything through Next), and the
+ *                                            in-process upper bound; BENCH_ROUNDS rounds (3),
+ *                                            interleaved, medians and ratios printed
+ *   npm run bench:http -- --server           the production server alone (tsx server.ts); needs a
  *                                            build in NEXT_DIST_DIR (default .next)
  *   npm run bench:http -- --in-process       the route handlers behind node:http in a child
  *                                            process, no Next (no build needed; no proxy,
@@ -182,8 +188,87 @@ async function drive(label: string, base: string, token: string | null, paths: s
   return run;
 }
 
+type Mode = "router" | "next" | "in-process";
+
+/** issue #20: the three ways of serving the same handlers, measured in one run against one database. */
+async function compare(): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  await admin(`drop database if exists ${DB_NAME} with (force)`);
+  await admin(`create database ${DB_NAME}`);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "carebase-bench-http-"));
+  const logFile = path.join(dataDir, "server.log");
+  const secret = process.env.CAREBASE_SECRET ?? randomBytes(32).toString("base64url");
+  const base = `http://127.0.0.1:${PORT}`;
+  const start = (mode: Mode): ChildProcess => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, DATABASE_URL: dbUrl(), CAREBASE_SECRET: secret, DATA_DIR: dataDir, PORT: String(PORT),
+      NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", API_ROUTER: mode === "next" ? "next" : "",
+    };
+    const out = openSync(logFile, "a");
+    const args = mode === "in-process" ? ["--import", "tsx", path.join("bench", "http.ts"), "--serve"] : ["--import", "tsx", "server.ts"];
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", out, out] });
+    closeSync(out);
+    return child;
+  };
+  const stop = async (child: ChildProcess) => {
+    child.kill("SIGTERM");
+    for (let i = 0; i < 50 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+  };
+  const results: Record<Mode, number[]> = { router: [], next: [], "in-process": [] };
+  const labels: Record<Mode, string> = {
+    router: "production server, light router (the figure)",
+    next: "production server, API_ROUTER=next (before)",
+    "in-process": "route handlers behind node:http (upper bound)",
+  };
+  let patients: string[] = [];
+  try {
+    console.log(`issue #20: audited chart reads, PostgreSQL, ${CONNECTIONS} connections, ${PATIENTS} patients, ${SECONDS} s per run, ${rounds} rounds interleaved; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+    for (let round = 1; round <= rounds; round++) {
+      for (const mode of ["router", "next", "in-process"] as Mode[]) {
+        const child = start(mode);
+        try {
+          await waitForServer(base, child);
+          if (!patients.length) patients = await seed();
+          const signIn = await fetch(`${base}/api/v1/auth/token`, {
+            method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
+          });
+          if (!signIn.ok) throw new Error(`sign-in failed: ${signIn.status} ${await signIn.text()}`);
+          const { access_token: token } = (await signIn.json()) as { access_token: string };
+          const chart = patients.map((id) => `/api/v1/patients/${id}`);
+          const probe = await fetch(`${base}${chart[0]}`, { headers: { authorization: `Bearer ${token}` } });
+          if (probe.status !== 200) throw new Error(`chart read answered ${probe.status}: ${await probe.text()}`);
+          await drive(`round ${round} warm-up (${mode})`, base, token, chart, 3);
+          const run = await drive(`round ${round} ${labels[mode]}`, base, token, chart, SECONDS);
+          if (run.non2xx || run.errors) throw new Error(`${mode}: ${run.non2xx} non-2xx answers, ${run.errors} errors`);
+          results[mode].push(run.requestsPerSecond);
+        } finally {
+          await stop(child);
+        }
+      }
+    }
+  } catch (e) {
+    console.error(`server log (last lines):\n${readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n")}`);
+    throw e;
+  } finally {
+    await admin(`drop database if exists ${DB_NAME} with (force)`).catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [r, n, u] = [median(results.router), median(results.next), median(results["in-process"])];
+  console.log(`\nmedians of ${rounds}: light router ${r.toFixed(0)} req/s; through Next ${n.toFixed(0)} req/s; upper bound ${u.toFixed(0)} req/s`);
+  console.log(`light router ÷ through Next: ${(r / n).toFixed(2)}×`);
+  console.log(`light router ÷ in-process upper bound: ${((r / u) * 100).toFixed(0)} % (goal ≥ 80 %: ${r / u >= 0.8 ? "met" : "NOT met"})`);
+  console.log(`audited chart reads/s through the light router: ${r.toFixed(0)} (goal ≥ 1,000: ${r >= 1000 ? "met" : "NOT met"}; load average ${os.loadavg()[0].toFixed(1)})`);
+  const dir = path.join(process.cwd(), "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "http-compare.json"), JSON.stringify({ at: new Date().toISOString(), connections: CONNECTIONS, patients: PATIENTS, seconds: SECONDS, loadAverage: os.loadavg(), results }, null, 2) + "\n");
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--serve")) return serveInProcess();
+  if (!process.argv.includes("--server") && !process.argv.includes("--in-process")) return compare();
   const inProcess = process.argv.includes("--in-process");
   const keep = process.argv.includes("--keep");
   await admin(`drop database if exists ${DB_NAME} with (force)`);

@@ -93,10 +93,14 @@ export class RouteLabeler {
  * build (dev), none: every path but Next's own is `unmatched`.
  */
 export function loadRoutePatterns(distDir: string): string[] {
+  return Object.values(loadAppPathRoutes(distDir)).filter((r) => typeof r === "string");
+}
+
+/** The build's app-path-routes manifest (`{"/api/v1/patients/[id]/route": "/api/v1/patients/[id]", …}`); empty without a build. */
+export function loadAppPathRoutes(distDir: string): Record<string, string> {
   try {
-    const manifest = JSON.parse(readFileSync(path.join(distDir, "app-path-routes-manifest.json"), "utf8")) as Record<string, string>;
-    return Object.values(manifest).filter((r) => typeof r === "string");
+    return JSON.parse(readFileSync(path.join(distDir, "app-path-routes-manifest.json"), "utf8")) as Record<string, string>;
   } catch {
-    return [];
+    return {};
   }
 }
