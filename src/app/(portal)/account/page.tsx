@@ -4,10 +4,12 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { PageSkeleton } from "@/components/app/skeletons";
 import { listActiveSessions } from "@/core/auth/sessions";
+import { getMailNotices } from "@/core/auth/mail-notices";
 import { pageViewer } from "../_lib/viewer";
 import { ChangePasswordForm } from "./change-password-form";
 import { MfaSetup } from "./mfa-setup";
 import { SessionsList } from "./sessions-list";
+import { MailNoticesSetting } from "./mail-notices-setting";
 
 export const metadata = { title: "Account" };
 
@@ -22,6 +24,7 @@ export default function AccountPage({ searchParams }: { searchParams: Promise<{ 
 async function Account({ searchParams }: { searchParams: Promise<{ setup?: string; mfa?: string }> }) {
   const { viewer, session, context } = await pageViewer(undefined, { allowUnverified: true, allowMfaPending: true });
   const sessions = await listActiveSessions(session, context);
+  const notices = viewer.role === "patient" ? await getMailNotices(session, context) : null;
   const sp = await searchParams;
   const mfaNeeded = !viewer.mfaEnabled && (viewer.role === "admin" || viewer.mfaPending || sp.mfa === "required");
   return (
@@ -64,6 +67,18 @@ async function Account({ searchParams }: { searchParams: Promise<{ setup?: strin
           <ChangePasswordForm />
         </CardContent>
       </Card>
+      {notices && (
+        <Card>
+          <CardHeader>
+            <CardTitle>
+              <h2>Notices by mail</h2>
+            </CardTitle>
+          </CardHeader>
+          <CardContent>
+            <MailNoticesSetting initial={notices.mail_notices} />
+          </CardContent>
+        </Card>
+      )}
       <Card>
         <CardHeader>
           <CardTitle>
