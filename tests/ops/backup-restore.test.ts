@@ -110,7 +110,7 @@ describe.each(engines)("backup → restore → verify on %s", (engine) => {
       { first_name: "Ada", last_name: `Backupson${randomBytes(3).toString("hex")}`, date_of_birth: "1971-02-03", gender: "female", blood_type: "AB-", allergies: ["penicillin", "latex"] },
       {},
     );
-    const visit = await createVisit(provider.session, patient.id, { visit_date: new Date().toISOString(), chief_complaint: "Cough", diagnosis: "Bronchitis", notes: "Rest, fluids.", vitals: { heart_rate: 72, temperature_c: 37.9 } }, {});
+    const visit = await createVisit(provider.session, patient.id, { visit_date: new Date().toISOString(), visit_type: "office", chief_complaint: "Cough", diagnosis: "Bronchitis", notes: "Rest, fluids.", vitals: { heart_rate: 72, temperature_c: 37.9 } }, {});
     const enrolment = await enrollMfa(provider.session);
     const totp = new TOTP({ algorithm: "SHA1", digits: 6, period: 30, secret: Secret.fromBase32(enrolment.secret) });
     const { session } = await verifyMfaEnrollment(provider.session, totp.generate({ timestamp: Date.now() - 30_000 }));
