@@ -8,10 +8,16 @@ import type { FhirResource } from "./types";
  * and Bulk Data export add theirs here (one line each), so that the CapabilityStatement
  * lists exactly what the server does.
  */
-export const SYSTEM_INTERACTIONS: { code: string; documentation?: string }[] = [];
-export const SYSTEM_OPERATIONS: { name: string; definition: string; documentation?: string }[] = [];
+export const SYSTEM_INTERACTIONS: { code: string; documentation?: string }[] = [
+  { code: "transaction", documentation: "Providers and admins import a transaction Bundle of Patient, Encounter, Condition, AllergyIntolerance, MedicationRequest, Observation (vital signs), Appointment and DocumentReference (inline PDF, JPEG or PNG), POST only, all or nothing (docs/fhir-import-export.md)." },
+];
+export const SYSTEM_OPERATIONS: { name: string; definition: string; documentation?: string }[] = [
+  { name: "export", definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export", documentation: "Bulk Data v2 system-level export, admins with two factors: Prefer: respond-async; _type, _since; NDJSON files for 24 hours, fetched with the same token." },
+];
 /** Type-level operations by resource type (besides Patient $everything). */
-export const TYPE_OPERATIONS: Record<string, { name: string; definition: string; documentation?: string }[]> = {};
+export const TYPE_OPERATIONS: Record<string, { name: string; definition: string; documentation?: string }[]> = {
+  Patient: [{ name: "export", definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export", documentation: "Bulk Data v2 export of every patient the caller may read: Prefer: respond-async; _type, _since." }],
+};
 
 const STARTED = new Date().toISOString();
 
