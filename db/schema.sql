@@ -72,7 +72,8 @@ CREATE FUNCTION app.appointments_guard() RETURNS trigger
     AS $$
 declare
   uid uuid := auth.uid();
-  is_patient boolean;
+  is_patient boolean := false;
+  cancelling boolean := new.status = 'cancelled' and old.status is distinct from 'cancelled';
 begin
   if new.status is distinct from old.status and not (
        (old.status = 'requested' and new.status in ('confirmed', 'declined', 'cancelled'))
@@ -80,12 +81,32 @@ begin
     raise exception 'An appointment that is % cannot become %.', old.status, new.status
       using errcode = 'check_violation', constraint = 'appointments_status_transition';
   end if;
+  if (new.starts_at is distinct from old.starts_at or new.ends_at is distinct from old.ends_at)
+     and old.status not in ('requested', 'confirmed') then
+    raise exception 'Only a requested or confirmed appointment can be rescheduled.'
+      using errcode = 'check_violation', constraint = 'appointments_reschedule_open';
+  end if;
   if uid is not null then
     select exists (select 1 from public.patients p where p.id = old.patient_id and p.user_id = uid) into is_patient;
     if is_patient and (new.status <> 'cancelled' or new.starts_at is distinct from old.starts_at
                        or new.ends_at is distinct from old.ends_at or new.reason is distinct from old.reason) then
       raise exception 'Patients can only cancel their appointments.' using errcode = 'insufficient_privilege';
     end if;
+  end if;
+  if cancelling then
+    if not is_patient and length(btrim(coalesce(new.cancel_reason, ''))) = 0 then
+      raise exception 'Cancelling an appointment needs a reason.'
+        using errcode = 'check_violation', constraint = 'appointments_cancel_reason';
+    end if;
+    new.cancelled_by := uid;
+    new.cancelled_at := now();
+  else
+    if new.cancel_reason is distinct from old.cancel_reason then
+      raise exception 'A cancel reason is given when cancelling.'
+        using errcode = 'check_violation', constraint = 'appointments_cancel_reason';
+    end if;
+    new.cancelled_by := old.cancelled_by;
+    new.cancelled_at := old.cancelled_at;
   end if;
   return new;
 end $$;
@@ -712,6 +733,119 @@ end $$;
 ALTER FUNCTION app.documents_guard() OWNER TO migration_login;
 
 --
+-- Name: emergency_credentials(); Type: FUNCTION; Schema: app; Owner: migration_login
+--
+
+CREATE FUNCTION app.emergency_credentials() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select array['physician', 'nurse_practitioner', 'physician_assistant', 'registered_nurse'] $$;
+
+ALTER FUNCTION app.emergency_credentials() OWNER TO migration_login;
+
+--
+-- Name: emergency_patient_ids(uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.emergency_patient_ids(uid uuid) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  return array(
+    select distinct g.patient_id
+      from public.emergency_access_grants g
+      join public.providers p on p.user_id = g.provider_id and p.is_verified
+                              and p.credential = any (app.emergency_credentials())
+      join auth.users u on u.id = g.provider_id and u.is_active
+     where g.provider_id = uid
+       and g.ended_at is null
+       and g.expires_at > now()
+     order by 1);
+end $$;
+
+ALTER FUNCTION app.emergency_patient_ids(uid uuid) OWNER TO service_role;
+
+--
+-- Name: end_emergency_access(uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.end_emergency_access(p_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.emergency_access_grants g
+     set ended_at = now(), ended_by = auth.uid()
+   where g.id = p_id and g.provider_id = auth.uid() and g.ended_at is null and g.expires_at > now();
+  return found;
+end $$;
+
+ALTER FUNCTION app.end_emergency_access(p_id uuid) OWNER TO service_role;
+
+--
+-- Name: enqueue_emergency_notice(uuid, text, text, text); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.enqueue_emergency_notice(p_grant uuid, p_subject text, p_body_sealed text, p_status text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  n integer;
+begin
+  if p_status not in ('pending', 'held') then
+    raise exception 'Invalid mail status.' using errcode = 'invalid_parameter_value';
+  end if;
+  insert into app.mail_outbox (kind, to_address, subject, body_sealed, status)
+  select distinct 'emergency_access', u.email, p_subject, p_body_sealed, p_status
+    from public.emergency_access_grants g
+    join public.care_team ct on ct.patient_id = g.patient_id
+    join public.providers p on p.user_id = ct.provider_id and p.is_verified
+    join auth.users u on u.id = ct.provider_id and u.is_active
+   where g.id = p_grant
+     and g.provider_id = auth.uid()
+     and g.created_at = now(); -- opened in this very transaction
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+ALTER FUNCTION app.enqueue_emergency_notice(p_grant uuid, p_subject text, p_body_sealed text, p_status text) OWNER TO service_role;
+
+--
+-- Name: enqueue_patient_notice(uuid, text, text, text, text); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.enqueue_patient_notice(p_patient uuid, p_kind text, p_subject text, p_body_sealed text, p_status text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_to text;
+  v_id uuid;
+begin
+  if p_kind not in ('appointment_booked', 'appointment_changed', 'appointment_cancelled', 'document_added')
+     or p_status not in ('pending', 'held') then
+    raise exception 'bad notice parameters' using errcode = '22023';
+  end if;
+  if not (p_patient = any (app.readable_patient_ids(auth.uid())) or coalesce(app.i_am_admin(), false)) then
+    raise exception 'not allowed to notify this patient' using errcode = '42501';
+  end if;
+  select u.email into v_to
+    from public.patients pt join auth.users u on u.id = pt.user_id
+   where pt.id = p_patient and u.is_active and u.mail_notices and u.id is distinct from auth.uid();
+  if v_to is null then
+    return null;
+  end if;
+  insert into app.mail_outbox (kind, to_address, subject, body_sealed, status)
+  values (p_kind, v_to, p_subject, p_body_sealed, p_status)
+  returning id into v_id;
+  return v_id;
+end $$;
+
+ALTER FUNCTION app.enqueue_patient_notice(p_patient uuid, p_kind text, p_subject text, p_body_sealed text, p_status text) OWNER TO service_role;
+
+--
 -- Name: i_am_admin(); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -773,6 +907,66 @@ $$;
 ALTER FUNCTION app.is_verified_provider(uid uuid) OWNER TO service_role;
 
 --
+-- Name: issue_staff_invite(uuid, text, integer, text, text, text); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.issue_staff_invite(p_user uuid, p_token_hash text, p_hours integer, p_subject text, p_body_sealed text, p_status text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_email text;
+  v_expires timestamptz := now() + make_interval(hours => p_hours);
+begin
+  if not coalesce(app.i_am_admin(), false) then
+    raise exception 'only an administrator invites staff' using errcode = '42501';
+  end if;
+  if p_hours not between 1 and 336 or p_status not in ('pending', 'held') then
+    raise exception 'bad invitation parameters' using errcode = '22023';
+  end if;
+  select u.email into v_email from auth.users u
+   where u.id = p_user and u.invited_at is not null and u.is_active and u.role in ('admin', 'provider');
+  if v_email is null then
+    return null;
+  end if;
+  update auth.email_link_tokens set used_at = now()
+   where user_id = p_user and purpose = 'staff_invite' and used_at is null;
+  insert into auth.email_link_tokens (token_hash, user_id, purpose, expires_at)
+  values (p_token_hash, p_user, 'staff_invite', v_expires);
+  insert into app.mail_outbox (kind, to_address, subject, body_sealed, status)
+  values ('staff_invite', v_email, p_subject, p_body_sealed, p_status);
+  return v_expires;
+end $$;
+
+ALTER FUNCTION app.issue_staff_invite(p_user uuid, p_token_hash text, p_hours integer, p_subject text, p_body_sealed text, p_status text) OWNER TO service_role;
+
+--
+-- Name: mail_patient_invite(uuid, text, text, text, text); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.mail_patient_invite(p_invite uuid, p_to text, p_subject text, p_body_sealed text, p_status text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_id uuid;
+begin
+  if p_status not in ('pending', 'held') or p_to is null or p_to !~ '^[^@\s]+@[^@\s]+$' or length(p_to) > 254 then
+    raise exception 'bad invitation parameters' using errcode = '22023';
+  end if;
+  if not exists (select 1 from public.invites i
+                  where i.id = p_invite and i.created_by = auth.uid() and i.used_at is null and i.expires_at > now()) then
+    raise exception 'no such invitation of yours' using errcode = '42501';
+  end if;
+  insert into app.mail_outbox (kind, to_address, subject, body_sealed, status)
+  values ('patient_invite', lower(btrim(p_to)), p_subject, p_body_sealed, p_status)
+  returning id into v_id;
+  return v_id;
+end $_$;
+
+ALTER FUNCTION app.mail_patient_invite(p_invite uuid, p_to text, p_subject text, p_body_sealed text, p_status text) OWNER TO service_role;
+
+--
 -- Name: may_read_patients(uuid, uuid[]); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -801,7 +995,8 @@ begin
        and not exists (select 1
                          from public.patients pt
                          join auth.users u on u.id = pt.user_id and u.is_active
-                        where pt.id = pid and pt.user_id = uid) then
+                        where pt.id = pid and pt.user_id = uid)
+       and not (pid = any (app.emergency_patient_ids(uid))) then
       return false;
     end if;
   end loop;
@@ -861,6 +1056,25 @@ $$;
 ALTER FUNCTION app.my_device_patient_id() OWNER TO service_role;
 
 --
+-- Name: my_emergency_accesses(); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.my_emergency_accesses() RETURNS TABLE(id uuid, patient_id uuid, provider_name text, credential text, reason text, created_at timestamp with time zone, expires_at timestamp with time zone, ended_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select g.id, g.patient_id, u.full_name, p.credential, g.reason, g.created_at, g.expires_at, g.ended_at
+    from public.emergency_access_grants g
+    join auth.users u on u.id = g.provider_id
+    left join public.providers p on p.user_id = g.provider_id
+   where g.patient_id = any (app.my_patient_ids())
+   order by g.created_at desc
+   limit 200
+$$;
+
+ALTER FUNCTION app.my_emergency_accesses() OWNER TO service_role;
+
+--
 -- Name: my_patient_ids(); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -894,6 +1108,17 @@ CREATE FUNCTION app.my_readable_patient_ids() RETURNS uuid[]
 ALTER FUNCTION app.my_readable_patient_ids() OWNER TO service_role;
 
 --
+-- Name: my_related_patient_ids(); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.my_related_patient_ids() RETURNS uuid[]
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ begin return app.related_patient_ids(auth.uid()); end $$;
+
+ALTER FUNCTION app.my_related_patient_ids() OWNER TO service_role;
+
+--
 -- Name: my_visible_user_ids(); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -903,6 +1128,28 @@ CREATE FUNCTION app.my_visible_user_ids() RETURNS uuid[]
     AS $$ begin return app.visible_user_ids(auth.uid()); end $$;
 
 ALTER FUNCTION app.my_visible_user_ids() OWNER TO service_role;
+
+--
+-- Name: new_verification_code(); Type: FUNCTION; Schema: app; Owner: migration_login
+--
+
+CREATE FUNCTION app.new_verification_code() RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  bytes bytea := decode(left(replace(pg_catalog.gen_random_uuid()::text, '-', ''), 12)
+                     || left(replace(pg_catalog.gen_random_uuid()::text, '-', ''), 12), 'hex');
+  code text := '';
+begin
+  for i in 0..11 loop
+    code := code || substr(alphabet, (get_byte(bytes, i) % 32) + 1, 1);
+  end loop;
+  return code;
+end $$;
+
+ALTER FUNCTION app.new_verification_code() OWNER TO migration_login;
 
 --
 -- Name: next_mrn(); Type: FUNCTION; Schema: app; Owner: service_role
@@ -940,11 +1187,125 @@ CREATE FUNCTION app.on_readable_care_team(patient uuid, provider uuid) RETURNS b
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select patient = any (app.readable_patient_ids(auth.uid()))
+  select patient = any (app.related_patient_ids(auth.uid()))
      and exists (select 1 from public.care_team ct where ct.patient_id = patient and ct.provider_id = provider)
 $$;
 
 ALTER FUNCTION app.on_readable_care_team(patient uuid, provider uuid) OWNER TO service_role;
+
+--
+-- Name: open_emergency_access(text, date, text, integer); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.open_emergency_access(p_mrn text, p_date_of_birth date, p_reason text, p_minutes integer) RETURNS TABLE(id uuid, patient_id uuid, expires_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  uid     uuid := auth.uid();
+  v_pid   uuid;
+  allowed boolean;
+begin
+  select pt.id into v_pid
+    from public.patients pt
+   where pt.mrn = p_mrn and pt.date_of_birth = p_date_of_birth;
+  allowed := uid is not null
+    and auth.jwt() ->> 'role' = 'authenticated'
+    and exists (select 1
+                  from public.providers p
+                  join auth.users u on u.id = p.user_id and u.is_active and u.role = 'provider'
+                 where p.user_id = uid and p.is_verified and p.credential = any (app.emergency_credentials()));
+  if v_pid is null or not allowed then
+    return;
+  end if;
+  if v_pid = any (app.related_patient_ids(uid)) then
+    raise exception 'You can already read this chart.' using errcode = 'CB409';
+  end if;
+  if p_reason is null or length(btrim(p_reason)) < 10 then
+    raise exception 'A reason of at least 10 characters is required.' using errcode = 'check_violation';
+  end if;
+  return query
+    insert into public.emergency_access_grants as g (patient_id, provider_id, reason, expires_at)
+    values (v_pid, uid, btrim(p_reason), now() + make_interval(mins => least(greatest(coalesce(p_minutes, 60), 1), 720)))
+    returning g.id, g.patient_id, g.expires_at;
+end $$;
+
+ALTER FUNCTION app.open_emergency_access(p_mrn text, p_date_of_birth date, p_reason text, p_minutes integer) OWNER TO service_role;
+
+--
+-- Name: open_share(text, text, integer); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.open_share(p_token_hash text, p_code_hash text, p_max_attempts integer DEFAULT 5) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  s       public.patient_shares%rowtype;
+  result  jsonb;
+  max_try integer := least(greatest(coalesce(p_max_attempts, 5), 1), 10);
+begin
+  select * into s from public.patient_shares where token_hash = p_token_hash for update;
+  if not found then
+    return jsonb_build_object('status', 'not_found');
+  end if;
+  if s.revoked_at is not null or s.expires_at <= now() then
+    return jsonb_build_object('status', 'gone');
+  end if;
+  if s.locked_at is not null then
+    return jsonb_build_object('status', 'locked');
+  end if;
+  if p_code_hash is null or s.code_hash <> p_code_hash then
+    update public.patient_shares
+       set failed_attempts = failed_attempts + 1,
+           locked_at = case when failed_attempts + 1 >= max_try then now() end
+     where id = s.id;
+    return jsonb_build_object('status', case when s.failed_attempts + 1 >= max_try then 'locked' else 'wrong_code' end,
+                              'attempts_left', greatest(max_try - s.failed_attempts - 1, 0));
+  end if;
+  update public.patient_shares set view_count = view_count + 1, last_viewed_at = now() where id = s.id;
+
+  select jsonb_build_object(
+    'status', 'ok',
+    'share', jsonb_build_object('id', s.id, 'recipient_label', s.recipient_label, 'expires_at', s.expires_at, 'parts', to_jsonb(s.parts)),
+    'patient', jsonb_build_object('first_name', pt.first_name, 'last_name', pt.last_name, 'date_of_birth', pt.date_of_birth))
+    into result
+    from public.patients pt where pt.id = s.patient_id;
+
+  if 'visits' = any (s.parts) then
+    result := result || jsonb_build_object('visits', coalesce((
+      select jsonb_agg(jsonb_build_object('id', v.id, 'visit_date', v.visit_date, 'chief_complaint', v.chief_complaint,
+                                          'diagnosis', v.diagnosis, 'notes', v.notes) order by v.visit_date desc)
+        from (select * from public.visits where patient_id = s.patient_id order by visit_date desc limit 200) v), '[]'::jsonb));
+  end if;
+  if 'prescriptions' = any (s.parts) then
+    result := result || jsonb_build_object('prescriptions', coalesce((
+      select jsonb_agg(jsonb_build_object('id', r.id, 'medication', r.medication, 'dosage', r.dosage, 'frequency', r.frequency,
+                                          'start_date', r.start_date, 'end_date', r.end_date, 'status', r.status) order by r.start_date desc)
+        from (select * from public.prescriptions where patient_id = s.patient_id order by start_date desc limit 200) r), '[]'::jsonb));
+  end if;
+  if 'documents' = any (s.parts) then
+    result := result || jsonb_build_object('documents', coalesce((
+      select jsonb_agg(jsonb_build_object('id', d.id, 'document_type', d.document_type, 'description', d.description,
+                                          'uploaded_at', d.uploaded_at) order by d.uploaded_at desc)
+        from (select * from public.documents where patient_id = s.patient_id and deleted_at is null order by uploaded_at desc limit 200) d), '[]'::jsonb));
+  end if;
+  if 'vitals' = any (s.parts) then
+    result := result || jsonb_build_object('vitals', coalesce((
+      select jsonb_agg(jsonb_build_object('metric', x.metric, 'value', x.value, 'unit', x.unit, 'recorded_at', x.recorded_at) order by x.recorded_at desc)
+        from (select * from public.vitals where patient_id = s.patient_id order by recorded_at desc limit 500) x), '[]'::jsonb));
+  end if;
+
+  -- the view, on the trail (chained like every record): the patient's access log lists it
+  insert into public.audit_log (actor_id, actor_role, action, table_name, record_id, patient_id, details, request_id, ip, user_agent)
+  values (null, 'share_link', 'read', 'patient_shares', s.id::text, s.patient_id,
+          jsonb_build_object('share_id', s.id, 'recipient_label', s.recipient_label, 'parts', to_jsonb(s.parts)),
+          nullif(current_setting('request.id', true), ''), nullif(current_setting('request.ip', true), ''),
+          nullif(left(current_setting('request.user_agent', true), 512), ''));
+  return result;
+end $$;
+
+ALTER FUNCTION app.open_share(p_token_hash text, p_code_hash text, p_max_attempts integer) OWNER TO service_role;
 
 --
 -- Name: own_patient_ids(uuid); Type: FUNCTION; Schema: app; Owner: service_role
@@ -1086,15 +1447,13 @@ CREATE FUNCTION app.readable_patient_ids(uid uuid) RETURNS uuid[]
     SET search_path TO ''
     AS $$
 declare
-  team uuid[] := app.care_team_patient_ids(uid);
-  own  uuid[] := app.own_patient_ids(uid);
+  related   uuid[] := app.related_patient_ids(uid);
+  emergency uuid[] := app.emergency_patient_ids(uid);
 begin
-  if cardinality(own) = 0 then
-    return team;
-  elsif cardinality(team) = 0 then
-    return own;
+  if cardinality(emergency) = 0 then
+    return related;
   end if;
-  return array(select distinct x from unnest(team || own) x order by x);
+  return array(select distinct x from unnest(related || emergency) x order by x);
 end $$;
 
 ALTER FUNCTION app.readable_patient_ids(uid uuid) OWNER TO service_role;
@@ -1204,6 +1563,28 @@ end $_$;
 ALTER FUNCTION app.record_read_unchecked(kind text, patient_ids uuid[], record_ids text[], details jsonb) OWNER TO service_role;
 
 --
+-- Name: related_patient_ids(uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.related_patient_ids(uid uuid) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  team uuid[] := app.care_team_patient_ids(uid);
+  own  uuid[] := app.own_patient_ids(uid);
+begin
+  if cardinality(own) = 0 then
+    return team;
+  elsif cardinality(team) = 0 then
+    return own;
+  end if;
+  return array(select distinct x from unnest(team || own) x order by x);
+end $$;
+
+ALTER FUNCTION app.related_patient_ids(uid uuid) OWNER TO service_role;
+
+--
 -- Name: set_provider_credential(uuid, text); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -1270,12 +1651,13 @@ CREATE FUNCTION app.stage_read(kind text, patient_ids uuid[], record_ids text[],
     AS $_$
 declare
   claims jsonb := auth.jwt();
+  uid    uuid := nullif(claims ->> 'sub', '')::uuid;
 begin
   if kind is null or kind !~ '^[a-z_]{1,64}$' then
     raise exception 'Invalid read kind.' using errcode = 'invalid_parameter_value';
   end if;
   if claims ->> 'role' = 'authenticated' and coalesce(cardinality(patient_ids), 0) > 0
-     and not app.may_read_patients(nullif(claims ->> 'sub', '')::uuid, patient_ids) then
+     and not app.may_read_patients(uid, patient_ids) then
     raise exception 'Cannot record a read of a patient you cannot read.' using errcode = 'insufficient_privilege';
   end if;
   if pg_current_xact_id_if_assigned() is null
@@ -1284,7 +1666,7 @@ begin
             set_config('synchronous_commit', 'off', true);
   end if;
   insert into app.audit_read_stage (actor_id, actor_role, table_name, patient_id, details, request_id, ip, user_agent)
-  select nullif(claims ->> 'sub', '')::uuid,
+  select uid,
          coalesce(claims ->> 'app_role', claims ->> 'role', 'system'),
          kind, p.id,
          coalesce(details, '{}'::jsonb)
@@ -1292,6 +1674,16 @@ begin
            || case
                 when claims ->> 'role' = 'service_role' then jsonb_build_object('service', true, 'service_reason', claims ->> 'reason')
                 when claims = '{}'::jsonb then jsonb_build_object('db_user', session_user::text)
+                else '{}'::jsonb
+              end
+           -- 0700: the grant a provider's read was made under
+           || case
+                when claims ->> 'app_role' = 'provider' and p.id is not null then coalesce((
+                  select jsonb_build_object('emergency_access', g.id)
+                    from public.emergency_access_grants g
+                   where g.provider_id = uid and g.patient_id = p.id and g.ended_at is null and g.expires_at > now()
+                   order by g.created_at desc
+                   limit 1), '{}'::jsonb)
                 else '{}'::jsonb
               end,
          nullif(current_setting('request.id', true), ''), nullif(current_setting('request.ip', true), ''),
@@ -1317,6 +1709,50 @@ begin
 end $$;
 
 ALTER FUNCTION app.touch_updated_at() OWNER TO migration_login;
+
+--
+-- Name: verify_prescription(text); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.verify_prescription(p_code text) RETURNS TABLE(found boolean, status text, status_date date, issued_on date, short_id text, prescriber_name text, prescriber_credential text, prescriber_license text, patient_initials text, patient_birth_year integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  rx record;
+begin
+  select p.id, p.patient_id, p.status, p.status_changed_at, p.end_date, p.created_at,
+         u.full_name, pr.credential, pr.license_number, pa.first_name, pa.last_name, pa.date_of_birth
+    into rx
+    from public.prescriptions p
+    join public.patients pa on pa.id = p.patient_id
+    left join auth.users u on u.id = p.prescriber_id
+    left join public.providers pr on pr.user_id = p.prescriber_id
+   where p_code ~ '^[0-9A-HJKMNP-TV-Z]{12}$' and p.verification_code = p_code;
+  if not found then
+    perform app.record_event_unchecked('prescription.verification_lookup', null, null, null,
+                                       jsonb_build_object('found', false));
+    return query select false, null::text, null::date, null::date, null::text, null::text, null::text, null::text,
+                        null::text, null::integer;
+    return;
+  end if;
+  perform app.record_event_unchecked('prescription.verification_lookup', null, null, rx.patient_id,
+                                     jsonb_build_object('found', true, 'prescription_id', rx.id));
+  return query select
+    true,
+    rx.status::text,
+    case when rx.status = 'active' then null::date
+         else coalesce(rx.status_changed_at::date, rx.end_date) end,
+    rx.created_at::date,
+    left(rx.id::text, 8),
+    rx.full_name::text,
+    rx.credential::text,
+    rx.license_number::text,
+    upper(left(rx.first_name, 1)) || '.' || upper(left(rx.last_name, 1)) || '.',
+    extract(year from rx.date_of_birth)::integer;
+end $_$;
+
+ALTER FUNCTION app.verify_prescription(p_code text) OWNER TO service_role;
 
 --
 -- Name: visible_user_ids(uuid); Type: FUNCTION; Schema: app; Owner: service_role
@@ -1616,7 +2052,7 @@ CREATE TABLE app.change_events (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT change_events_op_check CHECK ((op = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text]))),
     CONSTRAINT change_events_record_ids_check CHECK (((cardinality(record_ids) >= 1) AND (cardinality(record_ids) <= 100000))),
-    CONSTRAINT change_events_table_name_check CHECK ((table_name = ANY (ARRAY['care_messages'::text, 'vitals'::text, 'visits'::text, 'prescriptions'::text, 'documents'::text, 'appointments'::text])))
+    CONSTRAINT change_events_table_name_check CHECK ((table_name = ANY (ARRAY['care_messages'::text, 'vitals'::text, 'visits'::text, 'prescriptions'::text, 'documents'::text, 'appointments'::text, 'emergency_access_grants'::text])))
 );
 
 ALTER TABLE ONLY app.change_events FORCE ROW LEVEL SECURITY;
@@ -1663,6 +2099,45 @@ ALTER TABLE app.change_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: fhir_export_jobs; Type: TABLE; Schema: app; Owner: migration_login
+--
+
+CREATE TABLE app.fhir_export_jobs (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    owner_id uuid NOT NULL,
+    level text NOT NULL,
+    types text[] NOT NULL,
+    since timestamp with time zone,
+    request text NOT NULL,
+    status text DEFAULT 'accepted'::text NOT NULL,
+    progress text,
+    output jsonb DEFAULT '[]'::jsonb NOT NULL,
+    error text,
+    transaction_time timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    expires_at timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
+    CONSTRAINT fhir_export_jobs_error_check CHECK ((length(error) <= 500)),
+    CONSTRAINT fhir_export_jobs_level_check CHECK ((level = ANY (ARRAY['system'::text, 'patient'::text]))),
+    CONSTRAINT fhir_export_jobs_output_check CHECK ((jsonb_typeof(output) = 'array'::text)),
+    CONSTRAINT fhir_export_jobs_progress_check CHECK ((length(progress) <= 200)),
+    CONSTRAINT fhir_export_jobs_request_check CHECK ((length(request) <= 2000)),
+    CONSTRAINT fhir_export_jobs_status_check CHECK ((status = ANY (ARRAY['accepted'::text, 'running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT fhir_export_jobs_types_check CHECK (((cardinality(types) >= 1) AND (cardinality(types) <= 32)))
+);
+
+ALTER TABLE ONLY app.fhir_export_jobs FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.fhir_export_jobs OWNER TO migration_login;
+
+--
+-- Name: TABLE fhir_export_jobs; Type: COMMENT; Schema: app; Owner: migration_login
+--
+
+COMMENT ON TABLE app.fhir_export_jobs IS 'FHIR Bulk Data export jobs: who started which export, its state and the NDJSON files it wrote (sealed under DATA_DIR/exports). Only the owner sees a job; the runner and the expiry sweep work on the service path.';
+
+--
 -- Name: mail_outbox; Type: TABLE; Schema: app; Owner: migration_login
 --
 
@@ -1680,7 +2155,9 @@ CREATE TABLE app.mail_outbox (
     last_error text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     sent_at timestamp with time zone,
-    CONSTRAINT mail_outbox_kind_check CHECK ((kind = ANY (ARRAY['password_reset'::text, 'password_changed'::text, 'mfa_enabled'::text, 'mfa_reset'::text, 'sign_up_duplicate'::text]))),
+    dedupe_key text,
+    CONSTRAINT mail_outbox_dedupe_key_check CHECK ((length(dedupe_key) <= 200)),
+    CONSTRAINT mail_outbox_kind_check CHECK ((kind = ANY (ARRAY['password_reset'::text, 'password_changed'::text, 'mfa_enabled'::text, 'mfa_reset'::text, 'sign_up_duplicate'::text, 'verify_email'::text, 'staff_invite'::text, 'patient_invite'::text, 'appointment_booked'::text, 'appointment_changed'::text, 'appointment_cancelled'::text, 'appointment_reminder'::text, 'document_added'::text, 'emergency_access'::text]))),
     CONSTRAINT mail_outbox_last_error_check CHECK ((length(last_error) <= 500)),
     CONSTRAINT mail_outbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'held'::text, 'sent'::text, 'failed'::text]))),
     CONSTRAINT mail_outbox_subject_check CHECK ((length(subject) <= 200)),
@@ -1708,6 +2185,54 @@ CREATE TABLE app.schema_migrations (
 );
 
 ALTER TABLE app.schema_migrations OWNER TO migration_login;
+
+--
+-- Name: signing_keys; Type: TABLE; Schema: app; Owner: migration_login
+--
+
+CREATE TABLE app.signing_keys (
+    purpose text NOT NULL,
+    certificate_pem text NOT NULL,
+    private_key_sealed text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT signing_keys_certificate_pem_check CHECK ((certificate_pem ~~ '-----BEGIN CERTIFICATE-----%'::text)),
+    CONSTRAINT signing_keys_purpose_check CHECK ((purpose ~ '^[a-z0-9_]{1,40}$'::text))
+);
+
+ALTER TABLE ONLY app.signing_keys FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.signing_keys OWNER TO migration_login;
+
+--
+-- Name: TABLE signing_keys; Type: COMMENT; Schema: app; Owner: migration_login
+--
+
+COMMENT ON TABLE app.signing_keys IS 'Generated document-signing keys (purpose ''prescriptions''): self-signed certificate and the sealed private key. Service path only.';
+
+--
+-- Name: email_link_tokens; Type: TABLE; Schema: auth; Owner: migration_login
+--
+
+CREATE TABLE auth.email_link_tokens (
+    token_hash text NOT NULL,
+    user_id uuid NOT NULL,
+    purpose text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    CONSTRAINT email_link_tokens_purpose_check CHECK ((purpose = ANY (ARRAY['verify_email'::text, 'staff_invite'::text]))),
+    CONSTRAINT email_link_tokens_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+ALTER TABLE ONLY auth.email_link_tokens FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE auth.email_link_tokens OWNER TO migration_login;
+
+--
+-- Name: TABLE email_link_tokens; Type: COMMENT; Schema: auth; Owner: migration_login
+--
+
+COMMENT ON TABLE auth.email_link_tokens IS 'Single-use links mailed to an account''s address (email verification, staff invitations), SHA-256 only. Service path and the definer function below only.';
 
 --
 -- Name: mfa_factors; Type: TABLE; Schema: auth; Owner: migration_login
@@ -1910,6 +2435,9 @@ CREATE TABLE auth.users (
     is_active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    email_confirmed_at timestamp with time zone,
+    invited_at timestamp with time zone,
+    mail_notices boolean DEFAULT true NOT NULL,
     CONSTRAINT users_email_normalised CHECK (((email = lower(btrim(email))) AND (email ~~ '_%@_%'::text) AND (length(email) <= 254))),
     CONSTRAINT users_full_name_check CHECK (((length(btrim(full_name)) >= 1) AND (length(btrim(full_name)) <= 200))),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['patient'::text, 'provider'::text, 'admin'::text])))
@@ -1940,6 +2468,11 @@ CREATE TABLE public.appointments (
     requested_by uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    cancel_reason text,
+    cancelled_by uuid,
+    cancelled_at timestamp with time zone,
+    CONSTRAINT appointments_cancel_consistent CHECK (((status = 'cancelled'::text) OR ((cancel_reason IS NULL) AND (cancelled_by IS NULL) AND (cancelled_at IS NULL)))),
+    CONSTRAINT appointments_cancel_reason_check CHECK (((cancel_reason IS NULL) OR ((length(btrim(cancel_reason)) >= 1) AND (length(btrim(cancel_reason)) <= 500)))),
     CONSTRAINT appointments_reason_check CHECK ((length(reason) <= 1000)),
     CONSTRAINT appointments_status_check CHECK ((status = ANY (ARRAY['requested'::text, 'confirmed'::text, 'declined'::text, 'cancelled'::text, 'completed'::text]))),
     CONSTRAINT appointments_time_order CHECK (((ends_at > starts_at) AND ((ends_at - starts_at) <= '12:00:00'::interval)))
@@ -2114,6 +2647,40 @@ ALTER TABLE public.documents OWNER TO migration_login;
 COMMENT ON TABLE public.documents IS 'Metadata of medical documents; the bytes live in the object store under <patient_id>/<uuid>.';
 
 --
+-- Name: emergency_access_grants; Type: TABLE; Schema: public; Owner: migration_login
+--
+
+CREATE TABLE public.emergency_access_grants (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    patient_id uuid NOT NULL,
+    provider_id uuid NOT NULL,
+    reason text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone,
+    ended_by uuid,
+    review_outcome text,
+    review_note text,
+    reviewed_at timestamp with time zone,
+    reviewed_by uuid,
+    CONSTRAINT emergency_access_grants_expiry CHECK (((expires_at > created_at) AND (expires_at <= (created_at + '12:00:00'::interval)))),
+    CONSTRAINT emergency_access_grants_reason_check CHECK (((length(btrim(reason)) >= 10) AND (length(btrim(reason)) <= 1000))),
+    CONSTRAINT emergency_access_grants_review_complete CHECK ((((review_outcome IS NULL) = (reviewed_at IS NULL)) AND ((reviewed_at IS NULL) = (reviewed_by IS NULL)))),
+    CONSTRAINT emergency_access_grants_review_note_check CHECK ((length(review_note) <= 2000)),
+    CONSTRAINT emergency_access_grants_review_outcome_check CHECK ((review_outcome = ANY (ARRAY['appropriate'::text, 'inappropriate'::text])))
+);
+
+ALTER TABLE ONLY public.emergency_access_grants FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE public.emergency_access_grants OWNER TO migration_login;
+
+--
+-- Name: TABLE emergency_access_grants; Type: COMMENT; Schema: public; Owner: migration_login
+--
+
+COMMENT ON TABLE public.emergency_access_grants IS 'Break-the-glass grants: read-only access to one chart for a reason, until expires_at or ended_at. Read by app.emergency_patient_ids; reviewed by admins.';
+
+--
 -- Name: invites; Type: TABLE; Schema: public; Owner: migration_login
 --
 
@@ -2158,6 +2725,42 @@ ALTER TABLE public.patient_mrn_seq OWNER TO migration_login;
 --
 
 COMMENT ON SEQUENCE public.patient_mrn_seq IS 'Numbers for clinic-assigned MRNs (app.next_mrn); gaps are normal.';
+
+--
+-- Name: patient_shares; Type: TABLE; Schema: public; Owner: migration_login
+--
+
+CREATE TABLE public.patient_shares (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    patient_id uuid NOT NULL,
+    created_by uuid NOT NULL,
+    recipient_label text NOT NULL,
+    parts text[] NOT NULL,
+    token_hash text NOT NULL,
+    code_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    failed_attempts integer DEFAULT 0 NOT NULL,
+    locked_at timestamp with time zone,
+    view_count integer DEFAULT 0 NOT NULL,
+    last_viewed_at timestamp with time zone,
+    CONSTRAINT patient_shares_code_hash_check CHECK ((code_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT patient_shares_expiry CHECK (((expires_at > created_at) AND (expires_at <= (created_at + '30 days'::interval)))),
+    CONSTRAINT patient_shares_parts_check CHECK ((((cardinality(parts) >= 1) AND (cardinality(parts) <= 4)) AND (parts <@ ARRAY['visits'::text, 'prescriptions'::text, 'documents'::text, 'vitals'::text]))),
+    CONSTRAINT patient_shares_recipient_label_check CHECK (((length(btrim(recipient_label)) >= 1) AND (length(btrim(recipient_label)) <= 120))),
+    CONSTRAINT patient_shares_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+ALTER TABLE ONLY public.patient_shares FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE public.patient_shares OWNER TO migration_login;
+
+--
+-- Name: TABLE patient_shares; Type: COMMENT; Schema: public; Owner: migration_login
+--
+
+COMMENT ON TABLE public.patient_shares IS 'Sharing links a patient gives an outside clinician: chosen parts, an expiry <= 30 days, a token (SHA-256 only) and a 6-digit code (keyed hash only). Opened only through app.open_share.';
 
 --
 -- Name: patients; Type: TABLE; Schema: public; Owner: migration_login
@@ -2222,6 +2825,7 @@ CREATE TABLE public.prescriptions (
     status text DEFAULT 'active'::text NOT NULL,
     status_reason text,
     status_changed_at timestamp with time zone,
+    verification_code text DEFAULT app.new_verification_code() NOT NULL,
     CONSTRAINT prescriptions_dates CHECK (((end_date IS NULL) OR (end_date >= start_date))),
     CONSTRAINT prescriptions_discontinued_has_reason CHECK (((status <> 'discontinued'::text) OR (length(btrim(COALESCE(status_reason, ''::text))) > 0))),
     CONSTRAINT prescriptions_dosage_check CHECK (((length(btrim(dosage)) >= 1) AND (length(btrim(dosage)) <= 100))),
@@ -2229,7 +2833,8 @@ CREATE TABLE public.prescriptions (
     CONSTRAINT prescriptions_medication_check CHECK (((length(btrim(medication)) >= 1) AND (length(btrim(medication)) <= 200))),
     CONSTRAINT prescriptions_override_reason_length CHECK (((allergy_override_reason IS NULL) OR ((length(btrim(allergy_override_reason)) >= 1) AND (length(btrim(allergy_override_reason)) <= 1000)))),
     CONSTRAINT prescriptions_status_known CHECK ((status = ANY (ARRAY['active'::text, 'completed'::text, 'discontinued'::text]))),
-    CONSTRAINT prescriptions_status_reason_length CHECK (((status_reason IS NULL) OR (length(status_reason) <= 1000)))
+    CONSTRAINT prescriptions_status_reason_length CHECK (((status_reason IS NULL) OR (length(status_reason) <= 1000))),
+    CONSTRAINT prescriptions_verification_code_shape CHECK ((verification_code ~ '^[0-9A-HJKMNP-TV-Z]{12}$'::text))
 );
 
 ALTER TABLE ONLY public.prescriptions FORCE ROW LEVEL SECURITY;
@@ -2253,6 +2858,12 @@ COMMENT ON COLUMN public.prescriptions.allergy_override_reason IS 'Why the presc
 --
 
 COMMENT ON COLUMN public.prescriptions.status IS 'active, completed or discontinued; is_active = (status = ''active'').';
+
+--
+-- Name: COLUMN prescriptions.verification_code; Type: COMMENT; Schema: public; Owner: migration_login
+--
+
+COMMENT ON COLUMN public.prescriptions.verification_code IS 'Random public code printed on the PDF (PUBLIC_URL/verify/<code>); app.verify_prescription() answers for it. Not the id.';
 
 --
 -- Name: providers; Type: TABLE; Schema: public; Owner: migration_login
@@ -2304,9 +2915,11 @@ CREATE TABLE public.visits (
     vitals jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    visit_type text DEFAULT 'office'::text NOT NULL,
     CONSTRAINT visits_chief_complaint_check CHECK (((length(btrim(chief_complaint)) >= 1) AND (length(btrim(chief_complaint)) <= 500))),
     CONSTRAINT visits_diagnosis_check CHECK ((length(diagnosis) <= 500)),
     CONSTRAINT visits_notes_check CHECK ((length(notes) <= 20000)),
+    CONSTRAINT visits_visit_type_check CHECK ((visit_type = ANY (ARRAY['office'::text, 'telehealth'::text, 'follow_up'::text, 'urgent'::text, 'annual'::text]))),
     CONSTRAINT visits_vitals_check CHECK (((vitals IS NULL) OR (jsonb_typeof(vitals) = 'object'::text)))
 );
 
@@ -2439,6 +3052,13 @@ ALTER TABLE ONLY app.change_events
     ADD CONSTRAINT change_events_pkey PRIMARY KEY (id);
 
 --
+-- Name: fhir_export_jobs fhir_export_jobs_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.fhir_export_jobs
+    ADD CONSTRAINT fhir_export_jobs_pkey PRIMARY KEY (id);
+
+--
 -- Name: mail_outbox mail_outbox_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
 --
 
@@ -2451,6 +3071,20 @@ ALTER TABLE ONLY app.mail_outbox
 
 ALTER TABLE ONLY app.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (name);
+
+--
+-- Name: signing_keys signing_keys_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.signing_keys
+    ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (purpose);
+
+--
+-- Name: email_link_tokens email_link_tokens_pkey; Type: CONSTRAINT; Schema: auth; Owner: migration_login
+--
+
+ALTER TABLE ONLY auth.email_link_tokens
+    ADD CONSTRAINT email_link_tokens_pkey PRIMARY KEY (token_hash);
 
 --
 -- Name: mfa_factors mfa_factors_pkey; Type: CONSTRAINT; Schema: auth; Owner: migration_login
@@ -2614,6 +3248,13 @@ ALTER TABLE ONLY public.documents
     ADD CONSTRAINT documents_pkey PRIMARY KEY (id);
 
 --
+-- Name: emergency_access_grants emergency_access_grants_pkey; Type: CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.emergency_access_grants
+    ADD CONSTRAINT emergency_access_grants_pkey PRIMARY KEY (id);
+
+--
 -- Name: invites invites_code_hash_key; Type: CONSTRAINT; Schema: public; Owner: migration_login
 --
 
@@ -2626,6 +3267,20 @@ ALTER TABLE ONLY public.invites
 
 ALTER TABLE ONLY public.invites
     ADD CONSTRAINT invites_pkey PRIMARY KEY (id);
+
+--
+-- Name: patient_shares patient_shares_pkey; Type: CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.patient_shares
+    ADD CONSTRAINT patient_shares_pkey PRIMARY KEY (id);
+
+--
+-- Name: patient_shares patient_shares_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.patient_shares
+    ADD CONSTRAINT patient_shares_token_hash_key UNIQUE (token_hash);
 
 --
 -- Name: patients patients_mrn_unique; Type: CONSTRAINT; Schema: public; Owner: migration_login
@@ -2654,6 +3309,13 @@ ALTER TABLE ONLY public.patients
 
 ALTER TABLE ONLY public.prescriptions
     ADD CONSTRAINT prescriptions_pkey PRIMARY KEY (id);
+
+--
+-- Name: prescriptions prescriptions_verification_code_key; Type: CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.prescriptions
+    ADD CONSTRAINT prescriptions_verification_code_key UNIQUE (verification_code);
 
 --
 -- Name: providers providers_pkey; Type: CONSTRAINT; Schema: public; Owner: migration_login
@@ -2737,16 +3399,46 @@ CREATE INDEX change_events_created_idx ON app.change_events USING btree (created
 CREATE INDEX change_events_patient_idx ON app.change_events USING btree (patient_id, id);
 
 --
+-- Name: fhir_export_jobs_expires_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE INDEX fhir_export_jobs_expires_idx ON app.fhir_export_jobs USING btree (expires_at);
+
+--
+-- Name: fhir_export_jobs_open_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE INDEX fhir_export_jobs_open_idx ON app.fhir_export_jobs USING btree (status) WHERE (status = ANY (ARRAY['accepted'::text, 'running'::text]));
+
+--
+-- Name: fhir_export_jobs_owner_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE INDEX fhir_export_jobs_owner_idx ON app.fhir_export_jobs USING btree (owner_id, created_at DESC);
+
+--
 -- Name: mail_outbox_created_idx; Type: INDEX; Schema: app; Owner: migration_login
 --
 
 CREATE INDEX mail_outbox_created_idx ON app.mail_outbox USING btree (created_at DESC);
 
 --
+-- Name: mail_outbox_dedupe_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE UNIQUE INDEX mail_outbox_dedupe_idx ON app.mail_outbox USING btree (dedupe_key) WHERE (dedupe_key IS NOT NULL);
+
+--
 -- Name: mail_outbox_due_idx; Type: INDEX; Schema: app; Owner: migration_login
 --
 
 CREATE INDEX mail_outbox_due_idx ON app.mail_outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+--
+-- Name: email_link_tokens_user_idx; Type: INDEX; Schema: auth; Owner: migration_login
+--
+
+CREATE INDEX email_link_tokens_user_idx ON auth.email_link_tokens USING btree (user_id, purpose);
 
 --
 -- Name: password_reset_tokens_user_idx; Type: INDEX; Schema: auth; Owner: migration_login
@@ -2857,10 +3549,40 @@ CREATE INDEX documents_patient_idx ON public.documents USING btree (patient_id, 
 CREATE INDEX documents_pending_idx ON public.documents USING btree (patient_id) WHERE ((reviewed_at IS NULL) AND (deleted_at IS NULL));
 
 --
+-- Name: emergency_access_grants_created_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE INDEX emergency_access_grants_created_idx ON public.emergency_access_grants USING btree (created_at DESC);
+
+--
+-- Name: emergency_access_grants_open_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE INDEX emergency_access_grants_open_idx ON public.emergency_access_grants USING btree (provider_id, patient_id, expires_at) WHERE (ended_at IS NULL);
+
+--
+-- Name: emergency_access_grants_patient_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE INDEX emergency_access_grants_patient_idx ON public.emergency_access_grants USING btree (patient_id, created_at DESC);
+
+--
+-- Name: emergency_access_grants_unreviewed_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE INDEX emergency_access_grants_unreviewed_idx ON public.emergency_access_grants USING btree (created_at) WHERE (reviewed_at IS NULL);
+
+--
 -- Name: invites_patient_idx; Type: INDEX; Schema: public; Owner: migration_login
 --
 
 CREATE INDEX invites_patient_idx ON public.invites USING btree (patient_id);
+
+--
+-- Name: patient_shares_patient_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE INDEX patient_shares_patient_idx ON public.patient_shares USING btree (patient_id, created_at DESC);
 
 --
 -- Name: patients_created_by_idx; Type: INDEX; Schema: public; Owner: migration_login
@@ -3127,6 +3849,30 @@ CREATE TRIGGER documents_capture AFTER INSERT OR DELETE OR UPDATE ON public.docu
 CREATE TRIGGER documents_guard BEFORE UPDATE ON public.documents FOR EACH ROW EXECUTE FUNCTION app.documents_guard();
 
 --
+-- Name: emergency_access_grants emergency_access_grants_audit_delete; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER emergency_access_grants_audit_delete AFTER DELETE ON public.emergency_access_grants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: emergency_access_grants emergency_access_grants_audit_insert; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER emergency_access_grants_audit_insert AFTER INSERT ON public.emergency_access_grants REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: emergency_access_grants emergency_access_grants_audit_update; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER emergency_access_grants_audit_update AFTER UPDATE ON public.emergency_access_grants REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: emergency_access_grants emergency_access_grants_capture; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER emergency_access_grants_capture AFTER INSERT OR UPDATE ON public.emergency_access_grants FOR EACH ROW EXECUTE FUNCTION app.capture_row_change();
+
+--
 -- Name: invites invites_audit_delete; Type: TRIGGER; Schema: public; Owner: migration_login
 --
 
@@ -3143,6 +3889,24 @@ CREATE TRIGGER invites_audit_insert AFTER INSERT ON public.invites REFERENCING N
 --
 
 CREATE TRIGGER invites_audit_update AFTER UPDATE ON public.invites REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: patient_shares patient_shares_audit_delete; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER patient_shares_audit_delete AFTER DELETE ON public.patient_shares REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: patient_shares patient_shares_audit_insert; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER patient_shares_audit_insert AFTER INSERT ON public.patient_shares REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: patient_shares patient_shares_audit_update; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER patient_shares_audit_update AFTER UPDATE ON public.patient_shares REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
 
 --
 -- Name: patients patients_audit_delete; Type: TRIGGER; Schema: public; Owner: migration_login
@@ -3265,6 +4029,20 @@ CREATE TRIGGER vitals_audit_update AFTER UPDATE ON public.vitals REFERENCING OLD
 CREATE TRIGGER vitals_capture AFTER INSERT ON public.vitals REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.capture_vitals_batch();
 
 --
+-- Name: fhir_export_jobs fhir_export_jobs_owner_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.fhir_export_jobs
+    ADD CONSTRAINT fhir_export_jobs_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: email_link_tokens email_link_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: auth; Owner: migration_login
+--
+
+ALTER TABLE ONLY auth.email_link_tokens
+    ADD CONSTRAINT email_link_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
 -- Name: mfa_factors mfa_factors_user_id_fkey; Type: FK CONSTRAINT; Schema: auth; Owner: migration_login
 --
 
@@ -3298,6 +4076,13 @@ ALTER TABLE ONLY auth.refresh_tokens
 
 ALTER TABLE ONLY auth.sessions
     ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: appointments appointments_cancelled_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.appointments
+    ADD CONSTRAINT appointments_cancelled_by_fkey FOREIGN KEY (cancelled_by) REFERENCES auth.users(id);
 
 --
 -- Name: appointments appointments_patient_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
@@ -3412,6 +4197,34 @@ ALTER TABLE ONLY public.documents
     ADD CONSTRAINT documents_uploaded_by_fkey FOREIGN KEY (uploaded_by) REFERENCES auth.users(id);
 
 --
+-- Name: emergency_access_grants emergency_access_grants_ended_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.emergency_access_grants
+    ADD CONSTRAINT emergency_access_grants_ended_by_fkey FOREIGN KEY (ended_by) REFERENCES auth.users(id);
+
+--
+-- Name: emergency_access_grants emergency_access_grants_patient_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.emergency_access_grants
+    ADD CONSTRAINT emergency_access_grants_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id) ON DELETE CASCADE;
+
+--
+-- Name: emergency_access_grants emergency_access_grants_provider_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.emergency_access_grants
+    ADD CONSTRAINT emergency_access_grants_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES auth.users(id);
+
+--
+-- Name: emergency_access_grants emergency_access_grants_reviewed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.emergency_access_grants
+    ADD CONSTRAINT emergency_access_grants_reviewed_by_fkey FOREIGN KEY (reviewed_by) REFERENCES auth.users(id);
+
+--
 -- Name: invites invites_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
 --
 
@@ -3431,6 +4244,20 @@ ALTER TABLE ONLY public.invites
 
 ALTER TABLE ONLY public.invites
     ADD CONSTRAINT invites_used_by_fkey FOREIGN KEY (used_by) REFERENCES auth.users(id);
+
+--
+-- Name: patient_shares patient_shares_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.patient_shares
+    ADD CONSTRAINT patient_shares_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id);
+
+--
+-- Name: patient_shares patient_shares_patient_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.patient_shares
+    ADD CONSTRAINT patient_shares_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id) ON DELETE CASCADE;
 
 --
 -- Name: patients patients_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
@@ -3531,10 +4358,28 @@ ALTER TABLE ONLY storage.objects
     ADD CONSTRAINT objects_owner_fkey FOREIGN KEY (owner) REFERENCES auth.users(id);
 
 --
+-- Name: fhir_export_jobs Admins cancel their own export jobs; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Admins cancel their own export jobs" ON app.fhir_export_jobs FOR UPDATE TO app_admin USING ((( SELECT app.i_am_admin() AS i_am_admin) AND (owner_id = ( SELECT auth.uid() AS uid)))) WITH CHECK ((( SELECT app.i_am_admin() AS i_am_admin) AND (owner_id = ( SELECT auth.uid() AS uid)) AND (status = 'cancelled'::text)));
+
+--
 -- Name: mail_outbox Admins read the outbox; Type: POLICY; Schema: app; Owner: migration_login
 --
 
 CREATE POLICY "Admins read the outbox" ON app.mail_outbox FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
+-- Name: fhir_export_jobs Admins read their own export jobs; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Admins read their own export jobs" ON app.fhir_export_jobs FOR SELECT TO app_admin USING ((( SELECT app.i_am_admin() AS i_am_admin) AND (owner_id = ( SELECT auth.uid() AS uid))));
+
+--
+-- Name: fhir_export_jobs Admins start export jobs as themselves; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Admins start export jobs as themselves" ON app.fhir_export_jobs FOR INSERT TO app_admin WITH CHECK ((( SELECT app.i_am_admin() AS i_am_admin) AND (owner_id = ( SELECT auth.uid() AS uid)) AND (status = 'accepted'::text)));
 
 --
 -- Name: audit_chain_heads Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
@@ -3567,10 +4412,40 @@ CREATE POLICY "Service path has full access" ON app.change_events TO service_rol
 CREATE POLICY "Service path has full access" ON app.change_events_horizon TO service_role USING (true) WITH CHECK (true);
 
 --
+-- Name: fhir_export_jobs Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON app.fhir_export_jobs TO service_role USING (true) WITH CHECK (true);
+
+--
 -- Name: mail_outbox Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
 --
 
 CREATE POLICY "Service path has full access" ON app.mail_outbox TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: signing_keys Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON app.signing_keys TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: fhir_export_jobs Users cancel their own export jobs; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Users cancel their own export jobs" ON app.fhir_export_jobs FOR UPDATE TO authenticated USING ((owner_id = ( SELECT auth.uid() AS uid))) WITH CHECK (((owner_id = ( SELECT auth.uid() AS uid)) AND (status = 'cancelled'::text)));
+
+--
+-- Name: fhir_export_jobs Users read their own export jobs; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Users read their own export jobs" ON app.fhir_export_jobs FOR SELECT TO authenticated USING ((owner_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: fhir_export_jobs Users start export jobs as themselves; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Users start export jobs as themselves" ON app.fhir_export_jobs FOR INSERT TO authenticated WITH CHECK (((owner_id = ( SELECT auth.uid() AS uid)) AND (level = 'patient'::text) AND (status = 'accepted'::text)));
 
 --
 -- Name: audit_chain_heads; Type: ROW SECURITY; Schema: app; Owner: migration_login
@@ -3603,10 +4478,22 @@ ALTER TABLE app.change_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.change_events_horizon ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: fhir_export_jobs; Type: ROW SECURITY; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE app.fhir_export_jobs ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: mail_outbox; Type: ROW SECURITY; Schema: app; Owner: migration_login
 --
 
 ALTER TABLE app.mail_outbox ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: signing_keys; Type: ROW SECURITY; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE app.signing_keys ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: users Admins create accounts; Type: POLICY; Schema: auth; Owner: migration_login
@@ -3631,6 +4518,12 @@ CREATE POLICY "Admins see who has MFA" ON auth.mfa_factors FOR SELECT TO app_adm
 --
 
 CREATE POLICY "Admins update accounts" ON auth.users FOR UPDATE TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin)) WITH CHECK (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
+-- Name: email_link_tokens Service path has full access; Type: POLICY; Schema: auth; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON auth.email_link_tokens TO service_role USING (true) WITH CHECK (true);
 
 --
 -- Name: mfa_factors Service path has full access; Type: POLICY; Schema: auth; Owner: migration_login
@@ -3691,6 +4584,12 @@ CREATE POLICY "Users see their own factor state" ON auth.mfa_factors FOR SELECT 
 --
 
 CREATE POLICY "Users see themselves, their care teams and colleagues" ON auth.users FOR SELECT TO authenticated USING ((id = ANY (( SELECT app.my_visible_user_ids() AS my_visible_user_ids)::uuid[])));
+
+--
+-- Name: email_link_tokens; Type: ROW SECURITY; Schema: auth; Owner: migration_login
+--
+
+ALTER TABLE auth.email_link_tokens ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: mfa_factors; Type: ROW SECURITY; Schema: auth; Owner: migration_login
@@ -3831,6 +4730,18 @@ CREATE POLICY "Admins read all visits" ON public.visits FOR SELECT TO app_admin 
 CREATE POLICY "Admins read all vitals" ON public.vitals FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
 
 --
+-- Name: emergency_access_grants Admins read every grant; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Admins read every grant" ON public.emergency_access_grants FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
+-- Name: patient_shares Admins read every share; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Admins read every share" ON public.patient_shares FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
 -- Name: clinic_settings Admins read the clinic settings; Type: POLICY; Schema: public; Owner: migration_login
 --
 
@@ -3859,6 +4770,12 @@ CREATE POLICY "Admins register providers" ON public.providers FOR INSERT TO app_
 --
 
 CREATE POLICY "Admins remove care-team members" ON public.care_team FOR DELETE TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
+-- Name: emergency_access_grants Admins review grants as themselves; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Admins review grants as themselves" ON public.emergency_access_grants FOR UPDATE TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin)) WITH CHECK ((( SELECT app.i_am_admin() AS i_am_admin) AND (reviewed_by = ( SELECT auth.uid() AS uid))));
 
 --
 -- Name: patients Admins update demographics; Type: POLICY; Schema: public; Owner: migration_login
@@ -3942,7 +4859,7 @@ CREATE POLICY "Care team and the patient read vitals" ON public.vitals FOR SELEC
 -- Name: vitals Care team and the patient record vitals as themselves; Type: POLICY; Schema: public; Owner: migration_login
 --
 
-CREATE POLICY "Care team and the patient record vitals as themselves" ON public.vitals FOR INSERT TO authenticated WITH CHECK (((patient_id = ANY (( SELECT app.my_readable_patient_ids() AS my_readable_patient_ids)::uuid[])) AND (recorded_by = ( SELECT auth.uid() AS uid)) AND (device_id IS NULL)));
+CREATE POLICY "Care team and the patient record vitals as themselves" ON public.vitals FOR INSERT TO authenticated WITH CHECK (((patient_id = ANY (( SELECT app.my_related_patient_ids() AS my_related_patient_ids)::uuid[])) AND (recorded_by = ( SELECT auth.uid() AS uid)) AND (device_id IS NULL)));
 
 --
 -- Name: devices Care team and the patient see devices; Type: POLICY; Schema: public; Owner: migration_login
@@ -3955,6 +4872,12 @@ CREATE POLICY "Care team and the patient see devices" ON public.devices FOR SELE
 --
 
 CREATE POLICY "Care team and the patient see the team" ON public.care_team FOR SELECT TO authenticated USING ((patient_id = ANY (( SELECT app.my_readable_patient_ids() AS my_readable_patient_ids)::uuid[])));
+
+--
+-- Name: appointments Care team books confirmed appointments with a team provider; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Care team books confirmed appointments with a team provider" ON public.appointments FOR INSERT TO authenticated WITH CHECK (((patient_id = ANY (( SELECT app.my_chartable_patient_ids() AS my_chartable_patient_ids)::uuid[])) AND (requested_by = ( SELECT auth.uid() AS uid)) AND (status = 'confirmed'::text) AND app.on_readable_care_team(patient_id, provider_id)));
 
 --
 -- Name: invites Care team invites patients; Type: POLICY; Schema: public; Owner: migration_login
@@ -4017,6 +4940,12 @@ CREATE POLICY "Care team uploads documents as themselves" ON public.documents FO
 CREATE POLICY "Devices record their own patient's readings" ON public.vitals FOR INSERT TO authenticated WITH CHECK (((device_id = ( SELECT app.my_device_id() AS my_device_id)) AND (patient_id = ( SELECT app.my_device_patient_id() AS my_device_patient_id)) AND (recorded_by IS NULL)));
 
 --
+-- Name: emergency_access_grants Holders see their own grants; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Holders see their own grants" ON public.emergency_access_grants FOR SELECT TO authenticated USING ((provider_id = ( SELECT auth.uid() AS uid)));
+
+--
 -- Name: care_message_reads Members move their own read markers; Type: POLICY; Schema: public; Owner: migration_login
 --
 
@@ -4038,7 +4967,7 @@ CREATE POLICY "Members set their own read markers" ON public.care_message_reads 
 -- Name: appointments Patients and care team request appointments with a team provide; Type: POLICY; Schema: public; Owner: migration_login
 --
 
-CREATE POLICY "Patients and care team request appointments with a team provide" ON public.appointments FOR INSERT TO authenticated WITH CHECK (((patient_id = ANY (( SELECT app.my_readable_patient_ids() AS my_readable_patient_ids)::uuid[])) AND (requested_by = ( SELECT auth.uid() AS uid)) AND (status = 'requested'::text) AND app.on_readable_care_team(patient_id, provider_id)));
+CREATE POLICY "Patients and care team request appointments with a team provide" ON public.appointments FOR INSERT TO authenticated WITH CHECK (((patient_id = ANY (( SELECT app.my_related_patient_ids() AS my_related_patient_ids)::uuid[])) AND (requested_by = ( SELECT auth.uid() AS uid)) AND (status = 'requested'::text) AND app.on_readable_care_team(patient_id, provider_id)));
 
 --
 -- Name: appointments Patients cancel their own appointments; Type: POLICY; Schema: public; Owner: migration_login
@@ -4063,6 +4992,24 @@ CREATE POLICY "Patients register their own devices" ON public.devices FOR INSERT
 --
 
 CREATE POLICY "Patients rename and revoke their own devices" ON public.devices FOR UPDATE TO authenticated USING ((patient_id = ANY (( SELECT app.my_patient_ids() AS my_patient_ids)::uuid[]))) WITH CHECK ((patient_id = ANY (( SELECT app.my_patient_ids() AS my_patient_ids)::uuid[])));
+
+--
+-- Name: patient_shares Patients revoke their shares; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Patients revoke their shares" ON public.patient_shares FOR UPDATE TO authenticated USING (((patient_id = ANY (( SELECT app.my_patient_ids() AS my_patient_ids)::uuid[])) AND (revoked_at IS NULL))) WITH CHECK (((patient_id = ANY (( SELECT app.my_patient_ids() AS my_patient_ids)::uuid[])) AND (revoked_at IS NOT NULL)));
+
+--
+-- Name: patient_shares Patients see the shares of their record; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Patients see the shares of their record" ON public.patient_shares FOR SELECT TO authenticated USING ((patient_id = ANY (( SELECT app.my_patient_ids() AS my_patient_ids)::uuid[])));
+
+--
+-- Name: patient_shares Patients share their own record as themselves; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Patients share their own record as themselves" ON public.patient_shares FOR INSERT TO authenticated WITH CHECK (((patient_id = ANY (( SELECT app.my_patient_ids() AS my_patient_ids)::uuid[])) AND (created_by = ( SELECT auth.uid() AS uid))));
 
 --
 -- Name: appointments Service path has full access; Type: POLICY; Schema: public; Owner: migration_login
@@ -4113,10 +5060,22 @@ CREATE POLICY "Service path has full access" ON public.devices TO service_role U
 CREATE POLICY "Service path has full access" ON public.documents TO service_role USING (true) WITH CHECK (true);
 
 --
+-- Name: emergency_access_grants Service path has full access; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON public.emergency_access_grants TO service_role USING (true) WITH CHECK (true);
+
+--
 -- Name: invites Service path has full access; Type: POLICY; Schema: public; Owner: migration_login
 --
 
 CREATE POLICY "Service path has full access" ON public.invites TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: patient_shares Service path has full access; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON public.patient_shares TO service_role USING (true) WITH CHECK (true);
 
 --
 -- Name: patients Service path has full access; Type: POLICY; Schema: public; Owner: migration_login
@@ -4215,10 +5174,22 @@ ALTER TABLE public.devices ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: emergency_access_grants; Type: ROW SECURITY; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE public.emergency_access_grants ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: invites; Type: ROW SECURITY; Schema: public; Owner: migration_login
 --
 
 ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: patient_shares; Type: ROW SECURITY; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE public.patient_shares ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: patients; Type: ROW SECURITY; Schema: public; Owner: migration_login
@@ -4570,6 +5541,41 @@ REVOKE ALL ON FUNCTION app.documents_guard() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.documents_guard() TO service_role;
 
 --
+-- Name: FUNCTION emergency_credentials(); Type: ACL; Schema: app; Owner: migration_login
+--
+
+REVOKE ALL ON FUNCTION app.emergency_credentials() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.emergency_credentials() TO service_role;
+
+--
+-- Name: FUNCTION emergency_patient_ids(uid uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.emergency_patient_ids(uid uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION end_emergency_access(p_id uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.end_emergency_access(p_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.end_emergency_access(p_id uuid) TO authenticated;
+
+--
+-- Name: FUNCTION enqueue_emergency_notice(p_grant uuid, p_subject text, p_body_sealed text, p_status text); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.enqueue_emergency_notice(p_grant uuid, p_subject text, p_body_sealed text, p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.enqueue_emergency_notice(p_grant uuid, p_subject text, p_body_sealed text, p_status text) TO authenticated;
+
+--
+-- Name: FUNCTION enqueue_patient_notice(p_patient uuid, p_kind text, p_subject text, p_body_sealed text, p_status text); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.enqueue_patient_notice(p_patient uuid, p_kind text, p_subject text, p_body_sealed text, p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.enqueue_patient_notice(p_patient uuid, p_kind text, p_subject text, p_body_sealed text, p_status text) TO authenticated;
+GRANT ALL ON FUNCTION app.enqueue_patient_notice(p_patient uuid, p_kind text, p_subject text, p_body_sealed text, p_status text) TO app_admin;
+
+--
 -- Name: FUNCTION i_am_admin(); Type: ACL; Schema: app; Owner: service_role
 --
 
@@ -4596,6 +5602,21 @@ REVOKE ALL ON FUNCTION app.is_admin(uid uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app.is_verified_provider(uid uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION issue_staff_invite(p_user uuid, p_token_hash text, p_hours integer, p_subject text, p_body_sealed text, p_status text); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.issue_staff_invite(p_user uuid, p_token_hash text, p_hours integer, p_subject text, p_body_sealed text, p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.issue_staff_invite(p_user uuid, p_token_hash text, p_hours integer, p_subject text, p_body_sealed text, p_status text) TO app_admin;
+
+--
+-- Name: FUNCTION mail_patient_invite(p_invite uuid, p_to text, p_subject text, p_body_sealed text, p_status text); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.mail_patient_invite(p_invite uuid, p_to text, p_subject text, p_body_sealed text, p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.mail_patient_invite(p_invite uuid, p_to text, p_subject text, p_body_sealed text, p_status text) TO authenticated;
+GRANT ALL ON FUNCTION app.mail_patient_invite(p_invite uuid, p_to text, p_subject text, p_body_sealed text, p_status text) TO app_admin;
 
 --
 -- Name: FUNCTION may_read_patients(uid uuid, patient_ids uuid[]); Type: ACL; Schema: app; Owner: service_role
@@ -4633,6 +5654,13 @@ REVOKE ALL ON FUNCTION app.my_device_patient_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.my_device_patient_id() TO authenticated;
 
 --
+-- Name: FUNCTION my_emergency_accesses(); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.my_emergency_accesses() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.my_emergency_accesses() TO authenticated;
+
+--
 -- Name: FUNCTION my_patient_ids(); Type: ACL; Schema: app; Owner: service_role
 --
 
@@ -4657,12 +5685,28 @@ GRANT ALL ON FUNCTION app.my_readable_patient_ids() TO authenticated;
 GRANT ALL ON FUNCTION app.my_readable_patient_ids() TO app_admin;
 
 --
+-- Name: FUNCTION my_related_patient_ids(); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.my_related_patient_ids() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.my_related_patient_ids() TO authenticated;
+
+--
 -- Name: FUNCTION my_visible_user_ids(); Type: ACL; Schema: app; Owner: service_role
 --
 
 REVOKE ALL ON FUNCTION app.my_visible_user_ids() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.my_visible_user_ids() TO authenticated;
 GRANT ALL ON FUNCTION app.my_visible_user_ids() TO app_admin;
+
+--
+-- Name: FUNCTION new_verification_code(); Type: ACL; Schema: app; Owner: migration_login
+--
+
+REVOKE ALL ON FUNCTION app.new_verification_code() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.new_verification_code() TO service_role;
+GRANT ALL ON FUNCTION app.new_verification_code() TO authenticated;
+GRANT ALL ON FUNCTION app.new_verification_code() TO app_admin;
 
 --
 -- Name: FUNCTION next_mrn(); Type: ACL; Schema: app; Owner: service_role
@@ -4679,6 +5723,20 @@ GRANT ALL ON FUNCTION app.next_mrn() TO app_admin;
 REVOKE ALL ON FUNCTION app.on_readable_care_team(patient uuid, provider uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.on_readable_care_team(patient uuid, provider uuid) TO authenticated;
 GRANT ALL ON FUNCTION app.on_readable_care_team(patient uuid, provider uuid) TO app_admin;
+
+--
+-- Name: FUNCTION open_emergency_access(p_mrn text, p_date_of_birth date, p_reason text, p_minutes integer); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.open_emergency_access(p_mrn text, p_date_of_birth date, p_reason text, p_minutes integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.open_emergency_access(p_mrn text, p_date_of_birth date, p_reason text, p_minutes integer) TO authenticated;
+
+--
+-- Name: FUNCTION open_share(p_token_hash text, p_code_hash text, p_max_attempts integer); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.open_share(p_token_hash text, p_code_hash text, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.open_share(p_token_hash text, p_code_hash text, p_max_attempts integer) TO anon;
 
 --
 -- Name: FUNCTION own_patient_ids(uid uuid); Type: ACL; Schema: app; Owner: service_role
@@ -4757,6 +5815,12 @@ GRANT ALL ON FUNCTION app.record_read(kind text, patient_ids uuid[], record_ids 
 REVOKE ALL ON FUNCTION app.record_read_unchecked(kind text, patient_ids uuid[], record_ids text[], details jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION related_patient_ids(uid uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.related_patient_ids(uid uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION set_provider_credential(provider uuid, new_credential text); Type: ACL; Schema: app; Owner: service_role
 --
 
@@ -4784,6 +5848,13 @@ GRANT ALL ON FUNCTION app.stage_read(kind text, patient_ids uuid[], record_ids t
 
 REVOKE ALL ON FUNCTION app.touch_updated_at() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.touch_updated_at() TO service_role;
+
+--
+-- Name: FUNCTION verify_prescription(p_code text); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.verify_prescription(p_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.verify_prescription(p_code text) TO anon;
 
 --
 -- Name: FUNCTION visible_user_ids(uid uuid); Type: ACL; Schema: app; Owner: service_role
@@ -4895,6 +5966,56 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.change_events_horizon TO service_
 GRANT ALL ON SEQUENCE app.change_events_id_seq TO service_role;
 
 --
+-- Name: TABLE fhir_export_jobs; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.fhir_export_jobs TO service_role;
+GRANT SELECT ON TABLE app.fhir_export_jobs TO authenticated;
+GRANT SELECT ON TABLE app.fhir_export_jobs TO app_admin;
+
+--
+-- Name: COLUMN fhir_export_jobs.owner_id; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT INSERT(owner_id) ON TABLE app.fhir_export_jobs TO authenticated;
+GRANT INSERT(owner_id) ON TABLE app.fhir_export_jobs TO app_admin;
+
+--
+-- Name: COLUMN fhir_export_jobs.level; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT INSERT(level) ON TABLE app.fhir_export_jobs TO authenticated;
+GRANT INSERT(level) ON TABLE app.fhir_export_jobs TO app_admin;
+
+--
+-- Name: COLUMN fhir_export_jobs.types; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT INSERT(types) ON TABLE app.fhir_export_jobs TO authenticated;
+GRANT INSERT(types) ON TABLE app.fhir_export_jobs TO app_admin;
+
+--
+-- Name: COLUMN fhir_export_jobs.since; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT INSERT(since) ON TABLE app.fhir_export_jobs TO authenticated;
+GRANT INSERT(since) ON TABLE app.fhir_export_jobs TO app_admin;
+
+--
+-- Name: COLUMN fhir_export_jobs.request; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT INSERT(request) ON TABLE app.fhir_export_jobs TO authenticated;
+GRANT INSERT(request) ON TABLE app.fhir_export_jobs TO app_admin;
+
+--
+-- Name: COLUMN fhir_export_jobs.status; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT UPDATE(status) ON TABLE app.fhir_export_jobs TO authenticated;
+GRANT UPDATE(status) ON TABLE app.fhir_export_jobs TO app_admin;
+
+--
 -- Name: TABLE mail_outbox; Type: ACL; Schema: app; Owner: migration_login
 --
 
@@ -4959,6 +6080,18 @@ GRANT SELECT(created_at) ON TABLE app.mail_outbox TO app_admin;
 --
 
 GRANT SELECT(sent_at) ON TABLE app.mail_outbox TO app_admin;
+
+--
+-- Name: TABLE signing_keys; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.signing_keys TO service_role;
+
+--
+-- Name: TABLE email_link_tokens; Type: ACL; Schema: auth; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE auth.email_link_tokens TO service_role;
 
 --
 -- Name: TABLE mfa_factors; Type: ACL; Schema: auth; Owner: migration_login
@@ -5083,6 +6216,18 @@ GRANT SELECT(created_at) ON TABLE auth.users TO authenticated;
 GRANT SELECT(created_at) ON TABLE auth.users TO app_admin;
 
 --
+-- Name: COLUMN users.email_confirmed_at; Type: ACL; Schema: auth; Owner: migration_login
+--
+
+GRANT SELECT(email_confirmed_at) ON TABLE auth.users TO app_admin;
+
+--
+-- Name: COLUMN users.invited_at; Type: ACL; Schema: auth; Owner: migration_login
+--
+
+GRANT SELECT(invited_at),INSERT(invited_at) ON TABLE auth.users TO app_admin;
+
+--
 -- Name: TABLE appointments; Type: ACL; Schema: public; Owner: migration_login
 --
 
@@ -5137,6 +6282,12 @@ GRANT INSERT(reason),UPDATE(reason) ON TABLE public.appointments TO authenticate
 --
 
 GRANT INSERT(requested_by) ON TABLE public.appointments TO authenticated;
+
+--
+-- Name: COLUMN appointments.cancel_reason; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT UPDATE(cancel_reason) ON TABLE public.appointments TO authenticated;
 
 --
 -- Name: TABLE care_message_reads; Type: ACL; Schema: public; Owner: migration_login
@@ -5416,6 +6567,38 @@ GRANT UPDATE(deleted_by) ON TABLE public.documents TO authenticated;
 GRANT UPDATE(delete_reason) ON TABLE public.documents TO authenticated;
 
 --
+-- Name: TABLE emergency_access_grants; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.emergency_access_grants TO service_role;
+GRANT SELECT ON TABLE public.emergency_access_grants TO authenticated;
+GRANT SELECT ON TABLE public.emergency_access_grants TO app_admin;
+
+--
+-- Name: COLUMN emergency_access_grants.review_outcome; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT UPDATE(review_outcome) ON TABLE public.emergency_access_grants TO app_admin;
+
+--
+-- Name: COLUMN emergency_access_grants.review_note; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT UPDATE(review_note) ON TABLE public.emergency_access_grants TO app_admin;
+
+--
+-- Name: COLUMN emergency_access_grants.reviewed_at; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT UPDATE(reviewed_at) ON TABLE public.emergency_access_grants TO app_admin;
+
+--
+-- Name: COLUMN emergency_access_grants.reviewed_by; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT UPDATE(reviewed_by) ON TABLE public.emergency_access_grants TO app_admin;
+
+--
 -- Name: TABLE invites; Type: ACL; Schema: public; Owner: migration_login
 --
 
@@ -5482,6 +6665,108 @@ GRANT SELECT(created_at) ON TABLE public.invites TO app_admin;
 --
 
 GRANT ALL ON SEQUENCE public.patient_mrn_seq TO service_role;
+
+--
+-- Name: TABLE patient_shares; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.patient_shares TO service_role;
+
+--
+-- Name: COLUMN patient_shares.id; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(id),INSERT(id) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(id) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.patient_id; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(patient_id),INSERT(patient_id) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(patient_id) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.created_by; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(created_by),INSERT(created_by) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(created_by) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.recipient_label; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(recipient_label),INSERT(recipient_label) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(recipient_label) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.parts; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(parts),INSERT(parts) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(parts) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.token_hash; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT INSERT(token_hash) ON TABLE public.patient_shares TO authenticated;
+
+--
+-- Name: COLUMN patient_shares.code_hash; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT INSERT(code_hash) ON TABLE public.patient_shares TO authenticated;
+
+--
+-- Name: COLUMN patient_shares.created_at; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(created_at) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.expires_at; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(expires_at),INSERT(expires_at) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(expires_at) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.revoked_at; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(revoked_at) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.failed_attempts; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(failed_attempts) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(failed_attempts) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.locked_at; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(locked_at) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(locked_at) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.view_count; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(view_count) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(view_count) ON TABLE public.patient_shares TO app_admin;
+
+--
+-- Name: COLUMN patient_shares.last_viewed_at; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT(last_viewed_at) ON TABLE public.patient_shares TO authenticated;
+GRANT SELECT(last_viewed_at) ON TABLE public.patient_shares TO app_admin;
 
 --
 -- Name: TABLE patients; Type: ACL; Schema: public; Owner: migration_login
@@ -5766,6 +7051,12 @@ GRANT INSERT(notes),UPDATE(notes) ON TABLE public.visits TO authenticated;
 --
 
 GRANT INSERT(vitals),UPDATE(vitals) ON TABLE public.visits TO authenticated;
+
+--
+-- Name: COLUMN visits.visit_type; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT INSERT(visit_type),UPDATE(visit_type) ON TABLE public.visits TO authenticated;
 
 --
 -- Name: TABLE vitals; Type: ACL; Schema: public; Owner: migration_login
