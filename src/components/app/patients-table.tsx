@@ -43,6 +43,9 @@ export type PatientSort = "name" | "-name" | "date_of_birth" | "-date_of_birth" 
 const PATIENT_SORT_VALUES: readonly string[] = ["name", "-name", "date_of_birth", "-date_of_birth", "last_visit", "-last_visit"] satisfies PatientSort[];
 type Page = { data: PatientRowView[]; count: number };
 
+/** How often the list (and its unread-message badges) is fetched again while the tab is visible. */
+const UNREAD_REFRESH_MS = 15_000;
+
 const features = tableFeatures({ rowSortingFeature });
 const col = createColumnHelper<typeof features, PatientRowView>();
 
@@ -117,6 +120,30 @@ export function PatientsTable({
         toast.error("Could not load patients. Try again.");
       }
     });
+  }, [sort, page, applied, pageSize, searchAction]);
+
+  // The unread-message badges follow new messages: the page's rows are fetched again every
+  // UNREAD_REFRESH_MS while the tab is visible, and at once when it becomes visible again (a
+  // push per row would need more realtime topics than a socket may hold). Each refresh is
+  // the same audited list read as the page itself; an answer for a query no longer shown is dropped.
+  const shown = React.useRef("");
+  shown.current = JSON.stringify([sort, page, applied, pageSize]);
+  React.useEffect(() => {
+    const key = JSON.stringify([sort, page, applied, pageSize]);
+    const refresh = () => {
+      if (document.visibilityState !== "visible") return;
+      searchAction({ search: applied || undefined, sort, limit: pageSize, offset: (page - 1) * pageSize })
+        .then((r) => {
+          if (shown.current === key) setResult(r);
+        })
+        .catch(() => undefined); // the next refresh tries again; the rows shown stay
+    };
+    const timer = window.setInterval(refresh, UNREAD_REFRESH_MS);
+    document.addEventListener("visibilitychange", refresh);
+    return () => {
+      window.clearInterval(timer);
+      document.removeEventListener("visibilitychange", refresh);
+    };
   }, [sort, page, applied, pageSize, searchAction]);
 
   const columns = React.useMemo(

@@ -12,6 +12,8 @@ import { Textarea } from "@/components/ui/textarea";
 import { ZCreateAppointmentRequest } from "@/core/clinical/appointments.types";
 import { Field, FormError } from "./form";
 import { useJsonForm } from "./use-json-form";
+import { useTimeZone } from "./time-zone";
+import { instantInZone } from "./chart/book-appointment-dialog";
 
 const DURATIONS = [15, 30, 45, 60];
 
@@ -21,11 +23,13 @@ export function RequestAppointmentDialog({ patientId, providers }: { patientId: 
   const [open, setOpen] = React.useState(false);
   const initial = { provider_id: providers.length === 1 ? providers[0].provider_id : "", starts_at: "", duration: "30", reason: "" };
   const f = useJsonForm(initial);
+  const timeZone = useTimeZone();
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
     const v = f.values;
-    const start = v.starts_at ? new Date(v.starts_at) : null; // datetime-local is in the viewer's time zone
+    // The time typed is the clinic's wall clock, as every time the portal shows (not the browser's zone).
+    const start = v.starts_at ? instantInZone(v.starts_at, timeZone) : null;
     const valid = start && !Number.isNaN(start.getTime());
     const body = {
       provider_id: v.provider_id,
@@ -53,7 +57,7 @@ export function RequestAppointmentDialog({ patientId, providers }: { patientId: 
       <DialogContent>
         <DialogHeader>
           <DialogTitle>Request an appointment</DialogTitle>
-          <DialogDescription>Times are in your time zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}).</DialogDescription>
+          <DialogDescription>Times are in the clinic&apos;s time zone ({timeZone}).</DialogDescription>
         </DialogHeader>
         <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
           <FormError message={f.formError} />

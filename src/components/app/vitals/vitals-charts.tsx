@@ -236,7 +236,7 @@ function formatBucket(t: number, bucketSeconds: number, timeZone: string): strin
   return `${day}, ${time(start)}–${time(end, "short")}`;
 }
 
-const n = (v: number) => Math.round(v).toLocaleString();
+const n = (v: number) => Math.round(v).toLocaleString("en-US");
 
 interface ChartProps {
   series: VitalsSeries;
@@ -355,7 +355,7 @@ function StepsCard({ series, summary, rangeId }: ChartProps) {
           <BarChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height: "100%" }}>
             <CartesianGrid vertical={false} stroke="var(--border)" />
             {timeAxis(rangeId, series, timeZone)}
-            <YAxis allowDecimals={false} tickFormatter={(v: number) => v.toLocaleString()} tick={{ fontSize: 11, fill: "var(--muted-foreground)" }} stroke="var(--border)" width={44} />
+            <YAxis allowDecimals={false} tickFormatter={(v: number) => v.toLocaleString("en-US")} tick={{ fontSize: 11, fill: "var(--muted-foreground)" }} stroke="var(--border)" width={44} />
             <Tooltip
               labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds, timeZone)}
               formatter={(value) => [`${n(Number(value))} steps`, "Steps"]}
