@@ -96,8 +96,10 @@ async function resolveSession(req: Request): Promise<Session | null> {
   return null;
 }
 
+type Door = "session required" | "session optional" | "device token";
+
 function wrap<P extends RouteParams>(
-  needsAuth: boolean,
+  door: Door,
   handler: (call: Call<P>) => Promise<Response>,
   renderError: ErrorRenderer = errorResponse,
 ) {
@@ -108,8 +110,9 @@ function wrap<P extends RouteParams>(
     let userId: string | undefined;
     try {
       const params = ((await ctx?.params) ?? {}) as P;
-      const session = await resolveSession(req);
-      if (needsAuth && !session) throw new UnauthorizedError();
+      // a device token is checked by the database inside withDevice, never as a session
+      const session = door === "device token" ? null : await resolveSession(req);
+      if (door === "session required" && !session) throw new UnauthorizedError();
       userId = session?.userId;
       const res = await handler({ req, params, session, context });
       status = res.status;
@@ -130,12 +133,26 @@ function wrap<P extends RouteParams>(
 
 /** A route that needs a signed-in user; answers 401 otherwise. */
 export function authed<P extends RouteParams = Record<string, never>>(handler: Handler<AuthedCall<P>>, renderError?: ErrorRenderer) {
-  return wrap<P>(true, handler as (call: Call<P>) => Promise<Response>, renderError);
+  return wrap<P>("session required", handler as (call: Call<P>) => Promise<Response>, renderError);
 }
 
 /** A route open to anonymous callers (it may still use a session if one is presented). */
 export function open<P extends RouteParams = Record<string, never>>(handler: Handler<Call<P>>, renderError?: ErrorRenderer) {
-  return wrap<P>(false, handler, renderError);
+  return wrap<P>("session optional", handler, renderError);
+}
+
+export interface DeviceCall<P extends RouteParams> extends Call<P> {
+  /** The wearable's bearer token, unchecked: withDevice has the database check it. */
+  deviceToken: string;
+}
+
+/** A route for wearables: authenticated by a device token (`Authorization: Bearer cbd_…`), not by a user session. */
+export function deviceRoute<P extends RouteParams = Record<string, never>>(handler: Handler<DeviceCall<P>>) {
+  return wrap<P>("device token", async (call) => {
+    const m = /^Bearer\s+(\S{1,200})$/i.exec(call.req.headers.get("authorization")?.trim() ?? "");
+    if (!m) throw new UnauthorizedError("Send the device token as \"Authorization: Bearer <token>\".", "invalid_device_token");
+    return handler({ ...call, deviceToken: m[1] });
+  });
 }
 
 export { readCookie };
