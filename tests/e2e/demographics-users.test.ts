@@ -116,8 +116,8 @@ describe.skipIf(!hasChromium)("demographics edit and admin users", () => {
     expect(await pager.textContent()).toContain("Page 1 of 2");
     await scanAndShoot(p, "admin-users-paged");
 
-    await pager.getByRole("link", { name: "Next" }).click();
-    await p.waitForURL(/\/admin\/users\?page=2/);
+    // paging, sorting and the search stay out of the URL (the search text may be a patient's name)
+    await pager.getByRole("button", { name: "Next" }).click();
     await expect.poll(() => pager.textContent()).toContain(`51–${total} of ${total} accounts`);
     expect(await pager.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
 

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { asService, withUser, type RequestContext } from "../db/with-user";
 import { ConflictError, NotFoundError } from "../errors";
 import { auditAccountEventTx } from "./audit-events";
@@ -6,11 +5,7 @@ import { requireAdmin } from "./require";
 import type { Session } from "./session-types";
 import { revokeAllSessions } from "./sessions";
 
-/** Why an admin deactivates an account: kept in the audit trail (the admins' page asks for it). */
-export const ZDeactivateUserRequest = z.object({
-  reason: z.string().trim().min(3, "must say why, in a few words").max(500, "must be at most 500 characters").optional(),
-});
-export type TDeactivateUserRequest = z.infer<typeof ZDeactivateUserRequest>;
+export { ZDeactivateUserRequest, type TDeactivateUserRequest } from "./deactivate-user.types";
 
 /**
  * Deactivates (or reactivates) an account. A deactivated account's sessions die at once:
