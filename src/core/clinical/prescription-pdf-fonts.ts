@@ -50,11 +50,43 @@ function load(name: string): FontFile {
 }
 
 function fontFiles() {
-  return (files ??= {
-    regular: load("DejaVuSans.ttf"),
-    bold: load("DejaVuSans-Bold.ttf"),
-    cjk: load("DroidSansFallback.ttf"),
-  });
+  if (!files) {
+    files = {
+      regular: load("DejaVuSans.ttf"),
+      bold: load("DejaVuSans-Bold.ttf"),
+      cjk: load("DroidSansFallback.ttf"),
+    };
+    padSubsetGlyphs(parsed.get(files.cjk.bytes)!);
+  }
+  return files;
+}
+
+/**
+ * Be careful here: a fix to @pdf-lib/fontkit 1.1.1. Its TrueType subsetter copies each glyph's
+ * bytes as they are and writes a short `loca` table (offsets stored halved) whenever the
+ * subset is small, so a glyph of odd length shifts every glyph after it: Droid Sans Fallback
+ * (whose glyphs are not padded) printed as blank boxes while pdftotext still read the text.
+ * TrueType asks for glyphs padded to an even length; this pads them as they are added.
+ */
+function padSubsetGlyphs(font: ReturnType<typeof fontkit.create>): void {
+  type Subset = { glyf: Uint8Array[]; offset: number; _addGlyph(gid: number): number; __carebasePadded?: boolean };
+  const proto = Object.getPrototypeOf(font.createSubset()) as Subset;
+  if (proto.__carebasePadded || typeof proto._addGlyph !== "function") return;
+  const addGlyph = proto._addGlyph;
+  proto._addGlyph = function (this: Subset, gid: number) {
+    const id = addGlyph.call(this, gid);
+    const bytes = this.glyf[id];
+    if (bytes && bytes.length % 2 === 1) {
+      // the same Buffer class fontkit's own streams expect (its bundled polyfill, not Node's)
+      const Bytes = bytes.constructor as { alloc(n: number): Uint8Array };
+      const padded = Bytes.alloc(bytes.length + 1);
+      padded.set(bytes);
+      this.glyf[id] = padded;
+      this.offset += 1;
+    }
+    return id;
+  };
+  proto.__carebasePadded = true;
 }
 
 interface Run {
