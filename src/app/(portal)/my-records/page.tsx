@@ -7,6 +7,7 @@ import { ChartSkeleton } from "@/components/app/skeletons";
 import { EmptyState } from "@/components/app/empty-state";
 import { PatientHeader } from "@/components/app/patient-header";
 import { MyDevicesLink } from "@/components/app/devices/my-devices-link";
+import { DownloadMyRecord } from "@/components/app/download-my-record";
 import { VitalsCharts } from "@/components/app/vitals/vitals-charts";
 import { VisitsTable } from "@/components/app/chart/visits-table";
 import { PrescriptionsTable } from "@/components/app/chart/prescriptions-table";
@@ -88,7 +89,7 @@ async function MyRecords() {
           <RequestAppointmentDialog patientId={patient.id} providers={bookable} />
         </CardHeader>
       </Card>
-      <PatientHeader patient={{ ...patient, mrn: undefined }} actions={<MyDevicesLink />} />
+      <PatientHeader patient={{ ...patient, mrn: undefined }} actions={<><MyDevicesLink /><DownloadMyRecord /></>} />
       <Alert>
         <InfoIcon aria-hidden />
         <AlertTitle>Contact your provider to update your records</AlertTitle>
