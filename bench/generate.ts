@@ -20,6 +20,7 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { openDatabase, type Database } from "@/core/db/engine";
 import { migrate } from "@/core/db/migrate";
+import { becomeService } from "@/core/db/with-user";
 
 export const DEFAULT_BENCH_URL = "postgres://carebase_app@127.0.0.1:5432/carebase_bench";
 
@@ -116,6 +117,11 @@ async function load(db: Database, step: <T>(label: string, fn: () => Promise<T>)
     await q("select setseed(0.42)");
     await step("disable user triggers", async () => {
       for (const t of LOADED_TABLES) await q(`alter table ${t} disable trigger user`);
+    });
+    // Since 0510 RLS is forced on every table and the owner (this login) has no policy: lift
+    // the force for this transaction's bulk load; it is back before the commit (all or nothing).
+    await step("lift forced RLS for the load", async () => {
+      for (const t of LOADED_TABLES) await q(`alter table ${t} no force row level security`);
     });
 
     await step("providers (auth.users + providers)", async () => {
@@ -236,6 +242,7 @@ async function load(db: Database, step: <T>(label: string, fn: () => Promise<T>)
 
     await step("re-enable user triggers, commit", async () => {
       for (const t of LOADED_TABLES) await q(`alter table ${t} enable trigger user`);
+      for (const t of LOADED_TABLES) await q(`alter table ${t} force row level security`);
       await q("commit");
     });
   } catch (e) {
@@ -270,13 +277,22 @@ async function ensureDatabase(url: string, fresh: boolean, say: (line: string) =
 }
 
 async function countRows(db: Database): Promise<Counts> {
-  const { rows } = await db.pool.query<Record<keyof Counts, string>>(`
-    select (select count(*) from public.providers) as providers,
-           (select count(*) from public.patients) as patients,
-           (select count(*) from public.care_team) as care_team,
-           (select count(*) from public.visits) as visits,
-           (select count(*) from public.prescriptions) as prescriptions`);
-  const r = rows[0];
+  // as the service identity: RLS is forced (0510), so this login alone would count nothing
+  const c = await db.pool.connect();
+  let r: Record<keyof Counts, string>;
+  try {
+    await c.query("begin");
+    await becomeService(c, "bench: count the generated rows");
+    r = (await c.query<Record<keyof Counts, string>>(`
+      select (select count(*) from public.providers) as providers,
+             (select count(*) from public.patients) as patients,
+             (select count(*) from public.care_team) as care_team,
+             (select count(*) from public.visits) as visits,
+             (select count(*) from public.prescriptions) as prescriptions`)).rows[0];
+    await c.query("commit");
+  } finally {
+    c.release();
+  }
   return {
     providers: Number(r.providers),
     patients: Number(r.patients),
