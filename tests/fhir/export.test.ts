@@ -21,6 +21,7 @@ import { exportsSettled } from "@/core/fhir/export/run-export";
 import { stopExportSweeps, sweepExports } from "@/core/fhir/export/sweep-exports";
 import { readResource } from "@/core/fhir/read-resource";
 import { withUser } from "@/core/db/with-user";
+import { drainStagedReads } from "@/core/audit/record";
 import * as systemExport from "@/app/fhir/R4/$export/route";
 import * as patientExport from "@/app/fhir/R4/Patient/$export/route";
 import * as status from "@/app/fhir/R4/$export-status/[job]/route";
@@ -162,11 +163,9 @@ for (const engine of engines) {
       expect(checked).toBeGreaterThan(40);
 
       // the pages were recorded as reads of those patients, through FHIR
-      const audited = await withUser(c.admin.session, async () => serviceQuery(async (tx) => {
-        const { drainStagedReads } = await import("@/core/audit/record");
-        await drainStagedReads();
-        return tx.selectFrom("audit_log").select(["patient_id", "details"]).where("actor_id", "=", c.attending.id).where("action", "=", "read").execute();
-      }));
+      await drainStagedReads();
+      const audited = await serviceQuery((tx) =>
+        tx.selectFrom("audit_log").select(["patient_id", "details"]).where("actor_id", "=", c.attending.id).where("action", "=", "read").execute());
       const exportReads = audited.filter((a) => (a.details as { operation?: string } | null)?.operation === "$export");
       expect(new Set(exportReads.map((a) => a.patient_id))).toEqual(mine);
     });
