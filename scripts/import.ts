@@ -92,6 +92,7 @@ async function main(): Promise<number> {
   try {
     ({ session } = await signIn({ email: args.email.trim().toLowerCase(), password: await password(args.email), totp_code: args.totp }, context));
   } catch (e) {
+    if (!(e instanceof AppError) && !(e instanceof UsageError)) throw e;
     process.stderr.write(`Sign-in refused: ${(e as Error).message}\n`);
     return 2;
   }
