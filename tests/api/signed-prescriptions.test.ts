@@ -26,6 +26,7 @@ import {
   loadOrGenerateSigningKey,
   selfSignedCertificate,
 } from "@/core/signing/clinic-signing-identity";
+import { normaliseVerificationCode } from "@/core/signing/verify-prescription.types";
 
 const UNICODE_NAME = { first: "Zoë", last: "Łukasiewicz-Ødegård 王" };
 
@@ -163,7 +164,7 @@ describe.each(engines)("signed prescriptions on %s", (engine) => {
   it("verification: an unknown code and a malformed one get the same not-found answer", async () => {
     const unknown = code.startsWith("Z") ? `Y${code.slice(1)}` : `Z${code.slice(1)}`;
     const answers = [];
-    for (const c of [unknown, "not-a-code", "'; select 1 --", "X".repeat(200), ""]) {
+    for (const c of [unknown, "not-a-code", "'; select 1 --", "X".repeat(200), "%E0%A4%A", ""]) {
       const r = await call(verifyRoute.GET, { params: { code: c }, headers: { [CLIENT_IP_HEADER]: freshIp() } });
       expect(r.status).toBe(404);
       answers.push(r.body);
@@ -283,4 +284,16 @@ describe("an operator's PKCS #12 (SIGNING_P12_PATH)", () => {
     expect(message).toMatch(/SIGNING_P12_PASSWORD is wrong/);
     expect(message).not.toContain("wrong-pass");
   }, 30_000);
+});
+
+describe("verification codes as typed", () => {
+  it("reads case, dashes, spaces, O/I/L and percent-escapes forgivingly; anything else is malformed", () => {
+    expect(normaliseVerificationCode("7k2m-9qxd-4htb")).toBe("7K2M9QXD4HTB");
+    expect(normaliseVerificationCode("7K2M 9QXD 4HTB")).toBe("7K2M9QXD4HTB");
+    expect(normaliseVerificationCode("7K2M%209QXD%204HTB")).toBe("7K2M9QXD4HTB");
+    expect(normaliseVerificationCode("OIL0-0000-0000")).toBe("011000000000");
+    for (const bad of ["", "7K2M9QXD4HT", "7K2M9QXD4HTBX", "7K2M9QXD4HTU", "%E0%A4%A", "'; drop table x; --", "X".repeat(500)]) {
+      expect(normaliseVerificationCode(bad), bad).toBeNull();
+    }
+  });
 });

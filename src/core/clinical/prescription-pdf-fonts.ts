@@ -78,7 +78,7 @@ function padSubsetGlyphs(font: ReturnType<typeof fontkit.create>): void {
     const bytes = this.glyf[id];
     if (bytes && bytes.length % 2 === 1) {
       // the same Buffer class fontkit's own streams expect (its bundled polyfill, not Node's)
-      const Bytes = bytes.constructor as { alloc(n: number): Uint8Array };
+      const Bytes = bytes.constructor as unknown as { alloc(n: number): Uint8Array };
       const padded = Bytes.alloc(bytes.length + 1);
       padded.set(bytes);
       this.glyf[id] = padded;

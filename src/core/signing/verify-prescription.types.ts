@@ -6,7 +6,14 @@ import { z } from "zod";
  * the lookup answers exactly like an unknown code.
  */
 export function normaliseVerificationCode(raw: string): string | null {
-  const code = raw.slice(0, 64).toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
+  let text = raw.slice(0, 200);
+  try {
+    // a path segment may arrive still percent-encoded ("7K2M%209QXD…"); a broken escape is just malformed
+    text = decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+  const code = text.slice(0, 64).toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
   return /^[0-9A-HJKMNP-TV-Z]{12}$/.test(code) ? code : null;
 }
 

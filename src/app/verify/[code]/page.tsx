@@ -29,7 +29,7 @@ export default async function VerifyPage({ params }: { params: Promise<{ code: s
   let result;
   try {
     const parsed = ZVerificationCodeParam.safeParse(code);
-    result = await verifyPrescription(parsed.success ? decodeURIComponent(code) : "", context);
+    result = await verifyPrescription(parsed.success ? code : "", context);
   } catch (e) {
     if (e instanceof AppError && e.status === 429) return <Throttled />;
     throw e;
