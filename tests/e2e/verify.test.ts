@@ -63,7 +63,8 @@ describe.skipIf(!hasChromium)("prescription verification page", () => {
     const printed = /Verify: (\S+)/.exec(pdfText)?.[1] ?? "";
     verifyPath = new URL(printed).pathname;
     browser = await launchBrowser();
-  }, 300_000);
+    // a production build first (E2E_REBUILD): minutes on a loaded machine
+  }, 1_200_000);
 
   afterAll(async () => {
     await browser?.close();
