@@ -190,7 +190,8 @@ describe.skipIf(!hasChromium)("times in the clinic's zone, whatever the browser'
     // Hold the page's scripts back, type, then let them run: the typed text must survive hydration.
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
-    await doc.page.route("**/_next/static/chunks/**", async (route) => {
+    // Scripts only: held style sheets would keep the page from painting at all.
+    await doc.page.route((url) => url.pathname.startsWith("/_next/static/chunks/") && url.pathname.endsWith(".js"), async (route) => {
       await held;
       await route.continue();
     });
@@ -228,8 +229,8 @@ describe.skipIf(!hasChromium)("times in the clinic's zone, whatever the browser'
     const sessions = me.page.getByText(/^Signed in /);
     await expect.poll(() => sessions.count()).toBeGreaterThanOrEqual(2);
     const before = await sessions.count();
-    await me.page.getByLabel("Current password").fill(E2E_PASSWORD);
-    await me.page.getByLabel("New password").fill("a different sturdy kettle lamp");
+    await me.page.getByLabel("Current password", { exact: true }).fill(E2E_PASSWORD);
+    await me.page.getByLabel("New password", { exact: true }).fill("a different sturdy kettle lamp");
     await me.page.getByLabel("Repeat the new password").fill("a different sturdy kettle lamp");
     await me.page.getByRole("button", { name: "Change password" }).click();
     await expect.poll(() => me.page.getByText(/other sessions? (was|were) signed out/).count()).toBe(1);

@@ -5,8 +5,9 @@ import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/ca
 import { PageSkeleton } from "@/components/app/skeletons";
 import { countUnreviewedEmergencyGrants } from "@/core/emergency/emergency-access";
 import { pageViewer } from "../_lib/viewer";
+import { adminMetadata, adminOnly } from "./_admin-only";
 
-export const metadata = { title: "Administration" };
+export const generateMetadata = adminMetadata("Administration");
 
 const SECTIONS = [
   { href: "/admin/users", title: "Users", text: "Verify providers, deactivate and reactivate accounts.", icon: UsersIcon },
@@ -15,7 +16,8 @@ const SECTIONS = [
   { href: "/admin/outbox", title: "Outbox", text: "Password resets and security notices: sent, waiting, held or failed.", icon: MailIcon },
 ];
 
-export default function AdminPage() {
+export default async function AdminPage() {
+  await adminOnly(); // before anything of the page renders
   return (
     <Suspense fallback={<PageSkeleton />}>
       <Admin />

@@ -17,12 +17,14 @@ import { log } from "@/core/log";
 import { pageViewer } from "../../_lib/viewer";
 import { MfaRequired } from "../_mfa-gate";
 import { findAuditActors, findAuditPatients } from "./actions";
+import { adminMetadata, adminOnly } from "../_admin-only";
 
-export const metadata = { title: "Audit trail" };
+export const generateMetadata = adminMetadata("Audit trail");
 
 type SP = Promise<Record<string, string | string[] | undefined>>;
 
-export default function AuditPage({ searchParams }: { searchParams: SP }) {
+export default async function AuditPage({ searchParams }: { searchParams: SP }) {
+  await adminOnly(); // before anything of the page renders
   return (
     <div className="grid min-w-0 gap-6">
       <div>

@@ -9,10 +9,12 @@ import { TableSkeleton } from "@/components/app/skeletons";
 import { listOutbox, type OutboxEntry } from "@/core/mail/list-outbox";
 import { pageViewer } from "../../_lib/viewer";
 import { MfaRequired } from "../_mfa-gate";
+import { adminMetadata, adminOnly } from "../_admin-only";
 
-export const metadata = { title: "Outbox" };
+export const generateMetadata = adminMetadata("Outbox");
 
-export default function OutboxPage() {
+export default async function OutboxPage() {
+  await adminOnly(); // before anything of the page renders
   return (
     <div className="grid min-w-0 gap-6">
       <div>

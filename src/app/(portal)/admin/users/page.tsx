@@ -9,8 +9,9 @@ import { listUsers, ZListUsersQuery } from "@/core/auth/admin-users";
 import { pageViewer } from "../../_lib/viewer";
 import { MfaRequired } from "../_mfa-gate";
 import { searchUsers } from "./actions";
+import { adminMetadata, adminOnly } from "../_admin-only";
 
-export const metadata = { title: "Users" };
+export const generateMetadata = adminMetadata("Users");
 
 const PAGE_SIZE = 50;
 const PENDING_SHOWN = 50;
@@ -18,7 +19,8 @@ const PENDING_SHOWN = 50;
 /** Only non-PHI values come from the URL: a role and a status. The search text never does (users-browser.tsx). */
 type SP = Promise<{ role?: string; status?: string }>;
 
-export default function UsersPage({ searchParams }: { searchParams: SP }) {
+export default async function UsersPage({ searchParams }: { searchParams: SP }) {
+  await adminOnly(); // before anything of the page renders
   return (
     <div className="grid gap-6">
       <div className="flex flex-wrap items-end justify-between gap-3">
