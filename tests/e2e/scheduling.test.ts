@@ -143,8 +143,9 @@ describe.skipIf(!hasChromium)("scheduling and the chart overview in Chromium", (
     await doc.getByRole("link", { name: "Open Today" }).click();
     await doc.waitForURL("**/today");
     await expect.poll(() => doc.getByRole("heading", { name: "Today", level: 1 }).count()).toBe(1);
-    const row = doc.getByRole("row").filter({ hasText: "Blood sugar review" });
-    await expect.poll(() => row.count()).toBe(1);
+    const entry = doc.getByRole("list", { name: "Today's appointments" }).getByRole("listitem").filter({ hasText: "Blood sugar review" });
+    await expect.poll(() => entry.count()).toBe(1);
+    expect(await entry.textContent()).toContain("confirmed");
     expect(await doc.getByText(`times in ${ZONE}`).count()).toBe(1);
     await scan(doc, "today");
   });
@@ -157,7 +158,7 @@ describe.skipIf(!hasChromium)("scheduling and the chart overview in Chromium", (
     await scan(doc, "today-cancel-dialog");
     await dialog.getByRole("textbox").fill("Provider called away to the hospital");
     await dialog.getByRole("button", { name: "Cancel appointment" }).click();
-    await expect.poll(() => doc.getByRole("row").filter({ hasText: "Blood sugar review" }).count()).toBe(0);
+    await expect.poll(() => doc.getByTestId("today-appointment").filter({ hasText: "Blood sugar review" }).count()).toBe(0);
     await expect.poll(() => doc.getByText("Nothing booked for today").count()).toBe(1);
     const list = await api(`/api/v1/patients/${patientId}/appointments`, { token: docToken });
     expect(list.body.data[0]).toMatchObject({ status: "cancelled", cancel_reason: "Provider called away to the hospital" });
