@@ -1,0 +1,115 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
+
+/**
+ * "Download my record" in the production server (issue #16): the patient's /my-records
+ * offers a PDF summary and the FHIR file, both downloaded by the browser with the session
+ * cookie; the page stays axe clean and fits 360 px. Also /fhir/R4 served by the production server:
+ * metadata without auth, a read with a bearer token, $everything, 404 OperationOutcome.
+ */
+const PASSWORD = "sturdy orange kettle lamp";
+const ADMIN = { full_name: "Ada Admin", email: "ada.fhir@clinic.test" };
+const DOC = { full_name: "Dr Grace Hopper", email: "grace.fhir@clinic.test", credential: "physician", license_number: "LIC-7161", specialty: "Family medicine" };
+const PATIENT = { first_name: "Zoë", last_name: "Łukasiewicz", mrn: "MRN-FHIR-1", email: "zoe.fhir@patient.test" };
+
+describe.skipIf(!hasChromium)("download my record, and /fhir/R4 in the production server", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let ctx: BrowserContext;
+  let page: Page;
+  let docToken = "";
+  let patientId = "";
+  let inviteCode = "";
+  const api = jsonApi(() => server.url);
+
+  beforeAll(async () => {
+    ensureBuild();
+    server = await startServer();
+    browser = await launchBrowser();
+    const adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
+    const s = await api("/api/v1/auth/signup", { body: { ...DOC, password: PASSWORD, role: "provider" } });
+    expect(s.status).toBe(201);
+    expect((await api(`/api/v1/admin/providers/${s.body.user.id}/verify`, { body: {}, token: adminToken })).status).toBe(200);
+    docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).body.access_token;
+    const created = await api("/api/v1/patients", {
+      token: docToken,
+      body: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: "1975-03-09", gender: "female", allergies: ["penicillin"], mrn: PATIENT.mrn },
+    });
+    expect(created.status).toBe(201);
+    patientId = created.body.id;
+    const visit = await api(`/api/v1/patients/${patientId}/visits`, {
+      token: docToken,
+      body: { visit_date: new Date().toISOString(), visit_type: "office", chief_complaint: "Headache", diagnosis: "Tension headache", vitals: { heart_rate: 71, blood_pressure: "121/79" } },
+    });
+    expect(visit.status, JSON.stringify(visit.body)).toBe(201);
+    inviteCode = (await api(`/api/v1/patients/${patientId}/invite`, { body: {}, token: docToken })).body.invite_code;
+  }, 600_000);
+
+  afterAll(async () => {
+    await ctx?.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("serves /fhir/R4 in the production server: metadata, read, $everything, OperationOutcome", async () => {
+    const meta = await fetch(`${server.url}/fhir/R4/metadata`);
+    expect(meta.status).toBe(200);
+    expect(meta.headers.get("content-type")).toMatch(/^application\/fhir\+json/);
+    expect((await meta.json()).fhirVersion).toBe("4.0.1");
+    const auth = { authorization: `Bearer ${docToken}` };
+    const read = await fetch(`${server.url}/fhir/R4/Patient/${patientId}`, { headers: auth });
+    expect(read.status).toBe(200);
+    expect((await read.json()).identifier[0].value).toBe(PATIENT.mrn);
+    const everything = await fetch(`${server.url}/fhir/R4/Patient/${patientId}/$everything`, { headers: auth });
+    expect(everything.status).toBe(200);
+    const types = (await everything.json()).entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType);
+    expect(types).toEqual(expect.arrayContaining(["Patient", "Encounter", "Condition", "Observation", "AllergyIntolerance", "CareTeam", "Practitioner"]));
+    const missing = await fetch(`${server.url}/fhir/R4/Patient/00000000-0000-4000-8000-000000000000`, { headers: auth });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).resourceType).toBe("OperationOutcome");
+    expect((await fetch(`${server.url}/fhir/R4/Patient/${patientId}`)).status).toBe(401);
+  });
+
+  it("lets the patient download their record as a PDF summary and a FHIR file", async () => {
+    ctx = await newContext(browser, server.url);
+    page = await ctx.newPage();
+    await page.goto(`/sign-up#invite_code=${inviteCode}`);
+    await expect.poll(() => page.getByLabel("Invite code").inputValue()).not.toBe("");
+    await page.getByLabel("Date of birth").fill("1975-03-09");
+    await page.getByLabel("Full name").fill(`${PATIENT.first_name} ${PATIENT.last_name}`);
+    await page.getByLabel("Email").fill(PATIENT.email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL("**/my-records");
+
+    const group = page.getByRole("group", { name: "Download my record" });
+    const pdfLink = group.getByRole("link", { name: "Record summary (PDF)" });
+    const fhirLink = group.getByRole("link", { name: "Full record (FHIR file)" });
+    await pdfLink.waitFor();
+
+    // keyboard: the link takes focus and Enter downloads
+    await pdfLink.focus();
+    const [pdf] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+    expect(pdf.suggestedFilename()).toBe("my-record-summary.pdf");
+    expect(readFileSync((await pdf.path())!).subarray(0, 5).toString()).toBe("%PDF-");
+
+    const [file] = await Promise.all([page.waitForEvent("download"), fhirLink.click()]);
+    expect(file.suggestedFilename()).toBe("my-record.json");
+    const bundle = JSON.parse(readFileSync((await file.path())!, "utf8"));
+    expect(bundle.resourceType).toBe("Bundle");
+    expect(bundle.type).toBe("collection");
+    expect(bundle.entry[0].resource).toMatchObject({ resourceType: "Patient", id: patientId });
+    expect(bundle.entry.some((e: { resource: { resourceType: string; code?: { text?: string } } }) => e.resource.resourceType === "Condition" && e.resource.code?.text === "Tension headache")).toBe(true);
+
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 360, height: 780 });
+    await page.waitForTimeout(200);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(await pdfLink.isVisible()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshots(page, "my-records-download");
+  });
+});
