@@ -19,7 +19,7 @@ import { closeDatabase, useDatabase } from "@/core/db";
 import { enterRuntimeRole, openDatabase } from "@/core/db/engine";
 import { migrate } from "@/core/db/migrate";
 import { asService, withUser } from "@/core/db/with-user";
-import { startSession } from "@/core/auth/sessions";
+import { startSession } from "@/core/auth/start-session";
 import { LocalObjectStore } from "@/core/storage/local-store";
 import { runExport } from "@/core/fhir/export/run-export";
 import { exportableTypes } from "@/core/fhir/export/exportable-types";

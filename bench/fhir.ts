@@ -20,7 +20,7 @@ import { sql } from "kysely";
 import { useDatabase } from "@/core/db";
 import { openMigratedDatabase } from "../scripts/lib/migrated-database";
 import { asService } from "@/core/db/with-user";
-import { startSession } from "@/core/auth/sessions";
+import { startSession } from "@/core/auth/start-session";
 import * as patientRoute from "@/app/api/v1/patients/[id]/route";
 import * as fhirRoute from "@/app/fhir/R4/[...path]/route";
 

@@ -22,7 +22,7 @@ import { sql } from "kysely";
 import { useDatabase, closeDatabase } from "@/core/db";
 import { openMigratedDatabase } from "../scripts/lib/migrated-database";
 import { asService, withUser } from "@/core/db/with-user";
-import { startSession } from "@/core/auth/sessions";
+import { startSession } from "@/core/auth/start-session";
 import { createPrescription, findVisiblePrescription } from "@/core/clinical/prescriptions";
 import { assertPatientVisible } from "@/core/clinical/patients";
 import { findAllergyConflicts } from "@/core/clinical/allergy-conflicts";

@@ -20,7 +20,7 @@ import { sql } from "kysely";
 import { useDatabase, closeDatabase } from "@/core/db";
 import { openMigratedDatabase } from "../scripts/lib/migrated-database";
 import { asService, type Tx } from "@/core/db/with-user";
-import { startSession } from "@/core/auth/sessions";
+import { startSession } from "@/core/auth/start-session";
 import { staffIdleMinutes } from "@/core/auth/staff-idle";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);

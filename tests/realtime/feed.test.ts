@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, removeFromCareTeam, serviceQuery, type TestUser } from "../support/seed";
-import { revokeSession } from "@/core/auth/sessions";
+import { revokeSession } from "@/core/auth/revoke-session";
 import { withUser } from "@/core/db/with-user";
 import { sql } from "kysely";
 import { CLOSE_SESSION_ENDED } from "@/core/realtime/hub";

@@ -10,7 +10,7 @@ import { sql } from "kysely";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { addToCareTeam, createPatient, createUser, serviceQuery, type TestUser } from "../support/seed";
 import { withUser } from "@/core/db/with-user";
-import { authenticateAccessToken } from "@/core/auth/sessions";
+import { authenticateAccessToken } from "@/core/auth/authenticate-access-token";
 import { signAccessToken } from "@/core/auth/tokens";
 import type { Session } from "@/core/auth/session-types";
 import { AppError } from "@/core/errors";
@@ -194,7 +194,7 @@ describe.each(engines)("session rules decided by the database on %s", (engine) =
       expect(await Client.refused(rt.url, u.accessToken)).toBe(429);
       // a second session of the same user may open one more (the per-user cap is 4), then no more
       const again = await serviceQuery(async (tx) => {
-        const { startSession } = await import("@/core/auth/sessions");
+        const { startSession } = await import("@/core/auth/start-session");
         return startSession(tx, { id: u.id, role: "provider" }, "aal1", {});
       });
       await connect(again.tokens.access_token);

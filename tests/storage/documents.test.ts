@@ -10,7 +10,7 @@ import { HEADER_BYTES } from "@/core/storage/envelope";
 import { signDownloadGrant } from "@/core/storage/signed-url-token";
 import { sweepOrphans } from "@/core/storage/sweep-orphans";
 import { purgeDeletedDocuments } from "@/core/storage/purge-deleted-documents";
-import { revokeSession } from "@/core/auth/sessions";
+import { revokeSession } from "@/core/auth/revoke-session";
 import { GET as listRoute, POST as uploadRoute } from "@/app/api/v1/patients/[id]/documents/route";
 import { POST as signedUrlRoute } from "@/app/api/v1/documents/[id]/signed-url/route";
 import { POST as reviewRoute } from "@/app/api/v1/documents/[id]/review/route";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { asService, type Tx } from "@/core/db/with-user";
-import { startSession } from "@/core/auth/sessions";
+import { startSession } from "@/core/auth/start-session";
 import { drainStagedReads } from "@/core/audit/record";
 import type { Session } from "@/core/auth/session-types";
 import type { AppRole, CareTeamRole, ProviderCredential } from "@/core/db/schema";

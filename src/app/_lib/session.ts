@@ -1,6 +1,6 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { authenticateAccessToken } from "@/core/auth/sessions";
+import { authenticateAccessToken } from "@/core/auth/authenticate-access-token";
 import type { Session } from "@/core/auth/session-types";
 import { AppError } from "@/core/errors";
 import { ACCESS_COOKIE } from "@/core/http/route";

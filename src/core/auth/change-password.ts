@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword } from "./passwords";
 import { assertAcceptablePassword } from "./password-policy";
 import { accountKey, guessAttempt } from "./rate-limit";
 import type { Session } from "./session-types";
-import { revokeAllSessions } from "./sessions";
+import { revokeAllSessions } from "./revoke-all-sessions";
 import { notifyAccountOwner } from "../mail/notify-account-owner";
 
 export const ZChangePasswordRequest = z.object({

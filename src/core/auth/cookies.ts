@@ -1,7 +1,7 @@
 import { forwardedProto, trustedProxyHops } from "../http/client-address";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "./cookie-names";
-import type { TokenPair } from "./sessions";
-import { SESSION_MAX_SECONDS } from "./sessions";
+import type { TokenPair } from "./issue-tokens";
+import { SESSION_MAX_SECONDS } from "./start-session";
 
 /**
  * The browser's session: the same token pair as API clients, carried in HttpOnly cookies

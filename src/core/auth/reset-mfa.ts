@@ -5,7 +5,7 @@ import { notifyAccountOwner } from "../mail/notify-account-owner";
 import { requireAdmin } from "./require";
 import type { TResetMfaRequest } from "./reset-mfa.types";
 import type { Session } from "./session-types";
-import { revokeAllSessions } from "./sessions";
+import { revokeAllSessions } from "./revoke-all-sessions";
 
 /**
  * An admin removes another account's TOTP factor and recovery codes (the phone is lost and

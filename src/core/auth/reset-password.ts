@@ -6,7 +6,7 @@ import { auditAccountEventTx } from "./audit-events";
 import { hashPassword } from "./passwords";
 import { assertAcceptablePassword } from "./password-policy";
 import { guessAttempt, ipKey, throttleKey } from "./rate-limit";
-import { revokeAllSessions } from "./sessions";
+import { revokeAllSessions } from "./revoke-all-sessions";
 import { sha256Hex } from "./tokens";
 import type { TResetPasswordRequest } from "./request-password-reset.types";
 

@@ -1,6 +1,7 @@
 import { asService, type RequestContext } from "../db/with-user";
 import type { Session } from "./session-types";
-import { revokeAllSessions, revokeSession } from "./sessions";
+import { revokeAllSessions } from "./revoke-all-sessions";
+import { revokeSession } from "./revoke-session";
 import { auditAccountEvent, auditAccountEventTx } from "./audit-events";
 
 /** Ends this session: its access and refresh tokens are refused at once. */

@@ -7,7 +7,8 @@ import { checkSecondFactor, clinicRequiresProviderMfa, mfaEnabled } from "./mfa"
 import { dummyHash, verifyPassword } from "./passwords";
 import { assertNotLocked, clearFailures, hit, ipKey, recordFailure, throttleKey } from "./rate-limit";
 import type { Session } from "./session-types";
-import { startSession, type TokenPair } from "./sessions";
+import { startSession } from "./start-session";
+import { type TokenPair } from "./issue-tokens";
 
 export const ZSignInRequest = z.object({
   email: z.string().trim().toLowerCase().min(1, "is required").max(254),

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { ACCESS_COOKIE } from "../auth/cookie-names";
-import { authenticateAccessToken } from "../auth/sessions";
+import { authenticateAccessToken } from "../auth/authenticate-access-token";
 import type { Session } from "../auth/session-types";
 import { readCookieHeader } from "../http/read-cookie";
 import { sameOriginOrNone } from "./origin-check";

@@ -2,7 +2,8 @@ import { open, assertSameOrigin, REFRESH_COOKIE, readCookie } from "@/core/http/
 import { parseJson } from "@/core/http/parse";
 import { json, noContent } from "@/core/http/respond";
 import { signIn, ZSignInRequest } from "@/core/auth/signin";
-import { revokeSession, revokeSessionByRefreshToken } from "@/core/auth/sessions";
+import { revokeSession } from "@/core/auth/revoke-session";
+import { revokeSessionByRefreshToken } from "@/core/auth/revoke-session-by-refresh-token";
 import { clearedSessionCookies, isHttps, sessionCookies, withCookies } from "@/core/auth/cookies";
 
 /**

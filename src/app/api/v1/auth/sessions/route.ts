@@ -1,6 +1,6 @@
 import { authed } from "@/core/http/route";
 import { json, noContent } from "@/core/http/respond";
-import { listActiveSessions } from "@/core/auth/sessions";
+import { listActiveSessions } from "@/core/auth/list-active-sessions";
 import { signOutEverywhere } from "@/core/auth/sign-out";
 import { clearedSessionCookies, isHttps, withCookies } from "@/core/auth/cookies";
 

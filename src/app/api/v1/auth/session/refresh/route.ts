@@ -1,6 +1,6 @@
 import { open, assertSameOrigin, REFRESH_COOKIE, readCookie } from "@/core/http/route";
 import { json } from "@/core/http/respond";
-import { refreshReuseGraceSeconds, refreshSession } from "@/core/auth/sessions";
+import { refreshReuseGraceSeconds, refreshSession } from "@/core/auth/refresh-session";
 import { hit, ipKey } from "@/core/auth/rate-limit";
 import { clearedSessionCookies, isHttps, sessionCookies, withCookies } from "@/core/auth/cookies";
 import { AppError, UnauthorizedError } from "@/core/errors";

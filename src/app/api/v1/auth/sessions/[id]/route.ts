@@ -1,7 +1,7 @@
 import { authed } from "@/core/http/route";
 import { parseId } from "@/core/http/parse";
 import { noContent } from "@/core/http/respond";
-import { revokeOwnSession } from "@/core/auth/sessions";
+import { revokeOwnSession } from "@/core/auth/revoke-own-session";
 import { NotFoundError } from "@/core/errors";
 
 /** Signs out one of the caller's own sessions. */

@@ -1,7 +1,7 @@
 import { open } from "@/core/http/route";
 import { parseJson } from "@/core/http/parse";
 import { json } from "@/core/http/respond";
-import { refreshSession } from "@/core/auth/sessions";
+import { refreshSession } from "@/core/auth/refresh-session";
 import { hit, ipKey } from "@/core/auth/rate-limit";
 import { ZRefreshRequest } from "@/core/auth/token-requests.types";
 
