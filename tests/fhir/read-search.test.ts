@@ -120,6 +120,10 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
     expect(ids(await search(attending, "Patient", { _id: `${c.patientId},${c.otherPatientId}` }))).toEqual([c.patientId]);
     expect((await search(attending, "Encounter", { patient: c.patientId, _lastUpdated: "ge2000-01-01" })).total).toBe(3);
     expect((await search(attending, "Encounter", { patient: c.patientId, date: "2026-01-11" })).total).toBe(1);
+    const office = await search(attending, "Encounter", { patient: c.patientId, type: "office" });
+    expect(office.total).toBe(3);
+    expect(office.entry![0].resource.type[0].coding[0].code).toBe("office");
+    expect((await search(attending, "Encounter", { patient: c.patientId, type: "telehealth" })).total).toBe(0);
     expect((await search(attending, "Condition", { patient: c.patientId, category: "encounter-diagnosis" })).total).toBe(2);
     expect((await search(attending, "Appointment", { patient: c.patientId, status: "proposed" })).total).toBe(1);
     expect((await search(attending, "AllergyIntolerance", { patient: c.patientId })).entry!.map((e) => e.resource.code.text).sort()).toEqual(["latex", "penicillin"]);

@@ -16,6 +16,7 @@ export const AUDIT_ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-en
 export const CARE_TEAM_ROLE = "https://carebase.dev/fhir/CodeSystem/care-team-role";
 export const DOCUMENT_TYPE = "https://carebase.dev/fhir/CodeSystem/document-type";
 export const VITAL_METRIC = "https://carebase.dev/fhir/CodeSystem/vital-metric";
+export const VISIT_TYPE = "https://carebase.dev/fhir/CodeSystem/visit-type";
 export const AUDIT_KIND = "https://carebase.dev/fhir/CodeSystem/audit-record-kind";
 /** The clinic's medical record numbers (docs/mrn.md). */
 export const MRN_SYSTEM = "https://carebase.dev/fhir/sid/mrn";
