@@ -262,10 +262,61 @@ function timeAxis(rangeId: VitalsRangeId, series: VitalsSeries, timeZone: string
       domain={[series.from, series.to]}
       ticks={timeTicks(rangeId, series.from, series.to)}
       tickFormatter={(t: number) => formatTick(rangeId, t, timeZone)}
-      tick={{ fontSize: 11, fill: "var(--muted-foreground)" }}
+      tick={AXIS_TICK}
       stroke="var(--border)"
       allowDataOverflow
     />
+  );
+}
+
+const TOOLTIP_STYLE = { fontSize: 12, borderRadius: 8, border: "1px solid var(--border)", background: "var(--card)" };
+const AXIS_TICK = { fontSize: 11, fill: "var(--muted-foreground)" };
+
+/** The tooltip's heading: the bucket under the cursor (points sit at their bucket's centre). */
+function bucketLabel(series: VitalsSeries, timeZone: string) {
+  return (x: unknown) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds, timeZone);
+}
+
+/**
+ * One vitals card: a titled summary that screen readers read, then the chart (hidden from
+ * them) that pictures it. `children` is the recharts chart itself.
+ */
+function VitalsCard({
+  icon: Icon,
+  iconClassName,
+  title,
+  summaryTestId,
+  summary,
+  chartDescription,
+  children,
+}: {
+  icon: React.ComponentType<{ "aria-hidden"?: boolean; className?: string }>;
+  iconClassName: string;
+  title: string;
+  summaryTestId: string;
+  summary: React.ReactNode;
+  /** What the chart shows, for screen readers (the figures are in the summary). */
+  chartDescription: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <Card className="gap-3 py-4">
+      <CardHeader className="px-4">
+        <CardTitle>
+          <h3 className="flex items-center gap-2">
+            <Icon aria-hidden className={`${iconClassName} size-4`} />
+            {title}
+          </h3>
+        </CardTitle>
+        <CardDescription data-testid={summaryTestId}>{summary}</CardDescription>
+      </CardHeader>
+      <CardContent className="px-2 sm:px-4">
+        <p className="sr-only">{chartDescription}</p>
+        <div aria-hidden className="h-52 w-full">
+          {children}
+        </div>
+      </CardContent>
+    </Card>
   );
 }
 
@@ -275,59 +326,49 @@ function HeartRateCard({ series, summary, rangeId }: ChartProps) {
   const timeZone = useTimeZone();
   const latest = summary.latestHr;
   return (
-    <Card className="gap-3 py-4">
-      <CardHeader className="px-4">
-        <CardTitle>
-          <h3 className="flex items-center gap-2">
-            <HeartPulseIcon aria-hidden className="text-destructive size-4" />
-            Heart rate
-          </h3>
-        </CardTitle>
-        <CardDescription data-testid="hr-summary">
-          {latest ? (
-            <>
-              Latest <span className="text-foreground font-semibold">{n(latest.value)} bpm</span> ({formatBucket(latest.t, series.bucketSeconds, timeZone)}).{" "}
-              {summary.hrMin !== null && summary.hrMax !== null && (
-                <>
-                  In {range.phrase}: {n(summary.hrMin)}–{n(summary.hrMax)} bpm, average {n(summary.hrAvg ?? 0)} bpm.
-                </>
-              )}
-            </>
-          ) : (
-            `No heart rate in ${range.phrase}.`
-          )}
-        </CardDescription>
-      </CardHeader>
-      <CardContent className="px-2 sm:px-4">
-        <p className="sr-only">
-          The chart shows {bucketWords(series.bucketSeconds)} averages of the heart rate with the lowest and highest reading of each period as a band; the
-          summary above gives its figures.
-        </p>
-        <div aria-hidden className="h-52 w-full">
-          <ComposedChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} style={{ width: "100%", height: "100%" }}>
-            <CartesianGrid vertical={false} stroke="var(--border)" />
-            {timeAxis(rangeId, series, timeZone)}
-            <YAxis
-              domain={[(min: number) => Math.max(0, Math.floor((min - 10) / 20) * 20), (max: number) => Math.ceil((max + 10) / 20) * 20]}
-              allowDecimals={false}
-              tick={{ fontSize: 11, fill: "var(--muted-foreground)" }}
-              stroke="var(--border)"
-              width={40}
-              tickCount={6}
-            />
-            <Tooltip
-              labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds, timeZone)}
-              formatter={(value, name) =>
-                name === "Range" && Array.isArray(value) ? [`${value[0]}–${value[1]} bpm`, "Range"] : [`${n(Number(value))} bpm`, "Average"]
-              }
-              contentStyle={{ fontSize: 12, borderRadius: 8, border: "1px solid var(--border)", background: "var(--card)" }}
-            />
-            <Area dataKey="hrRange" name="Range" type="monotone" stroke="none" fill="var(--destructive)" fillOpacity={0.15} isAnimationActive={false} connectNulls={false} activeDot={false} />
-            <Line dataKey="hr" name="Average" type="monotone" stroke="var(--destructive)" strokeWidth={2} dot={data.filter((p) => p.hr !== null).length < 3} isAnimationActive={false} connectNulls={false} />
-          </ComposedChart>
-        </div>
-      </CardContent>
-    </Card>
+    <VitalsCard
+      icon={HeartPulseIcon}
+      iconClassName="text-destructive"
+      title="Heart rate"
+      summaryTestId="hr-summary"
+      summary={
+        latest ? (
+          <>
+            Latest <span className="text-foreground font-semibold">{n(latest.value)} bpm</span> ({formatBucket(latest.t, series.bucketSeconds, timeZone)}).{" "}
+            {summary.hrMin !== null && summary.hrMax !== null && (
+              <>
+                In {range.phrase}: {n(summary.hrMin)}–{n(summary.hrMax)} bpm, average {n(summary.hrAvg ?? 0)} bpm.
+              </>
+            )}
+          </>
+        ) : (
+          `No heart rate in ${range.phrase}.`
+        )
+      }
+      chartDescription={`The chart shows ${bucketWords(series.bucketSeconds)} averages of the heart rate with the lowest and highest reading of each period as a band; the summary above gives its figures.`}
+    >
+      <ComposedChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} style={{ width: "100%", height: "100%" }}>
+        <CartesianGrid vertical={false} stroke="var(--border)" />
+        {timeAxis(rangeId, series, timeZone)}
+        <YAxis
+          domain={[(min: number) => Math.max(0, Math.floor((min - 10) / 20) * 20), (max: number) => Math.ceil((max + 10) / 20) * 20]}
+          allowDecimals={false}
+          tick={AXIS_TICK}
+          stroke="var(--border)"
+          width={40}
+          tickCount={6}
+        />
+        <Tooltip
+          labelFormatter={bucketLabel(series, timeZone)}
+          formatter={(value, name) =>
+            name === "Range" && Array.isArray(value) ? [`${value[0]}–${value[1]} bpm`, "Range"] : [`${n(Number(value))} bpm`, "Average"]
+          }
+          contentStyle={TOOLTIP_STYLE}
+        />
+        <Area dataKey="hrRange" name="Range" type="monotone" stroke="none" fill="var(--destructive)" fillOpacity={0.15} isAnimationActive={false} connectNulls={false} activeDot={false} />
+        <Line dataKey="hr" name="Average" type="monotone" stroke="var(--destructive)" strokeWidth={2} dot={data.filter((p) => p.hr !== null).length < 3} isAnimationActive={false} connectNulls={false} />
+      </ComposedChart>
+    </VitalsCard>
   );
 }
 
@@ -336,37 +377,31 @@ function StepsCard({ series, summary, rangeId }: ChartProps) {
   const range = vitalsRange(rangeId);
   const timeZone = useTimeZone();
   return (
-    <Card className="gap-3 py-4">
-      <CardHeader className="px-4">
-        <CardTitle>
-          <h3 className="flex items-center gap-2">
-            <FootprintsIcon aria-hidden className="text-primary size-4" />
-            Steps
-          </h3>
-        </CardTitle>
-        <CardDescription data-testid="steps-summary">
+    <VitalsCard
+      icon={FootprintsIcon}
+      iconClassName="text-primary"
+      title="Steps"
+      summaryTestId="steps-summary"
+      summary={
+        <>
           <span className="text-foreground font-semibold">{n(summary.stepsTotal)} steps</span> in {range.phrase}
           {summary.stepsPeak && summary.stepsPeak.value > 0 ? `; most in ${formatBucket(summary.stepsPeak.t, series.bucketSeconds, timeZone)} (${n(summary.stepsPeak.value)}).` : "."}
-        </CardDescription>
-      </CardHeader>
-      <CardContent className="px-2 sm:px-4">
-        <p className="sr-only">The chart shows the steps counted in each {bucketWords(series.bucketSeconds)} period; the summary above gives its figures.</p>
-        <div aria-hidden className="h-52 w-full">
-          <BarChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height: "100%" }}>
-            <CartesianGrid vertical={false} stroke="var(--border)" />
-            {timeAxis(rangeId, series, timeZone)}
-            <YAxis allowDecimals={false} tickFormatter={(v: number) => v.toLocaleString("en-US")} tick={{ fontSize: 11, fill: "var(--muted-foreground)" }} stroke="var(--border)" width={44} />
-            <Tooltip
-              labelFormatter={(x) => formatBucket(Number(x) - (series.bucketSeconds * 1000) / 2, series.bucketSeconds, timeZone)}
-              formatter={(value) => [`${n(Number(value))} steps`, "Steps"]}
-              cursor={{ fill: "var(--muted)" }}
-              contentStyle={{ fontSize: 12, borderRadius: 8, border: "1px solid var(--border)", background: "var(--card)" }}
-            />
-            <Bar dataKey="steps" name="Steps" fill="var(--primary)" radius={[2, 2, 0, 0]} isAnimationActive={false} />
-          </BarChart>
-        </div>
-      </CardContent>
-    </Card>
+        </>
+      }
+      chartDescription={`The chart shows the steps counted in each ${bucketWords(series.bucketSeconds)} period; the summary above gives its figures.`}
+    >
+      <BarChart responsive accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height: "100%" }}>
+        <CartesianGrid vertical={false} stroke="var(--border)" />
+        {timeAxis(rangeId, series, timeZone)}
+        <YAxis allowDecimals={false} tickFormatter={(v: number) => v.toLocaleString("en-US")} tick={AXIS_TICK} stroke="var(--border)" width={44} />
+        <Tooltip
+          labelFormatter={bucketLabel(series, timeZone)}
+          formatter={(value) => [`${n(Number(value))} steps`, "Steps"]}
+          cursor={{ fill: "var(--muted)" }}
+          contentStyle={TOOLTIP_STYLE}
+        />
+        <Bar dataKey="steps" name="Steps" fill="var(--primary)" radius={[2, 2, 0, 0]} isAnimationActive={false} />
+      </BarChart>
+    </VitalsCard>
   );
 }
-
