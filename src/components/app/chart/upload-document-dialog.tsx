@@ -12,14 +12,10 @@ import { Textarea } from "@/components/ui/textarea";
 import { DOCUMENT_TYPES, ZUploadDocumentFields } from "@/core/storage/upload-document.types";
 import { cn } from "@/lib/utils";
 import { Field, FormError, type FieldErrors } from "../form";
-import { acceptAttribute, allowedLabel, checkDocumentFile, contentLabel, DOCUMENT_KIND_LABEL, formatBytes, type DocumentContentType, type UploadLimits } from "./document-files";
-import { uploadWithProgress, type Upload, type UploadProgress } from "./document-requests";
+import { acceptAttribute, allowedLabel, checkDocumentFile, contentLabel, DOCUMENT_KIND_LABEL, formatBytes, type UploadLimits } from "./document-files";
+import { uploadWithProgress, type Upload } from "./document-requests";
+import { initialUploadDialogState, uploadDialogReducer } from "./upload-document-state";
 
-type Phase = "idle" | "checking" | "uploading";
-interface Chosen {
-  file: File;
-  type: DocumentContentType;
-}
 
 /**
  * Upload Document: a file (picker or drag and drop, checked here for type and size before a
@@ -28,49 +24,24 @@ interface Chosen {
  */
 export function UploadDocumentDialog({ patientId, limits }: { patientId: string; limits: UploadLimits }) {
   const router = useRouter();
-  const [open, setOpen] = React.useState(false);
-  const [chosen, setChosen] = React.useState<Chosen | null>(null);
-  const [documentType, setDocumentType] = React.useState("");
-  const [description, setDescription] = React.useState("");
-  const [errors, setErrors] = React.useState<FieldErrors>({});
-  const [formError, setFormError] = React.useState<string | undefined>();
-  const [phase, setPhase] = React.useState<Phase>("idle");
-  const [progress, setProgress] = React.useState<UploadProgress>({ loaded: 0, total: 0 });
-  const [dragging, setDragging] = React.useState(false);
+  const [state, dispatch] = React.useReducer(uploadDialogReducer, initialUploadDialogState);
+  const { open, chosen, documentType, description, errors, formError, phase, progress, dragging } = state;
   const upload = React.useRef<Upload<unknown> | null>(null);
   const inputRef = React.useRef<HTMLInputElement>(null);
   const busy = phase !== "idle";
   const hint = `${allowedLabel(limits.allowedTypes)}, up to ${formatBytes(limits.maxBytes)}.`;
 
-  function reset() {
-    setChosen(null);
-    setDocumentType("");
-    setDescription("");
-    setErrors({});
-    setFormError(undefined);
-    setProgress({ loaded: 0, total: 0 });
-  }
-
   async function choose(file: File | undefined) {
     if (!file || busy) return;
-    setPhase("checking");
+    dispatch({ type: "checking" });
     const check = await checkDocumentFile(file, limits);
-    setPhase("idle");
     if (inputRef.current) inputRef.current.value = ""; // the same file can be chosen again
-    if (!check.ok) {
-      setChosen(null);
-      setErrors((e) => ({ ...e, file: check.message }));
-      return;
-    }
-    setChosen({ file, type: check.type });
-    setErrors((e) => ({ ...e, file: undefined }));
-    setFormError(undefined);
+    dispatch({ type: "checked", result: check.ok ? { ok: true, chosen: { file, type: check.type } } : { ok: false, message: check.message } });
   }
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
     if (busy) return;
-    setFormError(undefined);
     const next: FieldErrors = {};
     if (!chosen) next.file = errors.file ?? "Choose a file to upload.";
     const fields = ZUploadDocumentFields.safeParse({ document_type: documentType, description });
@@ -81,33 +52,28 @@ export function UploadDocumentDialog({ patientId, limits }: { patientId: string;
       }
     }
     if (Object.values(next).some(Boolean) || !chosen) {
-      setErrors(next);
-      setFormError("Please correct the highlighted fields.");
+      dispatch({ type: "invalid", errors: next });
       return;
     }
-    setErrors({});
     const form = new FormData();
     form.append("document_type", documentType);
     if (description.trim()) form.append("description", description.trim());
     // Declare the type the content has (the server refuses a part whose declared type contradicts it).
     form.append("file", new File([chosen.file], chosen.file.name, { type: chosen.type }), chosen.file.name);
 
-    setProgress({ loaded: 0, total: chosen.file.size });
-    setPhase("uploading");
-    const handle = uploadWithProgress(`/api/v1/patients/${patientId}/documents`, form, setProgress);
+    dispatch({ type: "upload_started", total: chosen.file.size });
+    const handle = uploadWithProgress(`/api/v1/patients/${patientId}/documents`, form, (p) => dispatch({ type: "progress", progress: p }));
     upload.current = handle;
     const r = await handle.result;
     upload.current = null;
-    setPhase("idle");
     if (r.ok) {
       toast.success("Document uploaded. It is pending review.");
-      setOpen(false);
-      reset();
+      dispatch({ type: "uploaded" });
       router.refresh();
       return;
     }
     if (r.error.code === "aborted") {
-      setFormError(undefined);
+      dispatch({ type: "aborted" });
       toast.info("Upload cancelled. Nothing was saved.");
       return;
     }
@@ -115,8 +81,7 @@ export function UploadDocumentDialog({ patientId, limits }: { patientId: string;
     if (r.error.status === 413 || r.error.status === 415 || ["empty_file", "missing_file", "invalid_file_name"].includes(r.error.code)) {
       fieldErrors.file = r.error.fields?.file ?? r.error.message;
     }
-    setErrors(fieldErrors);
-    setFormError(r.error.message);
+    dispatch({ type: "failed", errors: fieldErrors, message: r.error.message });
     toast.error("The document was not uploaded.");
   }
 
@@ -126,7 +91,7 @@ export function UploadDocumentDialog({ patientId, limits }: { patientId: string;
 
   function onOpenChange(next: boolean) {
     if (!next) cancelUpload(); // closing the dialog stops an upload in flight
-    setOpen(next);
+    dispatch({ type: "open", open: next });
   }
 
   const pct = progress.total > 0 ? Math.min(100, Math.round((progress.loaded / progress.total) * 100)) : 0;
@@ -158,18 +123,18 @@ export function UploadDocumentDialog({ patientId, limits }: { patientId: string;
               data-dragging={dragging || undefined}
               onDragEnter={(e) => {
                 e.preventDefault();
-                if (!busy) setDragging(true);
+                if (!busy) dispatch({ type: "dragging", dragging: true });
               }}
               onDragOver={(e) => {
                 e.preventDefault();
                 e.dataTransfer.dropEffect = busy ? "none" : "copy";
               }}
               onDragLeave={(e) => {
-                if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+                if (!e.currentTarget.contains(e.relatedTarget as Node | null)) dispatch({ type: "dragging", dragging: false });
               }}
               onDrop={(e) => {
                 e.preventDefault();
-                setDragging(false);
+                dispatch({ type: "dragging", dragging: false });
                 void choose(e.dataTransfer.files[0]);
               }}
               className={cn(
@@ -222,7 +187,7 @@ export function UploadDocumentDialog({ patientId, limits }: { patientId: string;
           </div>
           <fieldset disabled={busy} className="grid gap-4">
             <Field id="ud-document_type" label="Document type" error={errors.document_type} required>
-              <NativeSelect value={documentType} onChange={(e) => { setDocumentType(e.target.value); setErrors((x) => ({ ...x, document_type: undefined })); }}>
+              <NativeSelect value={documentType} onChange={(e) => dispatch({ type: "field", name: "document_type", value: e.target.value })}>
                 <option value="">Choose a type…</option>
                 {DOCUMENT_TYPES.map((t) => (
                   <option key={t} value={t}>
@@ -232,7 +197,7 @@ export function UploadDocumentDialog({ patientId, limits }: { patientId: string;
               </NativeSelect>
             </Field>
             <Field id="ud-description" label="Description" error={errors.description} hint="Shown on the document's card, e.g. “Complete blood count, fasting”.">
-              <Textarea rows={2} maxLength={1000} value={description} onChange={(e) => { setDescription(e.target.value); setErrors((x) => ({ ...x, description: undefined })); }} />
+              <Textarea rows={2} maxLength={1000} value={description} onChange={(e) => dispatch({ type: "field", name: "description", value: e.target.value })} />
             </Field>
           </fieldset>
           {phase === "uploading" && (
