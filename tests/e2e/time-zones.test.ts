@@ -229,8 +229,8 @@ describe.skipIf(!hasChromium)("times in the clinic's zone, whatever the browser'
     const sessions = me.page.getByText(/^Signed in /);
     await expect.poll(() => sessions.count()).toBeGreaterThanOrEqual(2);
     const before = await sessions.count();
-    await me.page.getByLabel("Current password", { exact: true }).fill(E2E_PASSWORD);
-    await me.page.getByLabel("New password", { exact: true }).fill("a different sturdy kettle lamp");
+    await me.page.getByLabel(/^Current password/).fill(E2E_PASSWORD);
+    await me.page.getByLabel(/^New password/).fill("a different sturdy kettle lamp");
     await me.page.getByLabel("Repeat the new password").fill("a different sturdy kettle lamp");
     await me.page.getByRole("button", { name: "Change password" }).click();
     await expect.poll(() => me.page.getByText(/other sessions? (was|were) signed out/).count()).toBe(1);
