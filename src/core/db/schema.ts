@@ -373,6 +373,52 @@ export interface DB {
   "app.audit_checkpoints": AuditCheckpointsTable;
 }
 
+// ---- FHIR Bulk Data export jobs (migration 0810) ----
+
+export type FhirExportStatus = "accepted" | "running" | "completed" | "failed" | "cancelled";
+
+export interface FhirExportJobsTable {
+  id: Generated<string>;
+  owner_id: string;
+  level: "system" | "patient";
+  types: string[];
+  since: Date | null;
+  request: string;
+  status: Generated<FhirExportStatus>;
+  progress: string | null;
+  output: ColumnType<{ type: string; file: string; count: number }[], string | undefined, string>;
+  error: string | null;
+  transaction_time: Generated<Date>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: Date | null;
+  expires_at: Generated<Date>;
+}
+
+/** Declaration merging: adds the export jobs table to DB. */
+export interface DB {
+  "app.fhir_export_jobs": FhirExportJobsTable;
+}
+
+// ---- signed prescriptions (migration 0720) ----
+
+/** Declaration merging: the public verification code of a prescription (0720). */
+export interface PrescriptionsTable {
+  verification_code: Generated<string>;
+}
+
+export interface SigningKeysTable {
+  purpose: string;
+  certificate_pem: string;
+  private_key_sealed: string;
+  created_at: Timestamp;
+}
+
+/** Declaration merging: adds the signing keys table to DB. */
+export interface DB {
+  "app.signing_keys": SigningKeysTable;
+}
+
 // ---------------------------------------------------------------- emergency access and sharing (0700, 0701)
 export interface EmergencyAccessGrantsTable {
   id: Generated<string>;
@@ -411,50 +457,4 @@ export interface PatientSharesTable {
 export interface DB {
   emergency_access_grants: EmergencyAccessGrantsTable;
   patient_shares: PatientSharesTable;
-}
-
-// ---- signed prescriptions (migration 0720) ----
-
-/** Declaration merging: the public verification code of a prescription (0720). */
-export interface PrescriptionsTable {
-  verification_code: Generated<string>;
-}
-
-export interface SigningKeysTable {
-  purpose: string;
-  certificate_pem: string;
-  private_key_sealed: string;
-  created_at: Timestamp;
-}
-
-/** Declaration merging: adds the signing keys table to DB. */
-export interface DB {
-  "app.signing_keys": SigningKeysTable;
-}
-
-// ---- FHIR Bulk Data export jobs (migration 0810) ----
-
-export type FhirExportStatus = "accepted" | "running" | "completed" | "failed" | "cancelled";
-
-export interface FhirExportJobsTable {
-  id: Generated<string>;
-  owner_id: string;
-  level: "system" | "patient";
-  types: string[];
-  since: Date | null;
-  request: string;
-  status: Generated<FhirExportStatus>;
-  progress: string | null;
-  output: ColumnType<{ type: string; file: string; count: number }[], string | undefined, string>;
-  error: string | null;
-  transaction_time: Generated<Date>;
-  created_at: Generated<Date>;
-  updated_at: Generated<Date>;
-  finished_at: Date | null;
-  expires_at: Generated<Date>;
-}
-
-/** Declaration merging: adds the export jobs table to DB. */
-export interface DB {
-  "app.fhir_export_jobs": FhirExportJobsTable;
 }
