@@ -90,6 +90,11 @@ async function main(): Promise<void> {
   const { startReminderJob } = await import("./src/core/mail/send-appointment-reminders");
   const stopReminders = startReminderJob({ onError: (e) => log.error({ err: (e as Error)?.message }, "appointment reminders failed") });
 
+  // issue #16: expired Bulk Data exports (and jobs a restart interrupted) are swept every 15 minutes
+  const { ensureExportSweeps, stopExportSweeps } = await import("./src/core/fhir/export/sweep-exports");
+  const { exportsSettled } = await import("./src/core/fhir/export/run-export");
+  ensureExportSweeps();
+
   const { default: next } = await import("next");
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: config.port });
   const handle = app.getRequestHandler();
@@ -150,6 +155,8 @@ async function main(): Promise<void> {
     steps: [
       { name: "realtime", run: () => stopRealtime() }, // sockets closed with 1001
       { name: "appointment reminders", run: () => stopReminders() },
+      // an export still running after 5 s is left to fail and be swept (its client polls again elsewhere)
+      { name: "fhir exports", run: async () => { stopExportSweeps(); await Promise.race([exportsSettled(), new Promise((r) => setTimeout(r, 5000).unref())]); } },
       { name: "mail", run: () => stopMail() }, // the round in progress finishes; leased mail is retried after its lease
       { name: "document retention", run: () => stopRetention() },
       { name: "orphan sweep", run: () => stopSweeps() },

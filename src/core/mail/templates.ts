@@ -16,6 +16,7 @@ export type MailKind =
   | "verify_email"
   | "staff_invite"
   | "patient_invite"
+  | "emergency_access"
   | NoticeKind;
 
 /** Notices that are not about security: a patient can turn them off (account page). */
@@ -32,6 +33,7 @@ export interface MailParams {
   verify_email: { token: string };
   staff_invite: { token: string };
   patient_invite: { code: string };
+  emergency_access: NoParams;
   appointment_booked: NoParams;
   appointment_changed: NoParams;
   appointment_cancelled: NoParams;
@@ -48,6 +50,7 @@ export const MAIL_KINDS: readonly MailKind[] = [
   "verify_email",
   "staff_invite",
   "patient_invite",
+  "emergency_access",
   ...NOTICE_KINDS,
 ];
 
@@ -162,6 +165,16 @@ function body<K extends MailKind>(kind: K, params: MailParams[K], c: MailConfig)
         ],
         link: { label: "Create your account", url: patientInviteLink(c, (params as MailParams["patient_invite"]).code) },
         footer: "If you did not expect this, ignore this mail.",
+      };
+    case "emergency_access":
+      return {
+        subject: `Emergency access opened at ${c.clinicName}`,
+        lines: [
+          `A clinician outside the care team has opened emergency ("break-the-glass") access to the chart of one of your patients at ${c.clinicName}.`,
+          "The access is read-only, limited in time and reviewed by the clinic's administrators. Sign in to see which chart and the reason given.",
+        ],
+        link: { label: "Open Carebase", url: `${c.publicUrl}/patients` },
+        footer: "You receive this because you are on the patient's care team.",
       };
     case "appointment_booked":
     case "appointment_changed":

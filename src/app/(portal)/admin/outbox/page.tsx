@@ -44,6 +44,7 @@ const KIND: Record<OutboxEntry["kind"], string> = {
   verify_email: "Email confirmation link",
   staff_invite: "Staff invitation",
   patient_invite: "Patient portal invitation",
+  emergency_access: "Emergency access (care team notice)",
   appointment_booked: "Appointment booked (notice)",
   appointment_changed: "Appointment changed (notice)",
   appointment_cancelled: "Appointment cancelled (notice)",
