@@ -11,9 +11,9 @@ export function allergyIdFor(patientId: string, allergy: string): string {
   return `${patientId}-${createHash("md5").update(allergy.toLowerCase()).digest("hex").slice(0, 12)}`;
 }
 
-/** An Observation of a visit's vitals: `visit-<visit id>-<metric>` (temperature_c → temperature, …). */
+/** An Observation of a visit's vitals: `visit-<visit id>-<metric>` (temperature_c → temperature, heart_rate → heart-rate: a FHIR id has no `_`). */
 export function observationIdForVisit(visitId: string, field: string): string {
-  return `visit-${visitId}-${VISIT_VITAL_KEYS[field] ?? field}`;
+  return `visit-${visitId}-${(VISIT_VITAL_KEYS[field] ?? field).replace(/_/g, "-")}`;
 }
 
 /** A vitals row: `vital-<id>`. */

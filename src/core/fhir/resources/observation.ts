@@ -29,7 +29,7 @@ function quantity(metric: string, value: number) {
 /**
  * A vital sign → Observation (category vital-signs, LOINC-coded, UCUM units). Two sources:
  * wearable and manual samples (vitals rows, id `vital-<n>`, device referenced), and the
- * vitals taken at a visit (visits.vitals, id `visit-<visit id>-<metric>`, encounter
+ * vitals taken at a visit (visits.vitals, id `visit-<visit id>-<metric, - for _>`: a FHIR id has no `_`; encounter
  * referenced). A visit's blood pressure "120/80" is one panel (85354-9) with systolic and
  * diastolic components.
  */
@@ -84,7 +84,7 @@ export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
              v.value::float8 as value_num, null::text as value_text, v.device_id, v.recorded_by as performer_id, null::uuid as visit_id
         from public.vitals v
       union all
-      select 'visit-' || vi.id || '-' || x.metric, vi.patient_id, vi.updated_at, vi.visit_date, x.metric,
+      select 'visit-' || vi.id || '-' || replace(x.metric, '_', '-'), vi.patient_id, vi.updated_at, vi.visit_date, x.metric,
              case when jsonb_typeof(x.val) = 'number' then (x.val #>> '{}')::float8 end,
              case when jsonb_typeof(x.val) = 'string' then x.val #>> '{}' end,
              null::uuid, vi.provider_id, vi.id
