@@ -25,7 +25,8 @@ const { migrate } = await import("../src/core/db/migrate");
 const { useDatabase, closeDatabase } = await import("../src/core/db/index");
 const { asService } = await import("../src/core/db/with-user");
 const { hashPassword, verifyPassword } = await import("../src/core/auth/passwords");
-const { startSession, authenticateAccessToken } = await import("../src/core/auth/sessions");
+const { startSession } = await import("../src/core/auth/start-session");
+const { authenticateAccessToken } = await import("../src/core/auth/authenticate-access-token");
 const { verifyAccessToken } = await import("../src/core/auth/tokens");
 const { signIn } = await import("../src/core/auth/signin");
 

@@ -24,7 +24,7 @@ import { sql } from "kysely";
 import { openDatabase } from "@/core/db/engine";
 import { useDatabase, closeDatabase } from "@/core/db";
 import { asService } from "@/core/db/with-user";
-import { startSession } from "@/core/auth/sessions";
+import { startSession } from "@/core/auth/start-session";
 import { getChartOverview } from "@/core/clinical/overview";
 import { getPatient } from "@/core/clinical/patients";
 import { listVisits } from "@/core/clinical/visits";

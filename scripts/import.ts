@@ -17,7 +17,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { signIn } from "../src/core/auth/signin";
-import { revokeSession } from "../src/core/auth/sessions";
+import { revokeSession } from "../src/core/auth/revoke-session";
 import { closeDatabase, initDatabase } from "../src/core/db/index";
 import { AppError } from "../src/core/errors";
 import { FhirOperationError } from "../src/core/fhir/outcome";

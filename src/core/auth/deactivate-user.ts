@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from "../errors";
 import { auditAccountEventTx } from "./audit-events";
 import { requireAdmin } from "./require";
 import type { Session } from "./session-types";
-import { revokeAllSessions } from "./sessions";
+import { revokeAllSessions } from "./revoke-all-sessions";
 
 export { ZDeactivateUserRequest, type TDeactivateUserRequest } from "./deactivate-user.types";
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { authenticateAccessToken } from "../auth/sessions";
+import { authenticateAccessToken } from "../auth/authenticate-access-token";
 import type { Session } from "../auth/session-types";
 import type { RequestContext } from "../db/with-user";
 import { ForbiddenError, UnauthorizedError } from "../errors";

@@ -3,7 +3,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { PageSkeleton } from "@/components/app/skeletons";
-import { listActiveSessions } from "@/core/auth/sessions";
+import { listActiveSessions } from "@/core/auth/list-active-sessions";
 import { getMailNotices } from "@/core/auth/mail-notices";
 import { pageViewer } from "../_lib/viewer";
 import { ChangePasswordForm } from "./change-password-form";
