@@ -11,7 +11,7 @@ import { constants as zlibConstants, createGzip } from "node:zlib";
  * (next.config.ts) added where the handler set none, so answers are the same either way.
  */
 
-type Segment = { kind: "static"; value: string } | { kind: "param"; name: string } | { kind: "rest"; name: string; optional: boolean };
+export type Segment = { kind: "static"; value: string } | { kind: "param"; name: string } | { kind: "rest"; name: string; optional: boolean };
 
 export type RouteParams = Record<string, string | string[]>;
 type Handler = (req: Request, ctx: { params: Promise<RouteParams> }) => Promise<Response> | Response;
@@ -36,7 +36,7 @@ const FIXED_HEADERS: Array<[string, string]> = [
 ];
 const HSTS = "max-age=63072000; includeSubDomains";
 
-function parseSegments(pattern: string): Segment[] {
+export function parseSegments(pattern: string): Segment[] {
   return pattern
     .split("/")
     .filter(Boolean)

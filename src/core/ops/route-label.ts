@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { matchRoute, parseSegments, type Segment } from "../http/api-router";
 
 /**
  * The `route` label of HTTP metrics: the route pattern a request matched
@@ -9,8 +10,6 @@ import path from "node:path";
  * `/_next/static` and `/_next`.
  */
 
-type Segment = { kind: "static"; value: string } | { kind: "param"; name: string } | { kind: "rest"; name: string; optional: boolean };
-
 interface Pattern {
   label: string;
   segments: Segment[];
@@ -19,18 +18,7 @@ interface Pattern {
 export const UNMATCHED = "unmatched";
 
 function parse(route: string): Pattern {
-  const segments: Segment[] = route
-    .split("/")
-    .filter(Boolean)
-    .map((s): Segment => {
-      const optionalRest = /^\[\[\.\.\.(.+)\]\]$/.exec(s);
-      if (optionalRest) return { kind: "rest", name: optionalRest[1], optional: true };
-      const rest = /^\[\.\.\.(.+)\]$/.exec(s);
-      if (rest) return { kind: "rest", name: rest[1], optional: false };
-      const param = /^\[(.+)\]$/.exec(s);
-      if (param) return { kind: "param", name: param[1] };
-      return { kind: "static", value: s };
-    });
+  const segments = parseSegments(route);
   const label =
     "/" +
     segments
@@ -47,14 +35,7 @@ function specificity(p: Pattern): [number, number, number] {
 }
 
 function matches(p: Pattern, parts: string[]): boolean {
-  let i = 0;
-  for (const s of p.segments) {
-    if (s.kind === "rest") return parts.length > i || s.optional;
-    if (i >= parts.length) return false;
-    if (s.kind === "static" && s.value !== parts[i]) return false;
-    i++;
-  }
-  return i === parts.length;
+  return matchRoute(p.segments, parts) !== undefined;
 }
 
 export class RouteLabeler {
