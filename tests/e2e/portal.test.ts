@@ -169,6 +169,8 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
 
   it("records a visit, prescribes and prints the prescription", async () => {
     await doc1.goto(patientUrl);
+    // the chart opens on Overview (issue #15): visits have their own tab
+    await doc1.getByRole("tab", { name: /Visits/ }).click();
     await doc1.getByRole("button", { name: "New visit" }).click();
     let d = doc1.getByRole("dialog");
     await d.getByLabel("Chief complaint").fill("Persistent cough");
@@ -310,6 +312,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
     await doc2.goto(patientUrl);
     await expect.poll(() => doc2.getByTestId("patient-name").textContent()).toBe(`${PATIENT.first} ${PATIENT.last}`);
     // the header streams in before the tab panels: wait for the Visits tab's controls
+    await doc2.getByRole("tab", { name: /Visits/ }).click();
     await expect.poll(() => doc2.getByRole("button", { name: "New visit" }).count()).toBe(1);
     await doc2.getByRole("tab", { name: /Prescriptions/ }).click();
     await expect.poll(() => doc2.getByText("Amoxicillin", { exact: true }).count()).toBe(1);
