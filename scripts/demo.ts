@@ -195,8 +195,8 @@ export async function createClinic(tx: Tx, passwordHash: string, patients = PATI
       const samples = [];
       for (let m = 24 * 60; m > 0; m -= 5) {
         const at = new Date(now - m * 60_000);
-        samples.push({ patient_id: patientId, device_id: deviceId, metric: "heart_rate", value: 62 + Math.round(12 * Math.sin(m / 90) + rand() * 8), unit: "bpm", recorded_at: at });
-        samples.push({ patient_id: patientId, device_id: deviceId, metric: "steps", value: between(0, 450), unit: "count", recorded_at: at });
+        samples.push({ patient_id: patientId, device_id: deviceId, metric: "heart_rate" as const, value: 62 + Math.round(12 * Math.sin(m / 90) + rand() * 8), unit: "bpm", recorded_at: at });
+        samples.push({ patient_id: patientId, device_id: deviceId, metric: "steps" as const, value: between(0, 450), unit: "count", recorded_at: at });
       }
       for (let k = 0; k < samples.length; k += 500) await tx.insertInto("vitals").values(samples.slice(k, k + 500)).execute();
     }

@@ -80,14 +80,14 @@ export async function seedClinic(): Promise<Clinic> {
     const samples = [];
     for (let i = 0; i < 12; i++) {
       const at = new Date(Date.UTC(2026, 1, 1, 8, i));
-      samples.push({ patient_id: patientId, device_id: deviceId, metric: "heart_rate", value: 60 + i, unit: "bpm", recorded_at: at });
-      samples.push({ patient_id: patientId, device_id: deviceId, metric: "steps", value: 100 * i, unit: "count", recorded_at: at });
+      samples.push({ patient_id: patientId, device_id: deviceId, metric: "heart_rate" as const, value: 60 + i, unit: "bpm", recorded_at: at });
+      samples.push({ patient_id: patientId, device_id: deviceId, metric: "steps" as const, value: 100 * i, unit: "count", recorded_at: at });
     }
-    samples.push({ patient_id: patientId, device_id: deviceId, metric: "bp_systolic", value: 118, unit: "mmHg", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
-    samples.push({ patient_id: patientId, device_id: deviceId, metric: "bp_diastolic", value: 79, unit: "mmHg", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
-    samples.push({ patient_id: patientId, device_id: deviceId, metric: "temperature", value: 36.9, unit: "C", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
-    samples.push({ patient_id: patientId, device_id: deviceId, metric: "weight", value: 70.1, unit: "kg", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
-    samples.push({ patient_id: patientId, device_id: deviceId, metric: "spo2", value: 98, unit: "%", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
+    samples.push({ patient_id: patientId, device_id: deviceId, metric: "bp_systolic" as const, value: 118, unit: "mmHg", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
+    samples.push({ patient_id: patientId, device_id: deviceId, metric: "bp_diastolic" as const, value: 79, unit: "mmHg", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
+    samples.push({ patient_id: patientId, device_id: deviceId, metric: "temperature" as const, value: 36.9, unit: "C", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
+    samples.push({ patient_id: patientId, device_id: deviceId, metric: "weight" as const, value: 70.1, unit: "kg", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
+    samples.push({ patient_id: patientId, device_id: deviceId, metric: "spo2" as const, value: 98, unit: "%", recorded_at: new Date(Date.UTC(2026, 1, 2)) });
     await tx.insertInto("vitals").values(samples).execute();
     const objectKey = `${patientId}/${randomUUID()}`;
     await tx.insertInto("storage.objects").values({ bucket_id: "medical-documents", name: objectKey, owner: attending.id }).execute();

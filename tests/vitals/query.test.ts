@@ -30,7 +30,7 @@ describe.each(engines)("GET /api/v1/patients/{id}/vitals on %s", (engine) => {
     // One heart-rate sample a minute for two days (2,880 samples), and 100 step counts.
     await serviceQuery(async (tx) => {
       const rows = Array.from({ length: 2880 }, (_, i) => ({
-        patient_id: patientId, recorded_by: provider.id, metric: "heart_rate", value: 60 + (i % 30), unit: "bpm", recorded_at: new Date(now - 48 * HOUR + i * 60_000),
+        patient_id: patientId, recorded_by: provider.id, metric: "heart_rate" as const, value: 60 + (i % 30), unit: "bpm", recorded_at: new Date(now - 48 * HOUR + i * 60_000),
       }));
       for (let i = 0; i < rows.length; i += 1000) await tx.insertInto("vitals").values(rows.slice(i, i + 1000)).execute();
       await tx
