@@ -73,6 +73,10 @@ async function main(): Promise<void> {
   useDatabase(db);
   try {
     const { token, patientId } = await seed();
+    // a clinic's database has planner statistics and a visibility map (autovacuum); a freshly seeded one has neither
+    if (pglite) await db.pool.query("reset role");
+    await db.pool.query("vacuum analyze");
+    if (pglite) await db.pool.query("set role app_runtime");
     const headers = { authorization: `Bearer ${token}` };
     const get = async (handler: Handler, url: string, params: unknown) => {
       const res = await handler(new Request(url, { headers }), { params: Promise.resolve(params) });

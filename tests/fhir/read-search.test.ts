@@ -63,6 +63,7 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
     expect(first.total).toBe(50);
     expect(first.link.find((l) => l.relation === "self")).toBeTruthy();
     const seen: string[] = [...ids(first)];
+    const rest: Bundle[] = [];
     let page: Bundle | undefined = first;
     let pages = 1;
     for (;;) {
@@ -72,11 +73,30 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
       expect(page.total).toBe(50);
       expect(page.link.find((l) => l.relation === "next")?.url ?? "").not.toMatch(/offset/i);
       seen.push(...ids(page));
+      rest.push(page);
     }
     expect(pages).toBe(8);
     expect(seen.length).toBe(50);
     expect(new Set(seen).size).toBe(50);
-    expect([...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(seen);
+    // in time order (effective, then id): a page reads an index in that order
+    const times = [first, ...rest].flatMap((b) => (b.entry ?? []).map((e) => Date.parse((e.resource as { effectiveDateTime: string }).effectiveDateTime)));
+    expect(times.length).toBe(50);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it("counts once: the total travels in the cursor; _total=none leaves it out; a forged cursor is refused", async () => {
+    const first = await search(attending, "Observation", { patient: c.patientId, _count: "10" });
+    expect(first.total).toBe(50);
+    const next = first.link.find((l) => l.relation === "next")!.url;
+    const cursor = new URL(next).searchParams.get("_cursor")!;
+    const decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { k: string; t: string; n: number };
+    expect(decoded).toMatchObject({ n: 50 });
+    expect(decoded.t).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+    const none = await search(attending, "Observation", { patient: c.patientId, _count: "10", _total: "none" });
+    expect(none.total).toBeUndefined();
+    expect(none.entry).toHaveLength(10);
+    const forged = Buffer.from(JSON.stringify({ k: decoded.k, t: "yesterday" }), "utf8").toString("base64url");
+    expect(await status(attending.search({ resourceType: "Observation", searchParams: { patient: c.patientId, _cursor: forged } }))).toBe(400);
   });
 
   it("filters by code, date prefixes, category, status, identifier, names and birthdate", async () => {

@@ -10,7 +10,7 @@ export function entryOf(base: string, resource: FhirResource, mode: "match" | "i
 }
 
 /** A searchset page: `total` matches, `self` and (when more follow) `next`. */
-export function searchsetBundle(opts: { base: string; resources: FhirResource[]; total: number; self: string; next?: string | null }): Bundle {
+export function searchsetBundle(opts: { base: string; resources: FhirResource[]; total: number | undefined; self: string; next?: string | null }): Bundle {
   const link = [{ relation: "self", url: opts.self }];
   if (opts.next) link.push({ relation: "next", url: opts.next });
   return {

@@ -36,7 +36,7 @@ export function capabilityStatement(base: string): FhirResource {
     rest: [{
       mode: "server",
       documentation:
-        `Read and search under the caller's access rules; not visible = 404. Searches page with an opaque _cursor (next link); _count defaults to ${DEFAULT_COUNT}, at most ${MAX_COUNT}. Unknown or malformed parameters are refused (400).`,
+        `Read and search under the caller's access rules; not visible = 404. Searches page with an opaque _cursor (next link); _count defaults to ${DEFAULT_COUNT}, at most ${MAX_COUNT}; Bundle.total is counted for the first page and carried by the cursor (_total=none leaves it out). Observations are ordered by effective time, other types by id. Unknown or malformed parameters are refused (400).`,
       security: {
         cors: false,
         description: "Authorization: Bearer <access token from POST /api/v1/auth/token>, or the portal's session cookie (same origin).",

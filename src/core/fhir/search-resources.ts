@@ -19,7 +19,7 @@ export function definitionOf(type: string): AnyResourceDefinition {
 }
 
 /**
- * GET /fhir/R4/{type}?…: a searchset page under the caller's RLS, keyset-paged on the id
+ * GET /fhir/R4/{type}?…: a searchset page under the caller's RLS, keyset-paged in the type's order
  * (the `_cursor` of the `next` link), with the total of matches. Audited like the JSON
  * API's list reads, with `via: "fhir"`.
  */
@@ -34,9 +34,9 @@ export async function searchResources(session: Session, type: string, requestUrl
     await def.prepare?.(tx, page.rows, ctx);
     await recordFhirRead(tx, def, page.rows);
     let next: string | null = null;
-    if (page.nextKey) {
+    if (page.next) {
       const n = new URL(url);
-      n.searchParams.set("_cursor", encodeCursor(page.nextKey));
+      n.searchParams.set("_cursor", encodeCursor(page.next));
       next = `${ctx.base}/${type}?${n.searchParams.toString()}`;
     }
     return searchsetBundle({

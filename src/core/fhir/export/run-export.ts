@@ -9,6 +9,7 @@ import { log } from "../../log";
 import type { ObjectStore } from "../../storage/object-store";
 import { FHIR_CHANNEL } from "../record-fhir-read";
 import type { AnyResourceDefinition, MapContext, SourceRow } from "../search/resource-definition";
+import { rowOrder } from "../search/run-search";
 import { exportableDefinitions } from "./exportable-types";
 import { exportFileKey, exportStore } from "./export-store";
 
@@ -202,9 +203,9 @@ async function mapRows(tx: Tx, def: AnyResourceDefinition, rows: SourceRow[], ct
 
 const sinceClause = (since: Date | null) => (since ? sql`and r.last_updated >= ${since.toISOString()}::timestamptz` : sql``);
 
-/** One type's rows of a page of patients, under the caller's RLS, in the read API's id order per patient. */
+/** One type's rows of a page of patients, under the caller's RLS, in the read API's order per patient. */
 async function readForPatients(tx: Tx, def: AnyResourceDefinition, patientIds: string[], since: Date | null, ctx: MapContext): Promise<string[]> {
-  const order = def.idType === "text" ? sql`r.patient_id, r.id collate "C"` : sql`r.patient_id, r.id`;
+  const order = sql`r.patient_id, ${rowOrder(def)}`;
   const { rows } = await sql<SourceRow>`select * from (${def.source}) r
      where r.patient_id = any(${patientIds}::uuid[]) ${sinceClause(since)} order by ${order}`.execute(tx);
   return mapRows(tx, def, rows, ctx);

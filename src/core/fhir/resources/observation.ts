@@ -78,6 +78,8 @@ export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
   type: "Observation",
   readKind: "vitals",
   idType: "text",
+  // pages read a merge of two index scans in time order (0811) instead of sorting all of a patient's rows by text id
+  sortTime: "effective",
   patientColumn: "patient_id",
   source: sql<ObservationSourceRow>`select o.*, case o.metric ${codeCase} end as code, 'vital-signs'::text as category, 'final'::text as status_code from (
       select 'vital-' || v.id as id, v.patient_id, v.created_at as last_updated, v.recorded_at as effective, v.metric,

@@ -32,6 +32,12 @@ export interface ResourceDefinition<Row extends SourceRow = SourceRow> {
   readKind: ReadKind | null;
   /** The type of the id column: uuids and bigints are compared natively (index order), text bytewise. */
   idType: IdType;
+  /**
+   * A timestamptz column the rows are ordered by before their id (Observation: `effective`),
+   * when an index serves that order and the id alone would not (a computed text id makes
+   * every page sort all of a patient's rows). Absent: ordered by id.
+   */
+  sortTime?: string;
   /** The rows, as `select … from …` with columns id, patient_id, last_updated and the mapper's. */
   source: RawBuilder<Row>;
   /** The search parameters besides _id, _lastUpdated and the result parameters. */

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Tx } from "../../db/with-user";
 import type { AnyResourceDefinition, SourceRow } from "./resource-definition";
-import { decodeCursor, type DateBound, type Filter, type IdType, type ParsedSearch } from "./search-params";
+import { decodeCursor, type Cursor, type DateBound, type Filter, type IdType, type ParsedSearch } from "./search-params";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BIGINT = /^[1-9]\d{0,17}$/;
@@ -65,6 +65,8 @@ export function filterCondition(f: Filter): RawBuilder<boolean> {
     case "reference": {
       const ids = value.values.filter((v) => fits(param.idType, v));
       if (ids.length === 0) return NOTHING;
+      // one value as an equality: the planner then walks an ordered index for a page (= any() hides that)
+      if (ids.length === 1) return sql<boolean>`${col(param.columns[0])} = ${idValue(param.idType, ids[0])}`;
       return sql<boolean>`${col(param.columns[0])} = any(${idValue(param.idType, ids)})`;
     }
     case "token":
@@ -89,44 +91,81 @@ export function whereClause(filters: Filter[]): RawBuilder<boolean> {
   return filters.length ? sql<boolean>`${sql.join(filters.map(filterCondition), sql` and `)}` : sql<boolean>`true`;
 }
 
-/** The sort (and keyset) key: ids, compared bytewise for text ids so both engines agree. */
-function keyOrder(def: AnyResourceDefinition) {
+/** The id as it sorts: natively for uuids and bigints, bytewise for text ids so both engines agree. */
+function idKey(def: AnyResourceDefinition) {
   return def.idType === "text" ? sql`r.id collate "C"` : sql`r.id`;
+}
+
+/** The order of a type's rows (and its keyset): (sortTime, id) or id. */
+export function rowOrder(def: AnyResourceDefinition) {
+  return def.sortTime ? sql`${col(def.sortTime)}, ${idKey(def)}` : idKey(def);
+}
+
+/** The sort time of a row as the cursor keeps it: UTC to the microsecond, so no row is skipped or repeated. */
+const sortTimeText = (column: string) => sql<string>`to_char(${col(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** Rows after the cursor's row, in rowOrder. */
+function afterCursor(def: AnyResourceDefinition, cursor: Cursor): RawBuilder<boolean> {
+  const key = cursor.k;
+  const idAfter = def.idType === "text" ? sql<boolean>`r.id collate "C" > ${key}` : fits(def.idType, key) ? sql<boolean>`r.id > ${idValue(def.idType, key)}` : NOTHING;
+  if (!def.sortTime) return idAfter;
+  if (cursor.t === undefined) return NOTHING; // a cursor of another order
+  const t = col(def.sortTime);
+  // the first conjunct lets the index start at the cursor's time
+  return sql<boolean>`(${t} >= ${cursor.t}::timestamptz and (${t} > ${cursor.t}::timestamptz or ${idAfter}))`;
 }
 
 export interface SearchPage<Row> {
   rows: Row[];
-  total: number;
-  /** The id of the last row when more follow (the next page's cursor key). */
-  nextKey: string | null;
+  /** The total of matches; absent when the client asked for none (`_total=none`). */
+  total: number | undefined;
+  /** The cursor of the next page when more rows follow. */
+  next: Cursor | null;
 }
 
 /**
- * A page of a search, under the caller's RLS: keyset on the id (never OFFSET), plus the
- * total of matches. Both statements see the same snapshot (one transaction).
+ * A page of a search, under the caller's RLS: keyset on the type's order (never OFFSET),
+ * plus the total of matches. The total is counted once, for the first page, in the same
+ * snapshot, and travels in the cursor, so paging on does not count again.
  */
 export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, search: ParsedSearch, withTotal = true): Promise<SearchPage<Row>> {
   const where = whereClause(search.filters);
-  let after: RawBuilder<boolean> = sql<boolean>`true`;
-  if (search.cursor) {
-    const key = decodeCursor(search.cursor);
-    after = def.idType === "text" ? sql<boolean>`r.id collate "C" > ${key}` : fits(def.idType, key) ? sql<boolean>`r.id > ${idValue(def.idType, key)}` : NOTHING;
-  }
-  const { rows } = await sql<Row>`select * from (${def.source}) r where ${where} and ${after} order by ${keyOrder(def)} limit ${search.count + 1}`.execute(tx);
+  const cursor = search.cursor ? decodeCursor(search.cursor) : null;
+  const after = cursor ? afterCursor(def, cursor) : sql<boolean>`true`;
+  const sortText = def.sortTime ? sql`, ${sortTimeText(def.sortTime)} as cb_sort_time` : sql``;
+  const page = sql`select r.* ${sortText} from (${def.source}) r where ${where} and ${after} order by ${rowOrder(def)} limit ${search.count + 1}`;
+  const counting = withTotal && cursor?.n === undefined && search.total !== "none";
+  // the count rides along in the page's statement (one round trip); the inner `r` is its own
+  const { rows } = counting
+    ? await sql<PageRow<Row>>`with page as (${page}) select r.*, (select count(*)::int from (${def.source}) r where ${where}) as cb_total from page r order by ${rowOrder(def)}`.execute(tx)
+    : await sql<PageRow<Row>>`${page}`.execute(tx);
   const more = rows.length > search.count;
   const shown = more ? rows.slice(0, search.count) : rows;
-  let total = shown.length;
-  if (withTotal && (more || search.cursor)) {
+  let total: number | undefined = cursor?.n;
+  if (counting) total = rows.length ? rows[0].cb_total : cursor ? undefined : 0;
+  if (total === undefined && withTotal && search.total !== "none") {
+    // an empty page after a cursor of an older shape: count on its own
     const c = await sql<{ n: number }>`select count(*)::int as n from (${def.source}) r where ${where}`.execute(tx);
     total = c.rows[0]?.n ?? 0;
   }
-  return { rows: shown, total, nextKey: more ? String(shown[shown.length - 1].id) : null };
+  let next: Cursor | null = null;
+  if (more) {
+    const last = shown[shown.length - 1];
+    next = { k: String(last.id), ...(total !== undefined ? { n: total } : {}), ...(def.sortTime ? { t: last.cb_sort_time } : {}) };
+  }
+  for (const r of shown) {
+    delete r.cb_sort_time;
+    delete r.cb_total;
+  }
+  return { rows: shown, total, next };
 }
+
+type PageRow<Row> = Row & { cb_sort_time?: string; cb_total?: number };
 
 /** Every row of a patient's compartment for one type ($everything), under RLS; `since`: changed at or after. */
 export async function compartmentRows<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, patientId: string, since?: Date): Promise<Row[]> {
   const changed = since ? sql<boolean>`r.last_updated >= ${since.toISOString()}::timestamptz` : sql<boolean>`true`;
-  const { rows } = await sql<Row>`select * from (${def.source}) r where r.patient_id = ${patientId}::uuid and ${changed} order by ${keyOrder(def)}`.execute(tx);
+  const { rows } = await sql<Row>`select * from (${def.source}) r where r.patient_id = ${patientId}::uuid and ${changed} order by ${rowOrder(def)}`.execute(tx);
   return rows;
 }
 
@@ -134,6 +173,6 @@ export async function compartmentRows<Row extends SourceRow>(tx: Tx, def: AnyRes
 export async function rowsById<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, ids: string[]): Promise<Row[]> {
   const valid = ids.filter((v) => fits(def.idType, v));
   if (valid.length === 0) return [];
-  const { rows } = await sql<Row>`select * from (${def.source}) r where r.id = any(${idValue(def.idType, valid)}) order by ${keyOrder(def)}`.execute(tx);
+  const { rows } = await sql<Row>`select * from (${def.source}) r where r.id = any(${idValue(def.idType, valid)}) order by ${idKey(def)}`.execute(tx);
   return rows;
 }

@@ -28,7 +28,7 @@ export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 1000;
 
 /** Parameters every search takes, besides the type's own. */
-export const RESULT_PARAMS = new Set(["_count", "_cursor", "_format"]);
+export const RESULT_PARAMS = new Set(["_count", "_cursor", "_format", "_total"]);
 
 export interface DateBound {
   prefix: "eq" | "ne" | "gt" | "lt" | "ge" | "le";
@@ -58,6 +58,8 @@ export interface ParsedSearch {
   filters: Filter[];
   count: number;
   cursor?: string;
+  /** `_total`: `accurate` (the default) counts the matches; `none` leaves Bundle.total out. */
+  total?: "none" | "accurate";
 }
 
 function bad(message: string): never {
@@ -149,6 +151,7 @@ export function parseSearch(query: URLSearchParams, params: Record<string, Param
   const filters: Filter[] = [];
   let count = DEFAULT_COUNT;
   let cursor: string | undefined;
+  let total: ParsedSearch["total"];
   const seenResult = new Set<string>();
   for (const [key, raw] of query) {
     if (RESULT_PARAMS.has(key)) {
@@ -161,6 +164,10 @@ export function parseSearch(query: URLSearchParams, params: Record<string, Param
       } else if (key === "_cursor") {
         if (!/^[A-Za-z0-9_-]{1,400}$/.test(raw)) bad("_cursor is not a cursor this server issued.");
         cursor = raw;
+      } else if (key === "_total") {
+        // "estimate" is answered accurately (FHIR lets a server do so)
+        if (!["none", "estimate", "accurate"].includes(raw)) bad("_total must be none, estimate or accurate.");
+        total = raw === "none" ? "none" : "accurate";
       } else if (key === "_format") {
         if (!["json", "application/json", "application/fhir+json"].includes(raw)) bad("Only JSON is supported (_format=json).");
       }
@@ -195,18 +202,36 @@ export function parseSearch(query: URLSearchParams, params: Record<string, Param
       }
     }
   }
-  return { filters, count, cursor };
+  return { filters, count, cursor, total };
 }
 
-/** An opaque keyset cursor: the sort key of the last row shown. */
-export function encodeCursor(lastId: string): string {
-  return Buffer.from(JSON.stringify({ k: lastId }), "utf8").toString("base64url");
+/**
+ * An opaque keyset cursor: the sort key of the last row shown (its id, and for types
+ * ordered by time first, that time to the microsecond), and the total of matches counted
+ * for the first page, so later pages do not count again.
+ */
+export interface Cursor {
+  /** The last row's id. */
+  k: string;
+  /** The last row's sort time (`YYYY-MM-DDTHH:MM:SS.ffffffZ`), for types ordered by a time. */
+  t?: string;
+  /** The total of matches, as counted for the first page. */
+  n?: number;
 }
 
-export function decodeCursor(cursor: string): string {
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+}
+
+export function decodeCursor(cursor: string): Cursor {
   try {
-    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { k?: unknown };
-    if (typeof v.k === "string" && FHIR_ID.test(v.k)) return v.k;
+    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Partial<Record<keyof Cursor, unknown>>;
+    const okId = typeof v.k === "string" && FHIR_ID.test(v.k);
+    const okTime = v.t === undefined || (typeof v.t === "string" && CURSOR_TIME.test(v.t));
+    const okTotal = v.n === undefined || (typeof v.n === "number" && Number.isSafeInteger(v.n) && v.n >= 0);
+    if (okId && okTime && okTotal) return v as Cursor;
   } catch {
     /* fall through */
   }
