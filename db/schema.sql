@@ -3657,6 +3657,12 @@ COMMENT ON INDEX public.visits_visit_date_idx IS 'Visits by date: the dashboard'
 CREATE INDEX vitals_patient_metric_idx ON public.vitals USING btree (patient_id, metric, recorded_at DESC);
 
 --
+-- Name: vitals_patient_time_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE INDEX vitals_patient_time_idx ON public.vitals USING btree (patient_id, recorded_at, id);
+
+--
 -- Name: objects_patient_idx; Type: INDEX; Schema: storage; Owner: migration_login
 --
 
