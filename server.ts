@@ -16,7 +16,7 @@ const dev = process.argv.includes("--dev");
 // Next reads NODE_ENV; set it before Next is imported.
 (process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
 
-const { loadConfig } = await import("./src/core/config/index");
+const { env, loadConfig } = await import("./src/core/config/index");
 const { initDatabase, closeDatabase } = await import("./src/core/db/index");
 const { rootSecret } = await import("./src/core/config/index");
 const { log, redactUrl } = await import("./src/core/log");
@@ -33,7 +33,7 @@ const proxyHops = trustedProxyHops(); // refuses a TRUST_PROXY that is not a num
 
 const config = loadConfig();
 const timing = shutdownTiming(); // refuses a SHUTDOWN_GRACE_SECONDS that is not a number of seconds
-const distDir = path.join(process.cwd(), process.env.NEXT_DIST_DIR || ".next");
+const distDir = path.join(process.cwd(), env().NEXT_DIST_DIR);
 
 function ensureBuild(): void {
   if (dev || existsSync(path.join(distDir, "BUILD_ID"))) return;
@@ -105,19 +105,23 @@ async function main(): Promise<void> {
   // issue #20: /api and /fhir are answered by the light router, pages by Next (docs/api-router.md);
   // API_ROUTER=next sends everything through Next (the comparison in bench:http)
   const apiRouter =
-    dev || process.env.API_ROUTER === "next"
+    dev || env().API_ROUTER === "next"
       ? undefined
       : new ApiRouter({
           manifest: loadAppPathRoutes(distDir),
           load: (entry) => import(pathToFileURL(path.join(process.cwd(), "src", "app", `${entry}.ts`)).href),
           onError: (err, req) => log.error({ requestId: req.headers[REQUEST_ID_HEADER], err: (err as Error)?.message }, "route handler failed"),
         });
+  const { handleSmartHttp } = await import("./src/core/smart/smart-http");
   const traffic = new HttpTraffic();
   const server = createServer((req, res) => {
     traffic.track(req, res);
     measureHttpRequest(req, res, routes.label(req.url));
     stampRequest(req);
-    (apiRouter ? apiRouter.handle(req, res) : Promise.resolve(false)).then((served) => (served ? undefined : handle(req, res))).catch((err: unknown) => {
+    // issue #17: the OAuth server under /oauth, SMART discovery and CORS for /fhir/R4 first (docs/smart.md)
+    handleSmartHttp(req, res)
+      .then((served) => served || (apiRouter ? apiRouter.handle(req, res) : false))
+      .then((served) => (served ? undefined : handle(req, res))).catch((err: unknown) => {
       log.error({ requestId: req.headers["x-request-id"], err: (err as Error)?.message }, "request handler failed");
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side." } }));

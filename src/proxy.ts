@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "@/core/auth/cookie-names";
 import { forwardedProto, trustedProxyHops } from "@/core/http/client-address";
+import { env } from "@/core/config/env";
 
 /**
  * Runs before every route (Next 16's proxy, formerly middleware):
@@ -80,7 +81,7 @@ async function refreshCookies(req: NextRequest, refresh: string): Promise<string
 }
 
 export async function proxy(req: NextRequest): Promise<NextResponse> {
-  const dev = process.env.NODE_ENV === "development";
+  const dev = env().NODE_ENV === "development";
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   const csp = contentSecurityPolicy(nonce, dev);
 

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { env } from "./config/env";
 
 /**
  * The process logger. Log ids (user, patient, request), never names, bodies, passwords or
@@ -8,7 +9,7 @@ const KEY = Symbol.for("carebase.logger");
 const g = globalThis as unknown as Record<symbol, pino.Logger | undefined>;
 
 export const log: pino.Logger = (g[KEY] ??= pino({
-  level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+  level: env().LOG_LEVEL ?? (env().NODE_ENV === "test" ? "silent" : "info"),
   base: undefined,
   redact: {
     paths: [

@@ -1,7 +1,8 @@
 import { forwardedProto, trustedProxyHops } from "../http/client-address";
 import { ACCESS_COOKIE, REFRESH_COOKIE } from "./cookie-names";
 import type { TokenPair } from "./issue-tokens";
-import { SESSION_MAX_SECONDS } from "./start-session";
+import { sessionMaxSeconds } from "./start-session";
+import { env } from "../config/env";
 
 /**
  * The browser's session: the same token pair as API clients, carried in HttpOnly cookies
@@ -10,8 +11,8 @@ import { SESSION_MAX_SECONDS } from "./start-session";
  * trusted proxy (TRUST_PROXY).
  */
 export function isHttps(req: Request): boolean {
-  if (process.env.COOKIE_SECURE === "1") return true;
-  if (process.env.COOKIE_SECURE === "0") return false;
+  const forced = env().COOKIE_SECURE;
+  if (forced !== undefined) return forced;
   return forwardedProto(req.headers.get("x-forwarded-proto"), trustedProxyHops()) === "https" || new URL(req.url).protocol === "https:";
 }
 
@@ -20,7 +21,7 @@ function cookie(name: string, value: string, maxAge: number, secure: boolean): s
 }
 
 export function sessionCookies(tokens: TokenPair, secure: boolean): string[] {
-  return [cookie(ACCESS_COOKIE, tokens.access_token, tokens.expires_in, secure), cookie(REFRESH_COOKIE, tokens.refresh_token, SESSION_MAX_SECONDS, secure)];
+  return [cookie(ACCESS_COOKIE, tokens.access_token, tokens.expires_in, secure), cookie(REFRESH_COOKIE, tokens.refresh_token, sessionMaxSeconds(), secure)];
 }
 
 export function clearedSessionCookies(secure: boolean): string[] {

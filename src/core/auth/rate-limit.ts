@@ -4,6 +4,7 @@ import { deriveKey } from "../config";
 import { asService, type RequestContext, type Tx } from "../db/with-user";
 import { RateLimitedError } from "../errors";
 import { auditAccountEventTx } from "./audit-events";
+import { env } from "../config/env";
 
 /**
  * Rate limits and lockout, stored in the database so they hold across instances.
@@ -46,9 +47,7 @@ const DEFAULTS: Record<Bucket, [number, number]> = {
 };
 
 export function limitFor(bucket: Bucket): [number, number] {
-  const override = process.env[`RATE_LIMIT_${bucket.toUpperCase()}`];
-  const m = override && /^(\d+)\/(\d+)$/.exec(override);
-  return m ? [Number(m[1]), Number(m[2])] : DEFAULTS[bucket];
+  return env().rateLimits[bucket] ?? DEFAULTS[bucket];
 }
 
 let hmacKey: Buffer | undefined;
@@ -116,16 +115,16 @@ async function hitTx(tx: Tx, bucket: string, key: string, windowSeconds: number)
 
 // ---------------------------------------------------------------- lockout with back-off
 
-/** Failures in a row before the account key is locked. */
-export const LOCK_AFTER_FAILURES = Number(process.env.LOCK_AFTER_FAILURES ?? 5);
-/** First lock lasts this long; each further lock doubles it, up to an hour. */
-const BASE_LOCK_SECONDS = Number(process.env.LOCK_BASE_SECONDS ?? 30);
+/** Failures in a row before the account key is locked (LOCK_AFTER_FAILURES). */
+const lockAfterFailures = () => env().LOCK_AFTER_FAILURES;
+/** First lock lasts this long (LOCK_BASE_SECONDS); each further lock doubles it, up to an hour. */
+const baseLockSeconds = () => env().LOCK_BASE_SECONDS;
 const MAX_LOCK_SECONDS = 3600;
 /** Failures older than this are forgotten. */
 const FAILURE_MEMORY_SECONDS = 900;
 
 export function lockSeconds(level: number): number {
-  return Math.min(MAX_LOCK_SECONDS, BASE_LOCK_SECONDS * 2 ** level);
+  return Math.min(MAX_LOCK_SECONDS, baseLockSeconds() * 2 ** level);
 }
 
 /** Throws 429 while the key is locked (whatever the password). */
@@ -169,7 +168,7 @@ export async function recordFailure(tx: Tx, emailKey: string): Promise<number | 
           last_failure_at = now()
     returning failures, lock_level`.execute(tx);
   const { failures, lock_level } = rows[0];
-  if (Number(failures) < LOCK_AFTER_FAILURES) return null;
+  if (Number(failures) < lockAfterFailures()) return null;
   const seconds = lockSeconds(Number(lock_level));
   await sql`update auth.sign_in_failures
                set failures = 0, lock_level = lock_level + 1, locked_until = now() + make_interval(secs => ${seconds})

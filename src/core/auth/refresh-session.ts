@@ -9,6 +9,7 @@ import { revokeSessionTx } from "./revoke-session";
 import { forgetSession } from "./session-cache";
 import { staffIdleMinutes } from "./staff-idle";
 import { sha256Hex } from "./tokens";
+import { env } from "../config/env";
 
 /** Pairs a session may be issued within one grace window (the rotation plus a few racing requests). */
 const GRACE_MAX_PAIRS = 5;
@@ -20,8 +21,7 @@ const GRACE_MAX_PAIRS = 5;
  * one's "reuse" revoked the session and signed the user out.
  */
 export function refreshReuseGraceSeconds(): number {
-  const v = Number(process.env.REFRESH_REUSE_GRACE_SECONDS ?? 30);
-  return Number.isFinite(v) && v >= 0 ? Math.min(v, 120) : 30;
+  return env().REFRESH_REUSE_GRACE_SECONDS;
 }
 
 /**

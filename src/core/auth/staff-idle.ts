@@ -1,9 +1,10 @@
+import { env } from "../config/env";
+
 /**
  * Staff (providers, admins) sessions idle longer than this are refused everywhere: the
  * database's session checks (auth.enter_session, auth.session_is_live), the refresh, and
  * open realtime sockets (STAFF_IDLE_MINUTES, whole minutes, default 15).
  */
 export function staffIdleMinutes(): number {
-  const v = Number(process.env.STAFF_IDLE_MINUTES ?? 15);
-  return Number.isFinite(v) && v >= 1 ? Math.round(v) : 15;
+  return env().STAFF_IDLE_MINUTES;
 }

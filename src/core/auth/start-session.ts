@@ -2,9 +2,10 @@ import type { RequestContext, Tx } from "../db/with-user";
 import type { AppRole } from "../db/schema";
 import type { Session } from "./session-types";
 import { issueTokens, type TokenPair } from "./issue-tokens";
+import { env } from "../config/env";
 
 /** A session lasts at most 12 hours from sign-in, however often it is refreshed. */
-export const SESSION_MAX_SECONDS = Number(process.env.SESSION_MAX_SECONDS ?? 12 * 3600);
+export const sessionMaxSeconds = (): number => env().SESSION_MAX_SECONDS;
 
 /** Starts a session for a user who has just proved who they are. */
 export async function startSession(
@@ -19,7 +20,7 @@ export async function startSession(
     .values({
       user_id: user.id,
       aal,
-      expires_at: new Date(Date.now() + SESSION_MAX_SECONDS * 1000),
+      expires_at: new Date(Date.now() + sessionMaxSeconds() * 1000),
       ip: context.ip ?? null,
       user_agent: context.userAgent?.slice(0, 512) ?? null,
       mfa_pending: opts.mfaPending ?? false,

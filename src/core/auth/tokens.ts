@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { deriveKey } from "../config";
+import { env } from "../config/env";
 import type { Session } from "./session-types";
 import { UnauthorizedError } from "../errors";
 
@@ -9,8 +10,7 @@ const AUDIENCE = "carebase";
 
 /** Access tokens live at most 15 minutes (ACCESS_TOKEN_TTL seconds, capped at 900). */
 export function accessTokenTtlSeconds(): number {
-  const configured = Number(process.env.ACCESS_TOKEN_TTL ?? 900);
-  return Number.isFinite(configured) && configured > 0 ? Math.min(900, Math.floor(configured)) : 900;
+  return env().ACCESS_TOKEN_TTL;
 }
 
 let key: Uint8Array | undefined;

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, existsSync } from "node:fs";
 import { createHmac, randomBytes, hkdfSync } from "node:crypto";
 import path from "node:path";
+import { envFrom, type EnvSource } from "./env";
 
 /** Configuration from the environment (the README lists every variable). */
 export interface Config {
@@ -17,19 +18,17 @@ export interface Config {
   signingP12Password: string | undefined;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be an integer between 0 and 65535 (got "${env.PORT}").`);
-  }
+/** The server's own settings (src/core/config/env.ts validates them; docs/configuration.md). */
+export function loadConfig(source?: EnvSource): Config {
+  const e = envFrom(source);
   return {
-    port,
-    dataDir: path.resolve(env.DATA_DIR ?? "./data"),
-    databaseUrl: env.DATABASE_URL || undefined,
-    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL || undefined,
-    allowPrivilegedDatabaseLogin: env.ALLOW_PRIVILEGED_DATABASE_LOGIN === "1",
-    signingP12Path: env.SIGNING_P12_PATH ? path.resolve(env.SIGNING_P12_PATH) : undefined,
-    signingP12Password: env.SIGNING_P12_PASSWORD ?? undefined,
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
+    allowPrivilegedDatabaseLogin: e.ALLOW_PRIVILEGED_DATABASE_LOGIN,
+    signingP12Path: e.SIGNING_P12_PATH,
+    signingP12Password: e.SIGNING_P12_PASSWORD,
   };
 }
 
@@ -200,12 +199,8 @@ export function deriveKey(purpose: string, config?: Config): Buffer {
  * EMERGENCY_ACCESS_MINUTES (default 60, 1–720): how long a break-the-glass grant lasts
  * (docs/emergency-access.md). The database clamps it to the same range.
  */
-export function emergencyAccessMinutes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.EMERGENCY_ACCESS_MINUTES?.trim();
-  if (!raw) return 60;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 720) {
-    throw new Error(`EMERGENCY_ACCESS_MINUTES must be a whole number of minutes between 1 and 720 (got "${raw}").`);
-  }
-  return n;
+export function emergencyAccessMinutes(source?: EnvSource): number {
+  return envFrom(source).EMERGENCY_ACCESS_MINUTES;
 }
+
+export { ConfigError, env, envFrom, parseEnv, resetConfigForTests, type Env, type EnvSource } from "./env";

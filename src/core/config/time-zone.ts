@@ -1,26 +1,16 @@
+import { envFrom, isTimeZone, type EnvSource } from "./env";
+
 /**
  * The clinic's time zone: CLINIC_TIME_ZONE (an IANA name such as "America/New_York"), else
  * the server's own zone. Server and browser format every clinic time in this zone, so a
  * page renders the same text on both sides (no hydration mismatch) and "today" means the
  * clinic's day, wherever the reader's browser is.
  */
-export function clinicTimeZone(env: Record<string, string | undefined> = process.env): string {
-  const configured = env.CLINIC_TIME_ZONE?.trim();
-  if (configured) {
-    if (!isTimeZone(configured)) throw new Error(`CLINIC_TIME_ZONE must be an IANA time zone such as "America/New_York" (got "${configured}").`);
-    return configured;
-  }
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+export function clinicTimeZone(source?: EnvSource): string {
+  return envFrom(source).CLINIC_TIME_ZONE ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
 }
 
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone };
 
 /** The calendar date (YYYY-MM-DD) of an instant in a zone. */
 export function dateInZone(at: Date, timeZone: string): string {

@@ -7,6 +7,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { log } from "../log";
 import type { DB } from "./schema";
 import { markDatabaseConnectError } from "./unavailable";
+import { env } from "../config/env";
 
 export type EngineKind = "pglite" | "postgresql";
 
@@ -34,7 +35,7 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.url) return openPostgres(opts.url, opts.poolMax ?? Number(process.env.DB_POOL_MAX ?? 10));
+  if (opts.url) return openPostgres(opts.url, opts.poolMax ?? env().DB_POOL_MAX);
   return openPglite(opts.pgliteDir ?? "memory://", opts.lockDir);
 }
 

@@ -1,6 +1,7 @@
 import { loadConfig } from "../config";
 import { enterRuntimeRole, grantRuntimeLogin, openDatabase, type Database } from "./engine";
 import { migrate } from "./migrate";
+import { env } from "../config/env";
 
 export type { Database } from "./engine";
 
@@ -20,7 +21,7 @@ const slot = (): Slot => {
 export function initDatabase(): Promise<Database> {
   const s = slot();
   if (s.db) return Promise.resolve(s.db);
-  if (process.env.NEXT_PHASE === "phase-production-build") {
+  if (env().NEXT_PHASE === "phase-production-build") {
     return Promise.reject(new Error("The database is never opened during `next build`."));
   }
   s.opening ??= (async () => {

@@ -11,28 +11,22 @@
  * addresses, the CSRF origin check and the Secure cookie flag depend on it.
  */
 
+import { envFrom, MAX_PROXY_HOPS, type EnvSource } from "../config/env";
+
 /** Set by server.ts from the socket and the trusted proxies; a client's own copy is overwritten. */
 export const CLIENT_IP_HEADER = "x-carebase-client-ip";
 
-/** The most proxies a chain may declare; more is a typo, not a deployment. */
-export const MAX_PROXY_HOPS = 10;
+export { MAX_PROXY_HOPS };
 
 type HeaderValue = string | string[] | null | undefined;
-
-const NO_PROXY = new Set(["", "0", "false", "off", "no"]);
 
 /**
  * TRUST_PROXY as a hop count: 0 when unset (or 0/false/off/no), 1..10 for that many proxies.
  * Anything else — `true`, `yes`, `loopback`, a subnet — is refused: "trust everything"
  * would take the leftmost entry again, which the client writes.
  */
-export function trustedProxyHops(env: Record<string, string | undefined> = process.env): number {
-  const raw = (env.TRUST_PROXY ?? "").trim().toLowerCase();
-  if (NO_PROXY.has(raw)) return 0;
-  if (/^[1-9][0-9]?$/.test(raw) && Number(raw) <= MAX_PROXY_HOPS) return Number(raw);
-  throw new Error(
-    `TRUST_PROXY must be the number of reverse proxies in front of Carebase (1 to ${MAX_PROXY_HOPS}), or unset when there are none (got "${String(env.TRUST_PROXY).slice(0, 40)}").`,
-  );
+export function trustedProxyHops(source?: EnvSource): number {
+  return envFrom(source).TRUST_PROXY;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { envFrom, type EnvSource } from "../config/env";
+
 /**
  * Mail settings from the environment (docs/mail.md), read on each call so tests and
  * scripts can set them late. Without SMTP_URL (the embedded default) nothing leaves the
@@ -14,13 +16,10 @@ export interface MailConfig {
   clinicName: string;
 }
 
-export function mailConfig(env: Record<string, string | undefined> = process.env): MailConfig {
-  const smtpUrl = env.SMTP_URL?.trim() || undefined;
-  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
-    throw new Error("SMTP_URL must start with smtp:// or smtps:// (for example smtp://user:password@mail.example.org:587).");
-  }
-  const publicUrl = (env.PUBLIC_URL?.trim() || `http://localhost:${env.PORT ?? 3000}`).replace(/\/+$/, "");
-  const clinicName = env.CLINIC_NAME?.trim() || "Carebase Clinic";
-  const from = env.MAIL_FROM?.trim() || `${clinicName} <no-reply@${new URL(publicUrl).hostname}>`;
-  return { smtpUrl, from, publicUrl, clinicName };
+export function mailConfig(source?: EnvSource): MailConfig {
+  const e = envFrom(source);
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  const clinicName = e.CLINIC_NAME;
+  const from = e.MAIL_FROM ?? `${clinicName} <no-reply@${new URL(publicUrl).hostname}>`;
+  return { smtpUrl: e.SMTP_URL, from, publicUrl, clinicName };
 }

@@ -1,6 +1,7 @@
 import { log } from "../log";
 import { deliverDueMail, smtpTransport, type MailTransport } from "./deliver-due-mail";
 import { mailConfig } from "./mail-config";
+import { env } from "../config/env";
 
 /**
  * Delivers the outbox every `intervalMs` (and at once after a full batch) until stopped.
@@ -15,7 +16,7 @@ export function startMailWorker(
     log.info("SMTP_URL is not set: mail is held in the outbox (admins see it at /admin/outbox)");
     return async () => {};
   }
-  if (!process.env.PUBLIC_URL) log.warn({ publicUrl: config.publicUrl }, "PUBLIC_URL is not set: links in mail point at this default; set it to the portal's address");
+  if (!env().PUBLIC_URL) log.warn({ publicUrl: config.publicUrl }, "PUBLIC_URL is not set: links in mail point at this default; set it to the portal's address");
   const transport = options.transport ?? smtpTransport(config.smtpUrl!);
   const interval = options.intervalMs ?? 1000;
   let stopped = false;

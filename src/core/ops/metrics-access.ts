@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { env } from "../config/env";
 
 /**
  * Who may read /api/metrics: whoever presents `Authorization: Bearer $METRICS_TOKEN`.
@@ -7,7 +8,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
  */
 export type MetricsAccess = "disabled" | "denied" | "allowed";
 
-export function metricsAccess(authorization: string | null, token: string | undefined = process.env.METRICS_TOKEN): MetricsAccess {
+export function metricsAccess(authorization: string | null, token: string | undefined = env().METRICS_TOKEN): MetricsAccess {
   if (!token) return "disabled";
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   const given = createHash("sha256").update(m?.[1] ?? "").digest();

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
 import type { Logger } from "pino";
+import { envFrom, type EnvSource } from "../config/env";
 import { beginDraining, isDraining } from "./draining";
 
 /**
@@ -24,19 +25,9 @@ export interface ShutdownTiming {
   delayMs: number;
 }
 
-export function shutdownTiming(env: NodeJS.ProcessEnv = process.env): ShutdownTiming {
-  return {
-    graceMs: seconds(env, "SHUTDOWN_GRACE_SECONDS", 20) * 1000,
-    delayMs: seconds(env, "SHUTDOWN_DELAY_SECONDS", 0) * 1000,
-  };
-}
-
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0 || v > 3600) throw new Error(`${name} must be a number of seconds between 0 and 3600 (got "${raw}").`);
-  return v;
+export function shutdownTiming(source?: EnvSource): ShutdownTiming {
+  const e = envFrom(source);
+  return { graceMs: e.SHUTDOWN_GRACE_SECONDS * 1000, delayMs: e.SHUTDOWN_DELAY_SECONDS * 1000 };
 }
 
 /** A connection that has not sent its first request this long after it was accepted is idle. */

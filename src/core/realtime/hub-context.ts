@@ -1,4 +1,5 @@
 import type { Connections } from "./connections";
+import { env } from "../config/env";
 
 /** The tuning of one hub; every field has a default (`HUB_DEFAULTS`). */
 export interface HubOptions {
@@ -32,16 +33,11 @@ export const HUB_DEFAULTS: Required<HubOptions> = {
   sessionCheckMs: 30_000,
   pruneEveryMs: 3_600_000,
   keepEvents: "24 hours",
-  maxSocketsPerSession: envInt("REALTIME_MAX_SOCKETS_PER_SESSION", 20),
-  maxSocketsPerUser: envInt("REALTIME_MAX_SOCKETS_PER_USER", 50),
+  maxSocketsPerSession: env().REALTIME_MAX_SOCKETS_PER_SESSION,
+  maxSocketsPerUser: env().REALTIME_MAX_SOCKETS_PER_USER,
   deliveryRetryMs: 30_000,
   maxCatchUpEvents: 20_000,
 };
-
-function envInt(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-}
 
 /** Counters since start (tests, the bench, metrics). */
 export interface HubStats {

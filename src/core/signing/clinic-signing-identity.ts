@@ -5,6 +5,7 @@ import { deriveKey, loadConfig, type Config } from "../config";
 import { asService } from "../db/with-user";
 import type { Signer } from "@signpdf/utils";
 import { CmsSigner } from "./cms-signer";
+import { env } from "../config/env";
 
 /**
  * Who signs prescription PDFs: the operator's PKCS #12 (SIGNING_P12_PATH and
@@ -132,7 +133,7 @@ export function selfSignedCertificate(publicKeyPem: string, privateKeyPem: strin
 }
 
 export function clinicName(): string {
-  return process.env.CLINIC_NAME?.trim() || "Carebase Clinic";
+  return env().CLINIC_NAME;
 }
 
 /** Reads the clinic key, generating and storing it first if there is none (race-safe across instances). */

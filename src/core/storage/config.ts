@@ -1,9 +1,8 @@
 import path from "node:path";
-import { loadConfig } from "../config";
+import { envFrom, type DocumentContentType, type EnvSource } from "../config/env";
 
 /** The content types Carebase accepts for documents (the documents table allows these only). */
-export const DOCUMENT_CONTENT_TYPES = ["application/pdf", "image/jpeg", "image/png"] as const;
-export type DocumentContentType = (typeof DOCUMENT_CONTENT_TYPES)[number];
+export { DEFAULT_RETENTION_DAYS, DOCUMENT_CONTENT_TYPES, type DocumentContentType } from "../config/env";
 
 export interface S3Settings {
   endpoint: string | undefined;
@@ -34,60 +33,28 @@ export interface StorageConfig {
   retentionDays: number | null;
 }
 
-export const DEFAULT_RETENTION_DAYS = 30;
-
-function retentionDays(env: NodeJS.ProcessEnv): number | null {
-  const raw = (env.DOCUMENT_RETENTION_DAYS ?? "").trim().toLowerCase();
-  if (raw === "") return DEFAULT_RETENTION_DAYS;
-  if (raw === "off") return null;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) {
-    throw new Error(`DOCUMENT_RETENTION_DAYS must be a whole number of days or "off" (got "${env.DOCUMENT_RETENTION_DAYS}").`);
-  }
-  return n;
-}
-
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (got "${raw}").`);
-  return n;
-}
-
-export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): StorageConfig {
-  const driver = (env.STORAGE_DRIVER || "local").toLowerCase();
-  if (driver !== "local" && driver !== "s3") throw new Error(`STORAGE_DRIVER must be "local" or "s3" (got "${env.STORAGE_DRIVER}").`);
+export function loadStorageConfig(source?: EnvSource): StorageConfig {
+  const e = envFrom(source);
   let s3: S3Settings | undefined;
-  if (driver === "s3") {
-    if (!env.S3_BUCKET) throw new Error("S3_BUCKET is required when STORAGE_DRIVER=s3.");
+  if (e.STORAGE_DRIVER === "s3") {
+    if (!e.S3_BUCKET) throw new Error("S3_BUCKET is required when STORAGE_DRIVER=s3.");
     s3 = {
-      endpoint: env.S3_ENDPOINT || undefined,
-      bucket: env.S3_BUCKET,
-      region: env.S3_REGION || "us-east-1",
-      accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
-      secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
-      forcePathStyle: env.S3_FORCE_PATH_STYLE !== "0",
+      endpoint: e.S3_ENDPOINT,
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
     };
   }
-  const allowed = (env.ALLOWED_DOCUMENT_TYPES || DOCUMENT_CONTENT_TYPES.join(","))
-    .split(",")
-    .map((t) => t.trim().toLowerCase())
-    .filter(Boolean);
-  for (const t of allowed) {
-    if (!(DOCUMENT_CONTENT_TYPES as readonly string[]).includes(t)) {
-      throw new Error(`ALLOWED_DOCUMENT_TYPES may list only ${DOCUMENT_CONTENT_TYPES.join(", ")} (got "${t}").`);
-    }
-  }
-  const signedUrlMaxSeconds = positiveInt(env, "SIGNED_URL_MAX_SECONDS", 24 * 3600);
   return {
-    driver,
-    objectsDir: path.join(loadConfig(env).dataDir, "objects"),
+    driver: e.STORAGE_DRIVER,
+    objectsDir: path.join(e.DATA_DIR, "objects"),
     s3,
-    maxUploadBytes: positiveInt(env, "MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
-    allowedTypes: allowed as DocumentContentType[],
-    signedUrlDefaultSeconds: Math.min(3600, signedUrlMaxSeconds),
-    signedUrlMaxSeconds,
-    retentionDays: retentionDays(env),
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    allowedTypes: e.ALLOWED_DOCUMENT_TYPES,
+    signedUrlDefaultSeconds: Math.min(3600, e.SIGNED_URL_MAX_SECONDS),
+    signedUrlMaxSeconds: e.SIGNED_URL_MAX_SECONDS,
+    retentionDays: e.DOCUMENT_RETENTION_DAYS,
   };
 }
