@@ -1,3 +1,10 @@
+// Why one file (over 300 lines): the plan of a FHIR transaction import reads every entry
+// once, in order, and each resource's mapper throws the same ImportEntryError shape with the
+// same entry reference and date helpers (the top of the file) that the planner uses. A seam
+// does exist (the step types at the top; the per-resource mappers from mapPatient on) and is
+// the next split, once the FHIR work in flight beside it (SMART, search) has landed, so that
+// the move does not collide with it.
+
 import { createHash, randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { ZCreatePatientRequest, type TCreatePatientRequest } from "../../clinical/patients.types";
