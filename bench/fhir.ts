@@ -63,6 +63,13 @@ async function seed(): Promise<{ token: string; patientId: string }> {
              case when g % 2 = 0 then 60 + g % 40 else g % 500 end, case when g % 2 = 0 then 'bpm' else 'count' end,
              now() - make_interval(mins => g)
         from generate_series(1, 10000) g`.execute(tx);
+    // the rest of the clinic: 40 other patients with 1,000 samples each (a table of one patient plans like no clinic's)
+    await sql`with others as (
+        insert into public.patients (created_by, first_name, last_name, date_of_birth, gender)
+        select ${providerId}, 'Other', 'Patient ' || g, '1980-01-01', 'male' from generate_series(1, 40) g returning id)
+      insert into public.vitals (patient_id, metric, value, unit, recorded_at, recorded_by)
+      select o.id, 'heart_rate', 60 + g % 40, 'bpm', now() - make_interval(mins => g), ${providerId}
+        from others o cross join generate_series(1, 1000) g`.execute(tx);
     const s = await startSession(tx, { id: providerId, role: "provider" }, "aal1", {});
     return { token: s.tokens.access_token, patientId };
   });

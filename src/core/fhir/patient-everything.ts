@@ -91,7 +91,7 @@ export async function patientEverything(
   }, context);
 }
 
-/** A large type's read (a patient's years of wearable samples): the count and the first and last ids, not every id. */
+/** A large type's read (a patient's years of wearable samples): the count and the first and last ids served, not every id. */
 async function recordSpan(tx: Tx, def: AnyResourceDefinition, rows: SourceRow[]): Promise<void> {
   await recordRead(tx, {
     kind: def.readKind!,
@@ -100,13 +100,20 @@ async function recordSpan(tx: Tx, def: AnyResourceDefinition, rows: SourceRow[])
   });
 }
 
-function collectPractitioners(value: unknown, into: Set<string>): void {
+/** The practitioners a resource refers to (any `reference: "Practitioner/…"` inside it); walks without allocating. */
+export function collectPractitioners(value: unknown, into: Set<string>): void {
+  if (value === null || typeof value !== "object") return;
   if (Array.isArray(value)) {
-    for (const v of value) collectPractitioners(v, into);
-  } else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === "reference" && typeof v === "string" && v.startsWith("Practitioner/")) into.add(v.slice(13));
-      else if (typeof v === "object") collectPractitioners(v, into);
+    for (let i = 0; i < value.length; i++) collectPractitioners(value[i], into);
+    return;
+  }
+  const o = value as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === "string") {
+      if (k === "reference" && v.startsWith("Practitioner/")) into.add(v.slice(13));
+    } else if (v !== null && typeof v === "object" && k !== "category" && k !== "code" && k !== "valueQuantity") {
+      collectPractitioners(v, into);
     }
   }
 }

@@ -116,24 +116,25 @@ export async function runExport(jobId: string, session: Session, opts: RunOption
     let done = 0;
     let lastPatient: string | null = null;
     while (compartment.length) {
-      const page: { patientIds: string[]; lines: string[][] } = await withUser(session, async (tx) => {
+      // Each type's lines go to its file as soon as its query returns, so the process holds
+      // one type of one page at a time. If the page's transaction then fails (its read
+      // record, say), the job fails and every file is deleted: nothing unaudited is served.
+      const patientIds: string[] = await withUser(session, async (tx) => {
         const { rows } = await sql<{ id: string }>`select id from public.patients
            where ${lastPatient ? sql`id > ${lastPatient}::uuid` : sql`true`} order by id limit ${perPage}`.execute(tx);
-        const patientIds = rows.map((r) => r.id);
-        if (patientIds.length === 0) return { patientIds, lines: [] };
-        const lines: string[][] = [];
-        for (const f of compartment) lines.push(await readForPatients(tx, f.def, patientIds, job.since, ctx));
+        const ids = rows.map((r) => r.id);
+        if (ids.length === 0) return ids;
+        for (const f of compartment) await exportForPatients(tx, f, ids, job.since, ctx);
         await recordRead(tx, {
           kind: "export",
-          patientIds,
+          patientIds: ids,
           details: { via: FHIR_CHANNEL, operation: "$export", job_id: jobId, types: compartment.map((f) => f.def.type) },
         });
-        return { patientIds, lines };
+        return ids;
       }, opts.context);
-      if (page.patientIds.length === 0) break;
-      for (let i = 0; i < compartment.length; i++) await compartment[i].write(page.lines[i]);
-      lastPatient = page.patientIds[page.patientIds.length - 1];
-      done += page.patientIds.length;
+      if (patientIds.length === 0) break;
+      lastPatient = patientIds[patientIds.length - 1];
+      done += patientIds.length;
       await checkpoint(jobId, `${Math.min(done, total)} of ${total} patients`);
     }
     for (const f of files.filter((x) => !x.def.patientColumn)) {
@@ -203,12 +204,31 @@ async function mapRows(tx: Tx, def: AnyResourceDefinition, rows: SourceRow[], ct
 
 const sinceClause = (since: Date | null) => (since ? sql`and r.last_updated >= ${since.toISOString()}::timestamptz` : sql``);
 
-/** One type's rows of a page of patients, under the caller's RLS, in the read API's order per patient. */
-async function readForPatients(tx: Tx, def: AnyResourceDefinition, patientIds: string[], since: Date | null, ctx: MapContext): Promise<string[]> {
+/** Rows fetched at a time from a type's cursor: bounds the memory of one page whatever its patients hold. */
+const FETCH_ROWS = 500;
+let fetchRows = FETCH_ROWS;
+
+/** Tests: a small fetch size, so that a small clinic's export crosses several fetches. */
+export function useExportFetchRows(n?: number): void {
+  fetchRows = n ?? FETCH_ROWS;
+}
+
+/**
+ * One type's rows of a page of patients, under the caller's RLS, in the read API's order per
+ * patient, mapped and written to its file fetchRows (500) at a time through a cursor in the page's
+ * transaction.
+ */
+async function exportForPatients(tx: Tx, file: NdjsonFile, patientIds: string[], since: Date | null, ctx: MapContext): Promise<void> {
+  const def = file.def;
   const order = sql`r.patient_id, ${rowOrder(def)}`;
-  const { rows } = await sql<SourceRow>`select * from (${def.source}) r
+  await sql`declare cb_export_rows no scroll cursor for select * from (${def.source}) r
      where r.patient_id = any(${patientIds}::uuid[]) ${sinceClause(since)} order by ${order}`.execute(tx);
-  return mapRows(tx, def, rows, ctx);
+  for (;;) {
+    const { rows } = await sql<SourceRow>`fetch forward ${sql.raw(String(fetchRows))} from cb_export_rows`.execute(tx);
+    await file.write(await mapRows(tx, def, rows, ctx));
+    if (rows.length < fetchRows) break;
+  }
+  await sql`close cb_export_rows`.execute(tx);
 }
 
 /** A keyset page of a type outside the Patient compartment (not PHI: the staff directory). */

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { LOINC, OBSERVATION_CATEGORY, UCUM, VISIT_VITAL_KEYS, VITAL_CODES } from "../codes";
 import type { ResourceDefinition, SourceRow } from "../search/resource-definition";
 import type { FhirResource } from "../types";
-import { compact, instant, meta, PATIENT_PARAMS, ref } from "./shared";
+import { instant, meta, PATIENT_PARAMS } from "./shared";
 
 export interface ObservationSourceRow extends SourceRow {
   effective: Date;
@@ -16,9 +16,15 @@ export interface ObservationSourceRow extends SourceRow {
   category: string;
 }
 
+// Built once per metric and shared by every resource of that code: $everything maps tens of
+// thousands of samples, and JSON.stringify does not mind shared objects.
+const CATEGORY = Object.freeze([{ coding: [{ system: OBSERVATION_CATEGORY, code: "vital-signs", display: "Vital Signs" }], text: "Vital Signs" }]);
+const CODINGS = new Map(
+  Object.entries(VITAL_CODES).map(([metric, c]) => [metric, Object.freeze({ coding: [{ system: LOINC, code: c.loinc, display: c.display }], text: c.display })]),
+);
+
 function coding(metric: string) {
-  const c = VITAL_CODES[metric];
-  return { coding: [{ system: LOINC, code: c.loinc, display: c.display }], text: c.display };
+  return CODINGS.get(metric)!;
 }
 
 function quantity(metric: string, value: number) {
@@ -31,37 +37,37 @@ function quantity(metric: string, value: number) {
  * wearable and manual samples (vitals rows, id `vital-<n>`, device referenced), and the
  * vitals taken at a visit (visits.vitals, id `visit-<visit id>-<metric, - for _>`: a FHIR id has no `_`; encounter
  * referenced). A visit's blood pressure "120/80" is one panel (85354-9) with systolic and
- * diastolic components.
+ * diastolic components. Written member by member (no spread, no compact): it runs once per
+ * sample in an export or $everything.
  */
 export function toFhirObservation(r: ObservationSourceRow): FhirResource {
-  const base = {
+  const o: FhirResource = {
     resourceType: "Observation",
     id: r.id,
     meta: meta(r.last_updated),
     status: "final",
-    category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: "vital-signs", display: "Vital Signs" }], text: "Vital Signs" }],
+    category: CATEGORY,
     code: coding(r.metric),
-    subject: ref("Patient", r.patient_id),
-    encounter: ref("Encounter", r.visit_id),
-    effectiveDateTime: instant(r.effective),
-    performer: r.visit_id ? [ref("Practitioner", r.performer_id)!].filter(Boolean) : undefined,
-    device: ref("Device", r.device_id),
   };
+  if (r.patient_id) o.subject = { reference: `Patient/${r.patient_id}` };
+  if (r.visit_id) o.encounter = { reference: `Encounter/${r.visit_id}` };
+  o.effectiveDateTime = instant(r.effective);
+  if (r.visit_id && r.performer_id) o.performer = [{ reference: `Practitioner/${r.performer_id}` }];
+  if (r.device_id) o.device = { reference: `Device/${r.device_id}` };
   if (r.metric === "blood_pressure") {
     const m = /^(\d{2,3})\/(\d{2,3})$/.exec((r.value_text ?? "").trim());
     if (m) {
-      return compact({
-        ...base,
-        component: [
-          { code: coding("bp_systolic"), valueQuantity: quantity("bp_systolic", Number(m[1])) },
-          { code: coding("bp_diastolic"), valueQuantity: quantity("bp_diastolic", Number(m[2])) },
-        ],
-      });
-    }
-    return compact({ ...base, valueString: r.value_text ?? undefined, dataAbsentReason: r.value_text ? undefined : { text: "No value recorded" } });
+      o.component = [
+        { code: coding("bp_systolic"), valueQuantity: quantity("bp_systolic", Number(m[1])) },
+        { code: coding("bp_diastolic"), valueQuantity: quantity("bp_diastolic", Number(m[2])) },
+      ];
+    } else if (r.value_text) o.valueString = r.value_text;
+    else o.dataAbsentReason = { text: "No value recorded" };
+    return o;
   }
-  if (r.value_num == null) return compact({ ...base, dataAbsentReason: { text: "No value recorded" } });
-  return compact({ ...base, valueQuantity: quantity(r.metric, Number(r.value_num)) });
+  if (r.value_num == null) o.dataAbsentReason = { text: "No value recorded" };
+  else o.valueQuantity = quantity(r.metric, Number(r.value_num));
+  return o;
 }
 
 const visitKeys = Object.entries(VISIT_VITAL_KEYS);
