@@ -1685,6 +1685,13 @@ begin
                    order by g.created_at desc
                    limit 1), '{}'::jsonb)
                 else '{}'::jsonb
+              end
+           -- 0900: the outside app the read was made through
+           || case
+                when jsonb_typeof(claims -> 'smart_app') = 'object' then
+                  jsonb_build_object('app', claims -> 'smart_app' ->> 'client_id',
+                                     'via', left(claims -> 'smart_app' ->> 'name', 100))
+                else '{}'::jsonb
               end,
          nullif(current_setting('request.id', true), ''), nullif(current_setting('request.ip', true), ''),
          nullif(left(current_setting('request.user_agent', true), 512), '')
@@ -2175,6 +2182,32 @@ ALTER TABLE app.mail_outbox OWNER TO migration_login;
 COMMENT ON TABLE app.mail_outbox IS 'Mail waiting to be sent, sent, held (no SMTP server configured) or failed. Written in the transaction of the event that causes it; bodies are sealed.';
 
 --
+-- Name: oauth_payloads; Type: TABLE; Schema: app; Owner: migration_login
+--
+
+CREATE TABLE app.oauth_payloads (
+    model text NOT NULL,
+    id_hash text NOT NULL,
+    payload jsonb NOT NULL,
+    grant_id text,
+    uid text,
+    expires_at timestamp with time zone,
+    consumed_at timestamp with time zone,
+    CONSTRAINT oauth_payloads_id_hash_check CHECK ((id_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT oauth_payloads_model_check CHECK ((model ~ '^[A-Za-z]{1,40}$'::text))
+);
+
+ALTER TABLE ONLY app.oauth_payloads FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.oauth_payloads OWNER TO migration_login;
+
+--
+-- Name: TABLE oauth_payloads; Type: COMMENT; Schema: app; Owner: migration_login
+--
+
+COMMENT ON TABLE app.oauth_payloads IS 'The OAuth server''s state (oidc-provider adapter): codes, tokens, grants, sessions, interactions, keyed by the SHA-256 of their id. Service path only.';
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: app; Owner: migration_login
 --
 
@@ -2208,6 +2241,66 @@ ALTER TABLE app.signing_keys OWNER TO migration_login;
 --
 
 COMMENT ON TABLE app.signing_keys IS 'Generated document-signing keys (purpose ''prescriptions''): self-signed certificate and the sealed private key. Service path only.';
+
+--
+-- Name: smart_apps; Type: TABLE; Schema: app; Owner: migration_login
+--
+
+CREATE TABLE app.smart_apps (
+    client_id text NOT NULL,
+    name text NOT NULL,
+    redirect_uris text[] NOT NULL,
+    confidential boolean DEFAULT false NOT NULL,
+    secret_sealed text,
+    scopes text[] NOT NULL,
+    disabled boolean DEFAULT false NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT smart_apps_client_id_check CHECK ((client_id ~ '^[A-Za-z0-9_-]{16,64}$'::text)),
+    CONSTRAINT smart_apps_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
+    CONSTRAINT smart_apps_redirect_uris_check CHECK (((cardinality(redirect_uris) >= 1) AND (cardinality(redirect_uris) <= 10))),
+    CONSTRAINT smart_apps_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 64))),
+    CONSTRAINT smart_apps_secret_iff_confidential CHECK ((confidential = (secret_sealed IS NOT NULL))),
+    CONSTRAINT smart_apps_secret_sealed_check CHECK ((length(secret_sealed) <= 500))
+);
+
+ALTER TABLE ONLY app.smart_apps FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.smart_apps OWNER TO migration_login;
+
+--
+-- Name: TABLE smart_apps; Type: COMMENT; Schema: app; Owner: migration_login
+--
+
+COMMENT ON TABLE app.smart_apps IS 'Outside apps (SMART on FHIR clients) an admin registered: redirect URIs, public or confidential, allowed scopes, disabled. No PHI.';
+
+--
+-- Name: smart_grants; Type: TABLE; Schema: app; Owner: migration_login
+--
+
+CREATE TABLE app.smart_grants (
+    user_id uuid NOT NULL,
+    client_id text NOT NULL,
+    grant_id text NOT NULL,
+    session_id uuid NOT NULL,
+    scopes text[] NOT NULL,
+    patient_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    CONSTRAINT smart_grants_grant_id_check CHECK (((length(grant_id) >= 8) AND (length(grant_id) <= 128))),
+    CONSTRAINT smart_grants_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 64)))
+);
+
+ALTER TABLE ONLY app.smart_grants FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.smart_grants OWNER TO migration_login;
+
+--
+-- Name: TABLE smart_grants; Type: COMMENT; Schema: app; Owner: migration_login
+--
+
+COMMENT ON TABLE app.smart_grants IS 'Connected apps: which user approved which app, with which scopes and patient context; the app session its tokens act through. The user sees and removes their own.';
 
 --
 -- Name: email_link_tokens; Type: TABLE; Schema: auth; Owner: migration_login
@@ -3066,6 +3159,13 @@ ALTER TABLE ONLY app.mail_outbox
     ADD CONSTRAINT mail_outbox_pkey PRIMARY KEY (id);
 
 --
+-- Name: oauth_payloads oauth_payloads_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.oauth_payloads
+    ADD CONSTRAINT oauth_payloads_pkey PRIMARY KEY (model, id_hash);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
 --
 
@@ -3078,6 +3178,27 @@ ALTER TABLE ONLY app.schema_migrations
 
 ALTER TABLE ONLY app.signing_keys
     ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (purpose);
+
+--
+-- Name: smart_apps smart_apps_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.smart_apps
+    ADD CONSTRAINT smart_apps_pkey PRIMARY KEY (client_id);
+
+--
+-- Name: smart_grants smart_grants_grant_id_key; Type: CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.smart_grants
+    ADD CONSTRAINT smart_grants_grant_id_key UNIQUE (grant_id);
+
+--
+-- Name: smart_grants smart_grants_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.smart_grants
+    ADD CONSTRAINT smart_grants_pkey PRIMARY KEY (user_id, client_id);
 
 --
 -- Name: email_link_tokens email_link_tokens_pkey; Type: CONSTRAINT; Schema: auth; Owner: migration_login
@@ -3435,6 +3556,30 @@ CREATE UNIQUE INDEX mail_outbox_dedupe_idx ON app.mail_outbox USING btree (dedup
 CREATE INDEX mail_outbox_due_idx ON app.mail_outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 
 --
+-- Name: oauth_payloads_expires_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE INDEX oauth_payloads_expires_idx ON app.oauth_payloads USING btree (expires_at);
+
+--
+-- Name: oauth_payloads_grant_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE INDEX oauth_payloads_grant_idx ON app.oauth_payloads USING btree (grant_id) WHERE (grant_id IS NOT NULL);
+
+--
+-- Name: oauth_payloads_uid_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE INDEX oauth_payloads_uid_idx ON app.oauth_payloads USING btree (uid) WHERE (uid IS NOT NULL);
+
+--
+-- Name: smart_grants_client_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE INDEX smart_grants_client_idx ON app.smart_grants USING btree (client_id);
+
+--
 -- Name: email_link_tokens_user_idx; Type: INDEX; Schema: auth; Owner: migration_login
 --
 
@@ -3697,6 +3842,12 @@ CREATE TRIGGER audit_read_stage_caller_details BEFORE INSERT ON app.audit_read_s
 --
 
 CREATE TRIGGER audit_read_stage_no_truncate BEFORE TRUNCATE ON app.audit_read_stage FOR EACH STATEMENT EXECUTE FUNCTION app.audit_refuse_change();
+
+--
+-- Name: smart_apps smart_apps_touch; Type: TRIGGER; Schema: app; Owner: migration_login
+--
+
+CREATE TRIGGER smart_apps_touch BEFORE UPDATE ON app.smart_apps FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 --
 -- Name: users users_touch; Type: TRIGGER; Schema: auth; Owner: migration_login
@@ -4042,6 +4193,41 @@ ALTER TABLE ONLY app.fhir_export_jobs
     ADD CONSTRAINT fhir_export_jobs_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
+-- Name: smart_apps smart_apps_created_by_fkey; Type: FK CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.smart_apps
+    ADD CONSTRAINT smart_apps_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: smart_grants smart_grants_client_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.smart_grants
+    ADD CONSTRAINT smart_grants_client_id_fkey FOREIGN KEY (client_id) REFERENCES app.smart_apps(client_id) ON DELETE CASCADE;
+
+--
+-- Name: smart_grants smart_grants_patient_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.smart_grants
+    ADD CONSTRAINT smart_grants_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id) ON DELETE SET NULL;
+
+--
+-- Name: smart_grants smart_grants_session_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.smart_grants
+    ADD CONSTRAINT smart_grants_session_id_fkey FOREIGN KEY (session_id) REFERENCES auth.sessions(id) ON DELETE CASCADE;
+
+--
+-- Name: smart_grants smart_grants_user_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.smart_grants
+    ADD CONSTRAINT smart_grants_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
 -- Name: email_link_tokens email_link_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: auth; Owner: migration_login
 --
 
@@ -4370,6 +4556,24 @@ ALTER TABLE ONLY storage.objects
 CREATE POLICY "Admins cancel their own export jobs" ON app.fhir_export_jobs FOR UPDATE TO app_admin USING ((( SELECT app.i_am_admin() AS i_am_admin) AND (owner_id = ( SELECT auth.uid() AS uid)))) WITH CHECK ((( SELECT app.i_am_admin() AS i_am_admin) AND (owner_id = ( SELECT auth.uid() AS uid)) AND (status = 'cancelled'::text)));
 
 --
+-- Name: smart_apps Admins disable and enable apps; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Admins disable and enable apps" ON app.smart_apps FOR UPDATE TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin)) WITH CHECK (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
+-- Name: smart_grants Admins disconnect their own apps; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Admins disconnect their own apps" ON app.smart_grants FOR DELETE TO app_admin USING ((( SELECT app.i_am_admin() AS i_am_admin) AND (user_id = ( SELECT auth.uid() AS uid))));
+
+--
+-- Name: smart_apps Admins read the app registry; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Admins read the app registry" ON app.smart_apps FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
 -- Name: mail_outbox Admins read the outbox; Type: POLICY; Schema: app; Owner: migration_login
 --
 
@@ -4380,6 +4584,18 @@ CREATE POLICY "Admins read the outbox" ON app.mail_outbox FOR SELECT TO app_admi
 --
 
 CREATE POLICY "Admins read their own export jobs" ON app.fhir_export_jobs FOR SELECT TO app_admin USING ((( SELECT app.i_am_admin() AS i_am_admin) AND (owner_id = ( SELECT auth.uid() AS uid))));
+
+--
+-- Name: smart_apps Admins register apps as themselves; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Admins register apps as themselves" ON app.smart_apps FOR INSERT TO app_admin WITH CHECK ((( SELECT app.i_am_admin() AS i_am_admin) AND (created_by = ( SELECT auth.uid() AS uid)) AND (NOT disabled)));
+
+--
+-- Name: smart_grants Admins see the apps they connected; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Admins see the apps they connected" ON app.smart_grants FOR SELECT TO app_admin USING ((( SELECT app.i_am_admin() AS i_am_admin) AND (user_id = ( SELECT auth.uid() AS uid))));
 
 --
 -- Name: fhir_export_jobs Admins start export jobs as themselves; Type: POLICY; Schema: app; Owner: migration_login
@@ -4430,10 +4646,28 @@ CREATE POLICY "Service path has full access" ON app.fhir_export_jobs TO service_
 CREATE POLICY "Service path has full access" ON app.mail_outbox TO service_role USING (true) WITH CHECK (true);
 
 --
+-- Name: oauth_payloads Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON app.oauth_payloads TO service_role USING (true) WITH CHECK (true);
+
+--
 -- Name: signing_keys Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
 --
 
 CREATE POLICY "Service path has full access" ON app.signing_keys TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: smart_apps Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON app.smart_apps TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: smart_grants Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON app.smart_grants TO service_role USING (true) WITH CHECK (true);
 
 --
 -- Name: fhir_export_jobs Users cancel their own export jobs; Type: POLICY; Schema: app; Owner: migration_login
@@ -4442,10 +4676,30 @@ CREATE POLICY "Service path has full access" ON app.signing_keys TO service_role
 CREATE POLICY "Users cancel their own export jobs" ON app.fhir_export_jobs FOR UPDATE TO authenticated USING ((owner_id = ( SELECT auth.uid() AS uid))) WITH CHECK (((owner_id = ( SELECT auth.uid() AS uid)) AND (status = 'cancelled'::text)));
 
 --
+-- Name: smart_grants Users disconnect their own apps; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Users disconnect their own apps" ON app.smart_grants FOR DELETE TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: smart_apps Users read the apps they connected; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Users read the apps they connected" ON app.smart_apps FOR SELECT TO authenticated USING ((client_id = ANY (ARRAY( SELECT g.client_id
+   FROM app.smart_grants g
+  WHERE (g.user_id = ( SELECT auth.uid() AS uid))))));
+
+--
 -- Name: fhir_export_jobs Users read their own export jobs; Type: POLICY; Schema: app; Owner: migration_login
 --
 
 CREATE POLICY "Users read their own export jobs" ON app.fhir_export_jobs FOR SELECT TO authenticated USING ((owner_id = ( SELECT auth.uid() AS uid)));
+
+--
+-- Name: smart_grants Users see the apps they connected; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Users see the apps they connected" ON app.smart_grants FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
 
 --
 -- Name: fhir_export_jobs Users start export jobs as themselves; Type: POLICY; Schema: app; Owner: migration_login
@@ -4496,10 +4750,28 @@ ALTER TABLE app.fhir_export_jobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.mail_outbox ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: oauth_payloads; Type: ROW SECURITY; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE app.oauth_payloads ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: signing_keys; Type: ROW SECURITY; Schema: app; Owner: migration_login
 --
 
 ALTER TABLE app.signing_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: smart_apps; Type: ROW SECURITY; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE app.smart_apps ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: smart_grants; Type: ROW SECURITY; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE app.smart_grants ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: users Admins create accounts; Type: POLICY; Schema: auth; Owner: migration_login
@@ -6088,10 +6360,99 @@ GRANT SELECT(created_at) ON TABLE app.mail_outbox TO app_admin;
 GRANT SELECT(sent_at) ON TABLE app.mail_outbox TO app_admin;
 
 --
+-- Name: TABLE oauth_payloads; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.oauth_payloads TO service_role;
+
+--
 -- Name: TABLE signing_keys; Type: ACL; Schema: app; Owner: migration_login
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.signing_keys TO service_role;
+
+--
+-- Name: TABLE smart_apps; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.smart_apps TO service_role;
+
+--
+-- Name: COLUMN smart_apps.client_id; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(client_id) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(client_id),INSERT(client_id) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.name; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(name) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(name),INSERT(name) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.redirect_uris; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(redirect_uris) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(redirect_uris),INSERT(redirect_uris) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.confidential; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(confidential) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(confidential),INSERT(confidential) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.secret_sealed; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT INSERT(secret_sealed) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.scopes; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(scopes) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(scopes),INSERT(scopes) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.disabled; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(disabled) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(disabled),UPDATE(disabled) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.created_by; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(created_by) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(created_by),INSERT(created_by) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.created_at; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(created_at) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(created_at) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: COLUMN smart_apps.updated_at; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT(updated_at) ON TABLE app.smart_apps TO authenticated;
+GRANT SELECT(updated_at) ON TABLE app.smart_apps TO app_admin;
+
+--
+-- Name: TABLE smart_grants; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.smart_grants TO service_role;
+GRANT SELECT,DELETE ON TABLE app.smart_grants TO authenticated;
+GRANT SELECT,DELETE ON TABLE app.smart_grants TO app_admin;
 
 --
 -- Name: TABLE email_link_tokens; Type: ACL; Schema: auth; Owner: migration_login

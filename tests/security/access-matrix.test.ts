@@ -342,6 +342,35 @@ const MATRIX: Row[] = [
   ["app.signing_keys", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   ["app.signing_keys", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
   ["app.signing_keys", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  // SMART on FHIR (0900). Apps: "own" = an app P's patient connected, "foreign" = one Q's patient connected; admins
+  // (aal2) manage the registry, register in their own name only; a user reads the apps they connected.
+  ["app.smart_apps", "select", "own",     Y, N, N, N, N, N, Y, N, N, N, N],
+  ["app.smart_apps", "select", "foreign", Y, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_apps", "insert", "own",     Y, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_apps", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_apps", "update", "own",     Y, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_apps", "update", "foreign", Y, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_apps", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_apps", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  // Connections: "own" = P's patient's, "foreign" = Q's patient's. The user sees and removes their own; the
+  // service path writes them (consent, revocation).
+  ["app.smart_grants", "select", "own",     N, N, N, N, N, N, Y, N, N, N, N],
+  ["app.smart_grants", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_grants", "insert", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_grants", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_grants", "update", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_grants", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.smart_grants", "delete", "own",     N, N, N, N, N, N, Y, N, N, N, N],
+  ["app.smart_grants", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  // The OAuth server's codes and tokens (hashed ids): service path only.
+  ["app.oauth_payloads", "select", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.oauth_payloads", "select", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.oauth_payloads", "insert", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.oauth_payloads", "insert", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.oauth_payloads", "update", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.oauth_payloads", "update", "foreign", N, N, N, N, N, N, N, N, N, N, N],
+  ["app.oauth_payloads", "delete", "own",     N, N, N, N, N, N, N, N, N, N, N],
+  ["app.oauth_payloads", "delete", "foreign", N, N, N, N, N, N, N, N, N, N, N],
   // Email-link tokens (verification, staff invitations; own = one for P's account, foreign = Q's): the service path
   // only (admins issue staff invitations through app.issue_staff_invite, which checks app.i_am_admin()).
   ["auth.email_link_tokens", "select", "own",     N, N, N, N, N, N, N, N, N, N, N],
@@ -456,6 +485,21 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
         values (${`matrix_${hex(4)}`}, '-----BEGIN CERTIFICATE-----', 'v1.sealed') returning purpose as id`),
       "auth.email_link_tokens": await one(sql<{ id: string }>`insert into auth.email_link_tokens (token_hash, user_id, purpose, expires_at)
         values (${hex(32)}, ${portalUser}, 'verify_email', now() + interval '1 day') returning token_hash as id`),
+      // an app the portal user connected: its registry row, the connection (with its app session) and a stored token
+      ...(await (async () => {
+        const clientId = `matrix_${hex(8)}`;
+        await sql`insert into app.smart_apps (client_id, name, redirect_uris, scopes, created_by)
+          values (${clientId}, 'Matrix App', array['https://app.test/cb'], array['patient/*.rs'], ${author.id})`.execute(tx);
+        const appSession = await one(sql<{ id: string }>`insert into auth.sessions (user_id, aal, expires_at)
+          values (${portalUser}, 'aal1', now() + interval '1 day') returning id`);
+        const grantId = `grant_${hex(8)}`;
+        await sql`insert into app.smart_grants (user_id, client_id, grant_id, session_id, scopes, patient_id)
+          values (${portalUser}, ${clientId}, ${grantId}, ${appSession}, array['patient/*.rs'], ${patient})`.execute(tx);
+        const idHash = hex(32);
+        await sql`insert into app.oauth_payloads (model, id_hash, payload, grant_id, expires_at)
+          values ('AccessToken', ${idHash}, '{}', ${grantId}, now() + interval '1 hour')`.execute(tx);
+        return { "app.smart_apps": clientId, "app.smart_grants": grantId, "app.oauth_payloads": idHash };
+      })()),
       // an ENDED grant: it opens nothing, so every other cell is unaffected
       emergency_access_grants: await one(sql<{ id: string }>`insert into public.emergency_access_grants (patient_id, provider_id, reason, created_at, expires_at, ended_at)
         values (${patient}, ${grantHolder}, 'Unconscious in the emergency department', now() - interval '2 hours', now() - interval '1 hour', now() - interval '90 minutes') returning id`),
@@ -759,6 +803,27 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
       values (${c.scope === "own" ? c.me : c.w.foreignDoc.id}, 'patient', array['Patient'], 'https://clinic.test/fhir/R4/Patient/$export')`),
     update: (tx, c) => affected(tx, sql`update app.fhir_export_jobs set status = 'cancelled' where id = ${c.row}`),
     delete: (tx, c) => affected(tx, sql`delete from app.fhir_export_jobs where id = ${c.row}`),
+  },
+  "app.smart_apps": {
+    select: (tx, c) => count(tx, sql`select client_id, name, scopes from app.smart_apps where client_id = ${c.row}`),
+    // "own": registered in one's own name; "foreign": in another user's
+    insert: (tx, c) => affected(tx, sql`insert into app.smart_apps (client_id, name, redirect_uris, scopes, created_by)
+      values (${`matrix_new_${hex(8)}`}, 'New App', array['https://new.test/cb'], array['patient/*.rs'], ${c.scope === "own" ? c.me : c.w.foreignDoc.id})`),
+    update: (tx, c) => affected(tx, sql`update app.smart_apps set disabled = true where client_id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from app.smart_apps where client_id = ${c.row}`),
+  },
+  "app.smart_grants": {
+    select: (tx, c) => count(tx, sql`select grant_id, scopes, patient_id from app.smart_grants where grant_id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into app.smart_grants (user_id, client_id, grant_id, session_id, scopes)
+      values (${c.scope === "own" ? c.me : c.w.foreignPatientUser.id}, ${c.w[c.scope]["app.smart_apps"]}, ${`grant_${hex(8)}`}, ${c.w[c.scope]["auth.sessions"]}, array['user/*.rs'])`),
+    update: (tx, c) => affected(tx, sql`update app.smart_grants set scopes = array['user/*.rs'] where grant_id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from app.smart_grants where grant_id = ${c.row}`),
+  },
+  "app.oauth_payloads": {
+    select: (tx, c) => count(tx, sql`select payload, grant_id from app.oauth_payloads where id_hash = ${c.row}`),
+    insert: (tx) => affected(tx, sql`insert into app.oauth_payloads (model, id_hash, payload) values ('AccessToken', ${hex(32)}, '{}')`),
+    update: (tx, c) => affected(tx, sql`update app.oauth_payloads set expires_at = now() + interval '1 year' where id_hash = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from app.oauth_payloads where id_hash = ${c.row}`),
   },
   "app.signing_keys": {
     select: (tx, c) => count(tx, sql`select purpose, private_key_sealed from app.signing_keys where purpose = ${c.row}`),

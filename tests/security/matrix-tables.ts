@@ -12,4 +12,5 @@ export const MATRIX_TABLES = [
   "app.mail_outbox", "auth.password_reset_tokens", "app.fhir_export_jobs",
   "app.signing_keys",
   "emergency_access_grants", "patient_shares", "auth.email_link_tokens",
+  "app.smart_apps", "app.smart_grants", "app.oauth_payloads",
 ] as const;

@@ -11,4 +11,9 @@ export interface Session {
    * only use /api/v1/auth/* (to enrol) until it signs in again with MFA.
    */
   mfaPending?: boolean;
+  /**
+   * Set when an outside app (SMART on FHIR) acts for the user with one of its tokens: the
+   * session is the app's own (app.smart_grants), and read records name the app.
+   */
+  smartApp?: { clientId: string; name: string };
 }

@@ -55,7 +55,7 @@ export async function withUser<T>(
   const db = await database();
   const role = dbRoleFor(session);
   const claims = session
-    ? { sub: session.userId, role, app_role: session.role, session_id: session.sessionId, aal: session.aal }
+    ? { sub: session.userId, role, app_role: session.role, session_id: session.sessionId, aal: session.aal, ...(session.smartApp ? { smart_app: { client_id: session.smartApp.clientId, name: session.smartApp.name } } : {}) }
     : { role };
   return db.kysely.transaction().execute(async (tx) => {
     // One round trip: the claims, the request's origin, the session check in the database

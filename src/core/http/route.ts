@@ -98,10 +98,32 @@ async function resolveSession(req: Request): Promise<Session | null> {
 
 type Door = "session required" | "session optional" | "device token";
 
+/**
+ * A second kind of bearer token a route may take besides the portal's own: an outside app's
+ * (SMART on FHIR, src/core/smart). `matches` tells its tokens apart; `resolve` checks one and
+ * gives the session the app acts through.
+ */
+export interface AppDoor<A extends { session: Session }> {
+  matches(token: string): boolean;
+  resolve(token: string): Promise<A>;
+}
+
+export interface AppAwareCall<P extends RouteParams, A> extends Call<P> {
+  /** Set when the request came with an app's token; session is then the app's session. */
+  app: A | null;
+}
+
+function appBearer(req: Request, door: AppDoor<{ session: Session }> | undefined): string | undefined {
+  if (!door) return undefined;
+  const m = /^Bearer\s+(\S{1,512})$/i.exec(req.headers.get("authorization")?.trim() ?? "");
+  return m && door.matches(m[1]) ? m[1] : undefined;
+}
+
 function wrap<P extends RouteParams>(
   door: Door,
   handler: (call: Call<P>) => Promise<Response>,
   renderError: ErrorRenderer = errorResponse,
+  appDoor?: AppDoor<{ session: Session }>,
 ) {
   return async (req: Request, ctx?: { params?: Promise<P> }): Promise<Response> => {
     const context = requestContext(req);
@@ -111,10 +133,12 @@ function wrap<P extends RouteParams>(
     try {
       const params = ((await ctx?.params) ?? {}) as P;
       // a device token is checked by the database inside withDevice, never as a session
-      const session = door === "device token" ? null : await resolveSession(req);
+      const appToken = appBearer(req, appDoor);
+      const app = appToken && appDoor ? await appDoor.resolve(appToken) : null;
+      const session = door === "device token" ? null : app ? app.session : await resolveSession(req);
       if (door === "session required" && !session) throw new UnauthorizedError();
       userId = session?.userId;
-      const res = await handler({ req, params, session, context });
+      const res = await handler(appDoor ? ({ req, params, session, context, app } as Call<P>) : { req, params, session, context });
       status = res.status;
       res.headers.set("X-Request-Id", context.requestId!);
       return res;
@@ -139,6 +163,15 @@ export function authed<P extends RouteParams = Record<string, never>>(handler: H
 /** A route open to anonymous callers (it may still use a session if one is presented). */
 export function open<P extends RouteParams = Record<string, never>>(handler: Handler<Call<P>>, renderError?: ErrorRenderer) {
   return wrap<P>("session optional", handler, renderError);
+}
+
+/** A route open to anonymous callers that also takes an outside app's token (see AppDoor). */
+export function openOrApp<P extends RouteParams, A extends { session: Session }>(
+  appDoor: AppDoor<A>,
+  handler: Handler<AppAwareCall<P, A>>,
+  renderError?: ErrorRenderer,
+) {
+  return wrap<P>("session optional", handler as (call: Call<P>) => Promise<Response>, renderError, appDoor);
 }
 
 export interface DeviceCall<P extends RouteParams> extends Call<P> {

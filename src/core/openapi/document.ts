@@ -33,6 +33,7 @@ import { ZListEmergencyGrantsQuery, ZOpenEmergencyAccessRequest, ZReviewEmergenc
 import { ZCreateShareRequest, ZOpenShareRequest } from "../sharing/sharing.types";
 import { ZAcceptStaffInviteRequest, ZConfirmEmailRequest } from "../auth/email-links.types";
 import { ZMailNoticesRequest } from "../auth/mail-notices";
+import { ZRegisterAppRequest, ZSetAppDisabledRequest } from "../smart/register-app.types";
 
 /**
  * The OpenAPI 3.1 document of the JSON API (GET /api/v1/openapi.json; docs/api.md).
@@ -77,6 +78,9 @@ export const OPERATIONS: Operation[] = [
   // --- administration (admins signed in with two factors)
   { method: "get", path: "/api/v1/admin/audit", tag: "admin", auth: "user", summary: "List audit records (filters, keyset paging).", query: ZListAuditQuery, ok: json(200, "A page of audit records and the next cursor.") },
   { method: "get", path: "/api/v1/admin/audit/export", tag: "admin", auth: "user", summary: "Export audit records as CSV (itself audited).", query: ZAuditFilters, ok: { status: 200, description: "CSV, streamed.", type: "csv" } },
+  { method: "get", path: "/api/v1/admin/apps", tag: "outside apps", auth: "user", summary: "The registered outside apps (SMART on FHIR clients); admins with two factors.", ok: json(200, "The apps.") },
+  { method: "post", path: "/api/v1/admin/apps", tag: "outside apps", auth: "user", summary: "Register an outside app: name, redirect URIs, public or confidential, allowed scopes. A confidential app's client_secret is shown only here.", body: ZRegisterAppRequest, ok: created("The app (client_id)") },
+  { method: "patch", path: "/api/v1/admin/apps/{client_id}", tag: "outside apps", auth: "user", summary: "Disable an app (every connection to it ends at once) or enable it again.", body: ZSetAppDisabledRequest, ok: json(200, "The app.") },
   { method: "get", path: "/api/v1/admin/emergency-access", tag: "emergency access", auth: "user", summary: "Every break-the-glass grant, its reason, the reads under it and its review.", query: ZListEmergencyGrantsQuery, ok: json(200, "The grants.") },
   { method: "post", path: "/api/v1/admin/emergency-access/{id}/review", tag: "emergency access", auth: "user", summary: "Record an admin's review of a grant.", body: ZReviewEmergencyAccessRequest, ok: json(200, "The grant, reviewed.") },
   { method: "get", path: "/api/v1/admin/providers", tag: "admin", auth: "user", summary: "List providers (`?status=pending`: waiting for verification).", query: ZListProvidersQuery, ok: json(200, "The providers.") },
@@ -129,6 +133,8 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/v1/me/notices", tag: "auth", auth: "user", summary: "Whether the caller gets notices by mail (security notices always go).", ok: json(200, "The setting.") },
   { method: "put", path: "/api/v1/me/notices", tag: "auth", auth: "user", summary: "Turn notices by mail on or off.", body: ZMailNoticesRequest, ok: json(200, "The setting.") },
   { method: "get", path: "/api/v1/me/patient", tag: "patients", auth: "user", summary: "The signed-in patient's own record.", ok: json(200, "The patient record.") },
+  { method: "get", path: "/api/v1/me/apps", tag: "outside apps", auth: "user", summary: "The caller's connected apps: scopes granted (in plain words), when connected, last use.", ok: json(200, "The connected apps.") },
+  { method: "delete", path: "/api/v1/me/apps/{client_id}", tag: "outside apps", auth: "user", summary: "Disconnect an app: every token it holds for the caller stops working at once.", ok: none },
   { method: "get", path: "/api/v1/me/shares", tag: "sharing", auth: "user", summary: "The caller's sharing links and their views (patients).", ok: json(200, "The shares.") },
   { method: "post", path: "/api/v1/me/shares", tag: "sharing", auth: "user", summary: "Share parts of the caller's own record (the link and code are shown only here).", body: ZCreateShareRequest, ok: created("The share") },
   { method: "delete", path: "/api/v1/me/shares/{id}", tag: "sharing", auth: "user", summary: "Revoke a share at once.", ok: none },
@@ -226,8 +232,8 @@ function successContent(ok: Success): Record<string, { schema: z.ZodType }> | un
 function pathParams(p: string): z.ZodObject | undefined {
   const names = [...p.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
   if (!names.length) return undefined;
-  // ids are UUIDs (`id`, `provider_id`); anything else (a signed URL's token, a verification code) is a string
-  return z.object(Object.fromEntries(names.map((n) => [n, n === "id" || n.endsWith("_id") ? zUuid.meta({ format: "uuid" }) : z.string().max(512)])));
+  // ids are UUIDs (`id`, `provider_id`; not an app's `client_id`); anything else (a signed URL's token, a verification code) is a string
+  return z.object(Object.fromEntries(names.map((n) => [n, n === "id" || (n.endsWith("_id") && n !== "client_id") ? zUuid.meta({ format: "uuid" }) : z.string().max(512)])));
 }
 
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {
