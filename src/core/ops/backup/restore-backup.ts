@@ -1,53 +1,27 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { PassThrough } from "node:stream";
-import type pg from "pg";
 import { checkpointKey } from "../../audit/checkpoint";
 import { formatVerifyResult, verifyAuditTrail, type VerifyResult } from "../../audit/verify-trail";
-import { rootSecretKeyCheck } from "../../config";
-import type { Database } from "../../db/engine";
-import { migrate, MIGRATIONS_DIR } from "../../db/migrate";
-import { becomeService } from "../../db/with-user";
+import { MIGRATIONS_DIR } from "../../db/migrate";
 import { Opener } from "../../storage/envelope";
-import { ObjectIntegrityError, type ObjectStore } from "../../storage/object-store";
+import { ObjectIntegrityError } from "../../storage/object-store";
 import {
   BackupFormatError,
   bodyKey,
   bodyLabel,
   Frame,
   FrameReader,
-  quoteIdent,
-  quoteQualified,
   type BackupEnd,
   type BackupHeader,
   type BackupManifest,
   type BodyFrame,
-  type MigrationEntry,
 } from "./backup-format";
-import { countApplicationRelations, listTables, listUserTriggers, type CatalogTable, type SequenceState, type UserTrigger } from "./database-catalog";
+import type { CatalogTable, SequenceState } from "./database-catalog";
+import { insertSql, RowLoader } from "./restore-rows";
+import { applyMigrations, assertRestoreTargetEmpty, checkBackupSecret, storedNames, type RestoreTarget } from "./restore-target";
 
-/** The restore will not run: nothing was written. */
-export class RestoreRefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RestoreRefusedError";
-  }
-}
-
-export interface RestoreTarget {
-  /**
-   * The target database, opened as the login that will own the schema (PostgreSQL: the
-   * migration login; embedded: its superuser session), empty and not migrated.
-   */
-  db: Database;
-  /** The target object store, empty. */
-  store: ObjectStore;
-  /** Where this version's migrations are (default db/migrations). */
-  migrationsDir?: string;
-}
+export { assertRestoreTargetEmpty, checkBackupSecret, RestoreRefusedError, type RestoreTarget } from "./restore-target";
 
 export interface RestoreProgress {
   phase: "objects" | "database" | "checking" | "done";
@@ -83,36 +57,6 @@ export interface OpenedBackup {
   rest: Buffer;
   /** The remaining body. */
   source: AsyncIterator<Buffer>;
-}
-
-/** Refuses a backup made under another root secret, before anything is decrypted or written. */
-export function checkBackupSecret(header: BackupHeader): void {
-  if (header.key_check !== rootSecretKeyCheck()) {
-    throw new RestoreRefusedError(
-      "This backup was made under a different root secret than the one configured here (CAREBASE_SECRET or DATA_DIR/secret). " +
-        "Put back the secret of the installation the backup came from, then restore again.",
-    );
-  }
-}
-
-/** Refuses a target that holds anything: a restore never merges into data. */
-export async function assertRestoreTargetEmpty(target: RestoreTarget): Promise<void> {
-  const client = await target.db.pool.connect();
-  let relations: number;
-  try {
-    relations = await countApplicationRelations(client);
-  } finally {
-    client.release();
-  }
-  if (relations > 0) {
-    throw new RestoreRefusedError(
-      "The target database already holds Carebase tables. A restore writes only into an empty database: " +
-        "create a new one (or drop and recreate this one if its data is expendable), then restore again.",
-    );
-  }
-  for await (const _object of target.store.list()) {
-    throw new RestoreRefusedError("The target object store already holds objects. A restore writes only into an empty store.");
-  }
 }
 
 /**
@@ -290,128 +234,4 @@ export async function restoreBackup(backup: OpenedBackup, target: RestoreTarget,
     documents: documents.length,
     audit,
   };
-}
-
-/** Applies exactly the backup's migrations, each of which must be this version's file, byte for byte. */
-async function applyMigrations(pool: pg.Pool, wanted: MigrationEntry[], dir: string): Promise<void> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), "carebase-restore-migrations-"));
-  try {
-    for (const m of wanted) {
-      if (!/^\d{4}_[a-z0-9_]+\.sql$/.test(m.name)) throw new BackupFormatError("The backup's body is damaged (a migration name).");
-      let text: string;
-      try {
-        text = await readFile(path.join(dir, m.name), "utf8");
-      } catch {
-        throw new RestoreRefusedError(
-          `The backup's database has migration ${m.name}, which this version of Carebase does not have: restore with the version that made the backup, or a newer one.`,
-        );
-      }
-      if (createHash("sha256").update(text).digest("hex") !== m.checksum) {
-        throw new RestoreRefusedError(`Migration ${m.name} here differs from the one the backup's database applied: restore with the version that made the backup.`);
-      }
-      await writeFile(path.join(tmp, m.name), text);
-    }
-    await migrate(pool, tmp);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
-
-function insertSql(t: CatalogTable): string {
-  const cols = t.columns.filter((c) => !c.generated).map((c) => quoteIdent(c.name));
-  const overriding = t.columns.some((c) => c.identityAlways) ? " overriding system value" : "";
-  const list = cols.join(", ");
-  return `insert into ${quoteQualified(t.name)} (${list})${overriding} select ${list} from json_populate_recordset(null::${quoteQualified(t.name)}, $1::json)`;
-}
-
-/**
- * One transaction that loads every row: as the schema's owner it turns the tables' own
- * triggers off; as service_role (whose policies admit every row) it empties what the
- * migrations seeded and inserts; as the owner again it turns the triggers back on exactly as
- * they were. Turning triggers off is DDL inside the transaction: nobody sees the tables
- * without them, and a failure rolls it all back.
- */
-class RowLoader {
-  rows = 0;
-  private released = false;
-  private constructor(
-    private readonly client: pg.PoolClient,
-    readonly tables: Map<string, CatalogTable>,
-    private readonly triggers: UserTrigger[],
-  ) {}
-
-  static async begin(pool: pg.Pool): Promise<RowLoader> {
-    const client = await pool.connect();
-    try {
-      await client.query("begin");
-      await client.query("set local role none");
-      const tables = await listTables(client);
-      const triggers = (await listUserTriggers(client)).filter((t) => t.mode !== "D");
-      for (const t of triggers) await client.query(`alter table ${quoteQualified(t.table)} disable trigger ${quoteIdent(t.name)}`);
-      await becomeService(client, "restore: load the rows of a backup");
-      // What the migrations seeded (the storage bucket, the chain heads, the settings row)
-      // comes back with the backup's rows: clear it first, children before parents. Not
-      // TRUNCATE: the owner gave that up on the audit trail (0201), and these are few rows.
-      for (const t of [...tables].reverse()) {
-        const { rows } = await client.query<{ any: boolean }>(`select exists (select 1 from ${quoteQualified(t.name)}) as any`);
-        if (rows[0].any) await client.query(`delete from ${quoteQualified(t.name)}`);
-      }
-      return new RowLoader(client, new Map(tables.map((t) => [t.name, t])), triggers);
-    } catch (e) {
-      await client.query("rollback").catch(() => undefined);
-      client.release();
-      throw e;
-    }
-  }
-
-  async insert(sql: string, rowsJson: string): Promise<number> {
-    const { rowCount } = await this.client.query(sql, [rowsJson]);
-    this.rows += rowCount ?? 0;
-    return rowCount ?? 0;
-  }
-
-  async setSequences(states: SequenceState[]): Promise<void> {
-    for (const s of states) await this.client.query("select setval($1::regclass, $2::bigint, $3)", [quoteQualified(s.sequence), s.last_value, s.is_called]);
-  }
-
-  async commit(): Promise<void> {
-    this.released = true;
-    try {
-      await this.client.query("set local role none");
-      for (const t of this.triggers) {
-        const how = t.mode === "A" ? "enable always" : t.mode === "R" ? "enable replica" : "enable";
-        await this.client.query(`alter table ${quoteQualified(t.table)} ${how} trigger ${quoteIdent(t.name)}`);
-      }
-      await this.client.query("commit");
-    } catch (e) {
-      await this.client.query("rollback").catch(() => undefined);
-      throw e;
-    } finally {
-      this.client.release();
-    }
-  }
-
-  async rollback(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    await this.client.query("rollback").catch(() => undefined);
-    this.client.release();
-  }
-}
-
-async function storedNames(pool: pg.Pool): Promise<{ names: string[]; documents: { object_key: string; sha256: string }[] }> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin read only");
-    await becomeService(client, "restore: check every row's object");
-    const { rows: objects } = await client.query<{ name: string }>("select name from storage.objects");
-    const { rows: documents } = await client.query<{ object_key: string; sha256: string }>("select object_key, sha256 from public.documents");
-    await client.query("commit");
-    return { names: objects.map((o) => o.name), documents };
-  } catch (e) {
-    await client.query("rollback").catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
 }
