@@ -590,6 +590,41 @@ end $$;
 ALTER FUNCTION app.authenticate_device() OWNER TO service_role;
 
 --
+-- Name: call_participant_names(uuid, uuid[]); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.call_participant_names(appt uuid, ids uuid[]) RETURNS TABLE(user_id uuid, full_name text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.id, u.full_name from auth.users u
+   where u.id = any (ids) and app.call_role(auth.uid(), appt) is not null
+$$;
+
+ALTER FUNCTION app.call_participant_names(appt uuid, ids uuid[]) OWNER TO service_role;
+
+--
+-- Name: call_role(uuid, uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.call_role(uid uuid, appt uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select case
+           when a.patient_id = any (app.own_patient_ids(uid)) then 'patient'
+           when a.provider_id = uid and a.patient_id = any (app.related_patient_ids(uid)) then 'provider'
+           when a.patient_id = any (app.related_patient_ids(uid))
+                and exists (select 1 from public.telehealth_calls c
+                             where c.appointment_id = a.id and c.ended_at is null and uid = any (c.members)) then 'member'
+         end
+    from public.appointments a
+   where a.id = appt and a.status in ('confirmed', 'completed') and a.visit_type = 'telehealth' and uid is not null
+$$;
+
+ALTER FUNCTION app.call_role(uid uuid, appt uuid) OWNER TO service_role;
+
+--
 -- Name: can_read_patient(uuid, uuid); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -765,6 +800,60 @@ begin
 end $$;
 
 ALTER FUNCTION app.emergency_patient_ids(uid uuid) OWNER TO service_role;
+
+--
+-- Name: telehealth_calls; Type: TABLE; Schema: public; Owner: migration_login
+--
+
+CREATE TABLE public.telehealth_calls (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    appointment_id uuid NOT NULL,
+    patient_id uuid NOT NULL,
+    provider_id uuid NOT NULL,
+    started_by uuid NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    ended_at timestamp with time zone,
+    ended_by uuid,
+    members uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    admitted uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    joined uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    visit_id uuid,
+    CONSTRAINT telehealth_calls_end_consistent CHECK (((ended_at IS NULL) = (ended_by IS NULL))),
+    CONSTRAINT telehealth_calls_members_cap CHECK (((cardinality(members) <= 10) AND (cardinality(joined) <= 50)))
+);
+
+ALTER TABLE ONLY public.telehealth_calls FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE public.telehealth_calls OWNER TO migration_login;
+
+--
+-- Name: TABLE telehealth_calls; Type: COMMENT; Schema: public; Owner: migration_login
+--
+
+COMMENT ON TABLE public.telehealth_calls IS 'Telehealth video calls: one row per call of an appointment (start, end, participants). No media is stored.';
+
+--
+-- Name: end_call(uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.end_call(appt uuid) RETURNS SETOF public.telehealth_calls
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  uid uuid := auth.uid();
+begin
+  if app.call_role(uid, appt) is distinct from 'provider' then
+    raise exception 'No such appointment.' using errcode = 'no_data_found';
+  end if;
+  insert into app.call_signals (appointment_id, sender_id, kind) values (appt, uid, 'ended');
+  return query
+    update public.telehealth_calls set ended_at = now(), ended_by = uid
+     where appointment_id = appt and ended_at is null
+    returning *;
+end $$;
+
+ALTER FUNCTION app.end_call(appt uuid) OWNER TO service_role;
 
 --
 -- Name: end_emergency_access(uuid); Type: FUNCTION; Schema: app; Owner: service_role
@@ -1017,6 +1106,17 @@ CREATE FUNCTION app.my_attending_patient_ids() RETURNS uuid[]
 ALTER FUNCTION app.my_attending_patient_ids() OWNER TO service_role;
 
 --
+-- Name: my_call_role(uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.my_call_role(appt uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select app.call_role(auth.uid(), appt) $$;
+
+ALTER FUNCTION app.my_call_role(appt uuid) OWNER TO service_role;
+
+--
 -- Name: my_chartable_patient_ids(); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -1178,6 +1278,21 @@ ALTER FUNCTION app.next_mrn() OWNER TO service_role;
 --
 
 COMMENT ON FUNCTION app.next_mrn() IS 'The next clinic-assigned MRN (MRN-000123), skipping any already on file. Default of patients.mrn.';
+
+--
+-- Name: notify_call_signal(); Type: FUNCTION; Schema: app; Owner: migration_login
+--
+
+CREATE FUNCTION app.notify_call_signal() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  perform pg_notify('carebase_call_signals', json_build_object('id', new.id, 'appointment_id', new.appointment_id)::text);
+  return null;
+end $$;
+
+ALTER FUNCTION app.notify_call_signal() OWNER TO migration_login;
 
 --
 -- Name: on_readable_care_team(uuid, uuid); Type: FUNCTION; Schema: app; Owner: service_role
@@ -1417,6 +1532,19 @@ end $$;
 ALTER FUNCTION app.prescriptions_status_sync() OWNER TO migration_login;
 
 --
+-- Name: prune_call_signals(interval); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.prune_call_signals(keep interval) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with d as (delete from app.call_signals where created_at < now() - keep returning 1) select count(*)::integer from d
+$$;
+
+ALTER FUNCTION app.prune_call_signals(keep interval) OWNER TO service_role;
+
+--
 -- Name: prune_change_events(interval); Type: FUNCTION; Schema: app; Owner: migration_login
 --
 
@@ -1585,6 +1713,68 @@ end $$;
 ALTER FUNCTION app.related_patient_ids(uid uuid) OWNER TO service_role;
 
 --
+-- Name: send_call_signal(uuid, text, uuid, jsonb); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.send_call_signal(appt uuid, p_kind text, p_recipient uuid, p_payload jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  uid uuid := auth.uid();
+  v_role text := app.call_role(uid, appt);
+  v_call public.telehealth_calls;
+  v_id bigint;
+begin
+  if v_role is null then
+    raise exception 'No such appointment.' using errcode = 'no_data_found';
+  end if;
+  if p_kind not in ('join', 'hello', 'leave', 'admit', 'offer', 'answer', 'ice', 'state', 'member_added') then
+    raise exception 'Unknown signal.' using errcode = 'invalid_parameter_value';
+  end if;
+  select * into v_call from public.telehealth_calls c where c.appointment_id = appt and c.ended_at is null for update;
+  if v_call.id is null then
+    raise exception 'The visit has not started.' using errcode = 'object_not_in_prerequisite_state';
+  end if;
+  if v_role = 'patient' and not (uid = any (v_call.admitted)) and p_kind not in ('join', 'leave', 'state') then
+    raise exception 'Waiting to be admitted.' using errcode = 'insufficient_privilege';
+  end if;
+  if p_kind in ('admit', 'member_added') and v_role <> 'provider' then
+    raise exception 'Only the provider admits.' using errcode = 'insufficient_privilege';
+  end if;
+  if p_kind = 'admit' then
+    if p_recipient is null or app.call_role(p_recipient, appt) is null then
+      raise exception 'No such participant.' using errcode = 'no_data_found';
+    end if;
+    update public.telehealth_calls set admitted = array_append(admitted, p_recipient)
+     where id = v_call.id and not (p_recipient = any (admitted));
+  end if;
+  if p_kind = 'member_added' then
+    if p_recipient is null or not (v_call.patient_id = any (app.care_team_patient_ids(p_recipient, null)))
+       or p_recipient = v_call.provider_id then
+      raise exception 'Not on this patient''s care team.' using errcode = 'no_data_found';
+    end if;
+    update public.telehealth_calls set members = array_append(members, p_recipient)
+     where id = v_call.id and not (p_recipient = any (members));
+  end if;
+  -- a participant who takes part in media (or is admitted) is on the visit's list
+  if p_kind in ('offer', 'answer', 'hello') or (p_kind = 'join' and v_role <> 'patient') then
+    update public.telehealth_calls set joined = array_append(joined, uid)
+     where id = v_call.id and not (uid = any (joined));
+  end if;
+  if p_kind = 'admit' then
+    update public.telehealth_calls set joined = array_append(joined, p_recipient)
+     where id = v_call.id and not (p_recipient = any (joined));
+  end if;
+  insert into app.call_signals (appointment_id, sender_id, recipient_id, kind, payload)
+  values (appt, uid, p_recipient, p_kind, coalesce(p_payload, '{}'))
+  returning id into v_id;
+  return v_id;
+end $$;
+
+ALTER FUNCTION app.send_call_signal(appt uuid, p_kind text, p_recipient uuid, p_payload jsonb) OWNER TO service_role;
+
+--
 -- Name: set_provider_credential(uuid, text); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -1701,6 +1891,37 @@ begin
 end $_$;
 
 ALTER FUNCTION app.stage_read(kind text, patient_ids uuid[], record_ids text[], details jsonb) OWNER TO service_role;
+
+--
+-- Name: start_call(uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.start_call(appt uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  uid uuid := auth.uid();
+  v_call uuid;
+begin
+  if app.call_role(uid, appt) is distinct from 'provider' then
+    raise exception 'No such appointment.' using errcode = 'no_data_found';
+  end if;
+  select c.id into v_call from public.telehealth_calls c where c.appointment_id = appt and c.ended_at is null;
+  if v_call is not null then
+    return v_call;
+  end if;
+  if not exists (select 1 from public.appointments a where a.id = appt and a.status = 'confirmed') then
+    raise exception 'The appointment is not open.' using errcode = 'object_not_in_prerequisite_state';
+  end if;
+  insert into public.telehealth_calls (appointment_id, patient_id, provider_id, started_by, joined)
+  select a.id, a.patient_id, a.provider_id, uid, array[uid] from public.appointments a where a.id = appt
+  returning id into v_call;
+  insert into app.call_signals (appointment_id, sender_id, kind) values (appt, uid, 'started');
+  return v_call;
+end $$;
+
+ALTER FUNCTION app.start_call(appt uuid) OWNER TO service_role;
 
 --
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: app; Owner: migration_login
@@ -2045,6 +2266,45 @@ ALTER TABLE app.audit_read_stage OWNER TO migration_login;
 --
 
 COMMENT ON TABLE app.audit_read_stage IS 'Read records not yet on a hash chain: written by app.stage_read, moved into public.audit_log by app.audit_drain_reads (within seconds). No index on purpose (the hot path). Service only.';
+
+--
+-- Name: call_signals; Type: TABLE; Schema: app; Owner: migration_login
+--
+
+CREATE TABLE app.call_signals (
+    id bigint NOT NULL,
+    appointment_id uuid NOT NULL,
+    sender_id uuid NOT NULL,
+    recipient_id uuid,
+    kind text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT call_signals_kind_check CHECK ((kind = ANY (ARRAY['started'::text, 'ended'::text, 'join'::text, 'hello'::text, 'leave'::text, 'admit'::text, 'offer'::text, 'answer'::text, 'ice'::text, 'state'::text, 'member_added'::text]))),
+    CONSTRAINT call_signals_payload_check CHECK ((octet_length((payload)::text) <= 16384))
+);
+
+ALTER TABLE ONLY app.call_signals FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.call_signals OWNER TO migration_login;
+
+--
+-- Name: TABLE call_signals; Type: COMMENT; Schema: app; Owner: migration_login
+--
+
+COMMENT ON TABLE app.call_signals IS 'Signaling frames between call participants on different instances, kept minutes; NOTIFY carries the id only.';
+
+--
+-- Name: call_signals_id_seq; Type: SEQUENCE; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE app.call_signals ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.call_signals_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: change_events; Type: TABLE; Schema: app; Owner: migration_login
@@ -2564,11 +2824,13 @@ CREATE TABLE public.appointments (
     cancel_reason text,
     cancelled_by uuid,
     cancelled_at timestamp with time zone,
+    visit_type text DEFAULT 'office'::text NOT NULL,
     CONSTRAINT appointments_cancel_consistent CHECK (((status = 'cancelled'::text) OR ((cancel_reason IS NULL) AND (cancelled_by IS NULL) AND (cancelled_at IS NULL)))),
     CONSTRAINT appointments_cancel_reason_check CHECK (((cancel_reason IS NULL) OR ((length(btrim(cancel_reason)) >= 1) AND (length(btrim(cancel_reason)) <= 500)))),
     CONSTRAINT appointments_reason_check CHECK ((length(reason) <= 1000)),
     CONSTRAINT appointments_status_check CHECK ((status = ANY (ARRAY['requested'::text, 'confirmed'::text, 'declined'::text, 'cancelled'::text, 'completed'::text]))),
-    CONSTRAINT appointments_time_order CHECK (((ends_at > starts_at) AND ((ends_at - starts_at) <= '12:00:00'::interval)))
+    CONSTRAINT appointments_time_order CHECK (((ends_at > starts_at) AND ((ends_at - starts_at) <= '12:00:00'::interval))),
+    CONSTRAINT appointments_visit_type_check CHECK ((visit_type = ANY (ARRAY['office'::text, 'telehealth'::text, 'follow_up'::text, 'urgent'::text, 'annual'::text])))
 );
 
 ALTER TABLE ONLY public.appointments FORCE ROW LEVEL SECURITY;
@@ -3131,6 +3393,13 @@ ALTER TABLE ONLY app.audit_checkpoints
     ADD CONSTRAINT audit_checkpoints_pkey PRIMARY KEY (id);
 
 --
+-- Name: call_signals call_signals_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE ONLY app.call_signals
+    ADD CONSTRAINT call_signals_pkey PRIMARY KEY (id);
+
+--
 -- Name: change_events_horizon change_events_horizon_pkey; Type: CONSTRAINT; Schema: app; Owner: migration_login
 --
 
@@ -3446,6 +3715,13 @@ ALTER TABLE ONLY public.providers
     ADD CONSTRAINT providers_pkey PRIMARY KEY (user_id);
 
 --
+-- Name: telehealth_calls telehealth_calls_pkey; Type: CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.telehealth_calls
+    ADD CONSTRAINT telehealth_calls_pkey PRIMARY KEY (id);
+
+--
 -- Name: visits visits_id_patient_unique; Type: CONSTRAINT; Schema: public; Owner: migration_login
 --
 
@@ -3506,6 +3782,12 @@ ALTER TABLE ONLY storage.objects
 --
 
 CREATE INDEX audit_checkpoints_chain_idx ON app.audit_checkpoints USING btree (chain_id, chain_seq DESC);
+
+--
+-- Name: call_signals_created_idx; Type: INDEX; Schema: app; Owner: migration_login
+--
+
+CREATE INDEX call_signals_created_idx ON app.call_signals USING btree (created_at);
 
 --
 -- Name: change_events_created_idx; Type: INDEX; Schema: app; Owner: migration_login
@@ -3772,6 +4054,24 @@ CREATE INDEX prescriptions_prescriber_idx ON public.prescriptions USING btree (p
 CREATE INDEX prescriptions_visit_idx ON public.prescriptions USING btree (visit_id) WHERE (visit_id IS NOT NULL);
 
 --
+-- Name: telehealth_calls_appointment_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE INDEX telehealth_calls_appointment_idx ON public.telehealth_calls USING btree (appointment_id, started_at DESC);
+
+--
+-- Name: telehealth_calls_one_open_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE UNIQUE INDEX telehealth_calls_one_open_idx ON public.telehealth_calls USING btree (appointment_id) WHERE (ended_at IS NULL);
+
+--
+-- Name: telehealth_calls_patient_idx; Type: INDEX; Schema: public; Owner: migration_login
+--
+
+CREATE INDEX telehealth_calls_patient_idx ON public.telehealth_calls USING btree (patient_id, started_at DESC);
+
+--
 -- Name: visits_patient_date_idx; Type: INDEX; Schema: public; Owner: migration_login
 --
 
@@ -3842,6 +4142,12 @@ CREATE TRIGGER audit_read_stage_caller_details BEFORE INSERT ON app.audit_read_s
 --
 
 CREATE TRIGGER audit_read_stage_no_truncate BEFORE TRUNCATE ON app.audit_read_stage FOR EACH STATEMENT EXECUTE FUNCTION app.audit_refuse_change();
+
+--
+-- Name: call_signals call_signals_notify; Type: TRIGGER; Schema: app; Owner: migration_login
+--
+
+CREATE TRIGGER call_signals_notify AFTER INSERT ON app.call_signals FOR EACH ROW EXECUTE FUNCTION app.notify_call_signal();
 
 --
 -- Name: smart_apps smart_apps_touch; Type: TRIGGER; Schema: app; Owner: migration_login
@@ -4130,6 +4436,24 @@ CREATE TRIGGER prescriptions_status_sync BEFORE INSERT OR UPDATE ON public.presc
 --
 
 CREATE TRIGGER prescriptions_touch BEFORE UPDATE ON public.prescriptions FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: telehealth_calls telehealth_calls_audit_delete; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER telehealth_calls_audit_delete AFTER DELETE ON public.telehealth_calls REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: telehealth_calls telehealth_calls_audit_insert; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER telehealth_calls_audit_insert AFTER INSERT ON public.telehealth_calls REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: telehealth_calls telehealth_calls_audit_update; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER telehealth_calls_audit_update AFTER UPDATE ON public.telehealth_calls REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
 
 --
 -- Name: visits visits_audit_delete; Type: TRIGGER; Schema: public; Owner: migration_login
@@ -4501,6 +4825,48 @@ ALTER TABLE ONLY public.providers
     ADD CONSTRAINT providers_verified_by_fkey FOREIGN KEY (verified_by) REFERENCES auth.users(id);
 
 --
+-- Name: telehealth_calls telehealth_calls_appointment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.telehealth_calls
+    ADD CONSTRAINT telehealth_calls_appointment_id_fkey FOREIGN KEY (appointment_id) REFERENCES public.appointments(id);
+
+--
+-- Name: telehealth_calls telehealth_calls_ended_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.telehealth_calls
+    ADD CONSTRAINT telehealth_calls_ended_by_fkey FOREIGN KEY (ended_by) REFERENCES auth.users(id);
+
+--
+-- Name: telehealth_calls telehealth_calls_patient_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.telehealth_calls
+    ADD CONSTRAINT telehealth_calls_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id);
+
+--
+-- Name: telehealth_calls telehealth_calls_provider_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.telehealth_calls
+    ADD CONSTRAINT telehealth_calls_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES auth.users(id);
+
+--
+-- Name: telehealth_calls telehealth_calls_started_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.telehealth_calls
+    ADD CONSTRAINT telehealth_calls_started_by_fkey FOREIGN KEY (started_by) REFERENCES auth.users(id);
+
+--
+-- Name: telehealth_calls telehealth_calls_visit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.telehealth_calls
+    ADD CONSTRAINT telehealth_calls_visit_id_fkey FOREIGN KEY (visit_id) REFERENCES public.visits(id);
+
+--
 -- Name: visits visits_patient_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
 --
 
@@ -4622,6 +4988,12 @@ CREATE POLICY "Service path has full access" ON app.audit_checkpoints TO service
 CREATE POLICY "Service path has full access" ON app.audit_read_stage TO service_role USING (true) WITH CHECK (true);
 
 --
+-- Name: call_signals Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON app.call_signals TO service_role USING (true) WITH CHECK (true);
+
+--
 -- Name: change_events Service path has full access; Type: POLICY; Schema: app; Owner: migration_login
 --
 
@@ -4724,6 +5096,12 @@ ALTER TABLE app.audit_checkpoints ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE app.audit_read_stage ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: call_signals; Type: ROW SECURITY; Schema: app; Owner: migration_login
+--
+
+ALTER TABLE app.call_signals ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: change_events; Type: ROW SECURITY; Schema: app; Owner: migration_login
@@ -4996,6 +5374,12 @@ CREATE POLICY "Admins read all prescriptions" ON public.prescriptions FOR SELECT
 CREATE POLICY "Admins read all providers" ON public.providers FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
 
 --
+-- Name: telehealth_calls Admins read all telehealth calls; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Admins read all telehealth calls" ON public.telehealth_calls FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
 -- Name: visits Admins read all visits; Type: POLICY; Schema: public; Owner: migration_login
 --
 
@@ -5114,6 +5498,12 @@ CREATE POLICY "Care team and the patient read live documents" ON public.document
 --
 
 CREATE POLICY "Care team and the patient read prescriptions" ON public.prescriptions FOR SELECT TO authenticated USING ((patient_id = ANY (( SELECT app.my_readable_patient_ids() AS my_readable_patient_ids)::uuid[])));
+
+--
+-- Name: telehealth_calls Care team and the patient read telehealth calls; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Care team and the patient read telehealth calls" ON public.telehealth_calls FOR SELECT TO authenticated USING ((patient_id = ANY (( SELECT app.my_readable_patient_ids() AS my_readable_patient_ids)::uuid[])));
 
 --
 -- Name: patients Care team and the patient read the record; Type: POLICY; Schema: public; Owner: migration_login
@@ -5374,6 +5764,12 @@ CREATE POLICY "Service path has full access" ON public.prescriptions TO service_
 CREATE POLICY "Service path has full access" ON public.providers TO service_role USING (true) WITH CHECK (true);
 
 --
+-- Name: telehealth_calls Service path has full access; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON public.telehealth_calls TO service_role USING (true) WITH CHECK (true);
+
+--
 -- Name: visits Service path has full access; Type: POLICY; Schema: public; Owner: migration_login
 --
 
@@ -5390,6 +5786,12 @@ CREATE POLICY "Service path has full access" ON public.vitals TO service_role US
 --
 
 CREATE POLICY "Signed-in users read the clinic settings" ON public.clinic_settings FOR SELECT TO authenticated USING ((( SELECT auth.uid() AS uid) IS NOT NULL));
+
+--
+-- Name: telehealth_calls The call's provider links its visit; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "The call's provider links its visit" ON public.telehealth_calls FOR UPDATE TO authenticated USING (((provider_id = ( SELECT auth.uid() AS uid)) AND (patient_id = ANY (( SELECT app.my_chartable_patient_ids() AS my_chartable_patient_ids)::uuid[])))) WITH CHECK (((provider_id = ( SELECT auth.uid() AS uid)) AND (patient_id = ANY (( SELECT app.my_chartable_patient_ids() AS my_chartable_patient_ids)::uuid[]))));
 
 --
 -- Name: providers Users see the providers they may see; Type: POLICY; Schema: public; Owner: migration_login
@@ -5486,6 +5888,12 @@ ALTER TABLE public.prescriptions ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.providers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: telehealth_calls; Type: ROW SECURITY; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE public.telehealth_calls ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: visits; Type: ROW SECURITY; Schema: public; Owner: migration_login
@@ -5773,6 +6181,19 @@ REVOKE ALL ON FUNCTION app.authenticate_device() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.authenticate_device() TO authenticated;
 
 --
+-- Name: FUNCTION call_participant_names(appt uuid, ids uuid[]); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.call_participant_names(appt uuid, ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.call_participant_names(appt uuid, ids uuid[]) TO authenticated;
+
+--
+-- Name: FUNCTION call_role(uid uuid, appt uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.call_role(uid uuid, appt uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION can_read_patient(uid uuid, patient uuid); Type: ACL; Schema: app; Owner: service_role
 --
 
@@ -5830,6 +6251,27 @@ GRANT ALL ON FUNCTION app.emergency_credentials() TO service_role;
 --
 
 REVOKE ALL ON FUNCTION app.emergency_patient_ids(uid uuid) FROM PUBLIC;
+
+--
+-- Name: TABLE telehealth_calls; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.telehealth_calls TO service_role;
+GRANT SELECT ON TABLE public.telehealth_calls TO authenticated;
+GRANT SELECT ON TABLE public.telehealth_calls TO app_admin;
+
+--
+-- Name: COLUMN telehealth_calls.visit_id; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT UPDATE(visit_id) ON TABLE public.telehealth_calls TO authenticated;
+
+--
+-- Name: FUNCTION end_call(appt uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.end_call(appt uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.end_call(appt uuid) TO authenticated;
 
 --
 -- Name: FUNCTION end_emergency_access(p_id uuid); Type: ACL; Schema: app; Owner: service_role
@@ -5908,6 +6350,13 @@ REVOKE ALL ON FUNCTION app.may_read_patients(uid uuid, patient_ids uuid[]) FROM 
 
 REVOKE ALL ON FUNCTION app.my_attending_patient_ids() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.my_attending_patient_ids() TO authenticated;
+
+--
+-- Name: FUNCTION my_call_role(appt uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.my_call_role(appt uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.my_call_role(appt uuid) TO authenticated;
 
 --
 -- Name: FUNCTION my_chartable_patient_ids(); Type: ACL; Schema: app; Owner: service_role
@@ -5995,6 +6444,13 @@ GRANT ALL ON FUNCTION app.next_mrn() TO authenticated;
 GRANT ALL ON FUNCTION app.next_mrn() TO app_admin;
 
 --
+-- Name: FUNCTION notify_call_signal(); Type: ACL; Schema: app; Owner: migration_login
+--
+
+REVOKE ALL ON FUNCTION app.notify_call_signal() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.notify_call_signal() TO service_role;
+
+--
 -- Name: FUNCTION on_readable_care_team(patient uuid, provider uuid); Type: ACL; Schema: app; Owner: service_role
 --
 
@@ -6052,6 +6508,12 @@ REVOKE ALL ON FUNCTION app.prescriptions_status_sync() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.prescriptions_status_sync() TO service_role;
 
 --
+-- Name: FUNCTION prune_call_signals(keep interval); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.prune_call_signals(keep interval) FROM PUBLIC;
+
+--
 -- Name: FUNCTION prune_change_events(keep interval); Type: ACL; Schema: app; Owner: migration_login
 --
 
@@ -6099,6 +6561,13 @@ REVOKE ALL ON FUNCTION app.record_read_unchecked(kind text, patient_ids uuid[], 
 REVOKE ALL ON FUNCTION app.related_patient_ids(uid uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION send_call_signal(appt uuid, p_kind text, p_recipient uuid, p_payload jsonb); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.send_call_signal(appt uuid, p_kind text, p_recipient uuid, p_payload jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.send_call_signal(appt uuid, p_kind text, p_recipient uuid, p_payload jsonb) TO authenticated;
+
+--
 -- Name: FUNCTION set_provider_credential(provider uuid, new_credential text); Type: ACL; Schema: app; Owner: service_role
 --
 
@@ -6119,6 +6588,13 @@ GRANT ALL ON FUNCTION app.soft_delete_document(document uuid, reason text) TO au
 REVOKE ALL ON FUNCTION app.stage_read(kind text, patient_ids uuid[], record_ids text[], details jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.stage_read(kind text, patient_ids uuid[], record_ids text[], details jsonb) TO authenticated;
 GRANT ALL ON FUNCTION app.stage_read(kind text, patient_ids uuid[], record_ids text[], details jsonb) TO app_admin;
+
+--
+-- Name: FUNCTION start_call(appt uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.start_call(appt uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.start_call(appt uuid) TO authenticated;
 
 --
 -- Name: FUNCTION touch_updated_at(); Type: ACL; Schema: app; Owner: migration_login
@@ -6224,6 +6700,18 @@ GRANT ALL ON SEQUENCE public.audit_log_id_seq TO service_role;
 REVOKE ALL ON TABLE app.audit_read_stage FROM migration_login;
 GRANT SELECT,INSERT,REFERENCES,DELETE,TRIGGER ON TABLE app.audit_read_stage TO migration_login;
 GRANT SELECT,INSERT,DELETE ON TABLE app.audit_read_stage TO service_role;
+
+--
+-- Name: TABLE call_signals; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE app.call_signals TO service_role;
+
+--
+-- Name: SEQUENCE call_signals_id_seq; Type: ACL; Schema: app; Owner: migration_login
+--
+
+GRANT ALL ON SEQUENCE app.call_signals_id_seq TO service_role;
 
 --
 -- Name: TABLE change_events; Type: ACL; Schema: app; Owner: migration_login
@@ -6655,6 +7143,12 @@ GRANT INSERT(requested_by) ON TABLE public.appointments TO authenticated;
 --
 
 GRANT UPDATE(cancel_reason) ON TABLE public.appointments TO authenticated;
+
+--
+-- Name: COLUMN appointments.visit_type; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT INSERT(visit_type),UPDATE(visit_type) ON TABLE public.appointments TO authenticated;
 
 --
 -- Name: TABLE care_message_reads; Type: ACL; Schema: public; Owner: migration_login

@@ -402,6 +402,27 @@ const MATRIX: Row[] = [
   ["patient_shares", "update", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
   ["patient_shares", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
   ["patient_shares", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  // Telehealth calls (own = an open call of P's telehealth appointment with the attending, foreign = one of Q's):
+  // whoever reads P's chart reads its calls; they are started, joined and ended only through the functions
+  // (app.start_call / send_call_signal / end_call, tests/telehealth); the call's provider links the visit it became.
+  ["telehealth_calls", "select", "own",     Y, Y, Y,  Y,   N,       N,      Y,      N,    N, N,    N],
+  ["telehealth_calls", "select", "foreign", Y, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["telehealth_calls", "insert", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["telehealth_calls", "insert", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["telehealth_calls", "update", "own",     N, Y, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["telehealth_calls", "update", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["telehealth_calls", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["telehealth_calls", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  // The signaling relay (own = a frame of P's call, foreign = one of Q's): the service path only (app.send_call_signal
+  // writes it after the call_role check; the hubs read it).
+  ["app.call_signals", "select", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.call_signals", "select", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.call_signals", "insert", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.call_signals", "insert", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.call_signals", "update", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.call_signals", "update", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.call_signals", "delete", "own",     N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
+  ["app.call_signals", "delete", "foreign", N, N, N,  N,   N,       N,      N,      N,    N, N,    N],
 ];
 
 // ---------------------------------------------------------------------------------- the world
@@ -505,6 +526,16 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
         values (${patient}, ${grantHolder}, 'Unconscious in the emergency department', now() - interval '2 hours', now() - interval '1 hour', now() - interval '90 minutes') returning id`),
       patient_shares: await one(sql<{ id: string }>`insert into public.patient_shares (patient_id, created_by, recipient_label, parts, token_hash, code_hash, expires_at)
         values (${patient}, ${portalUser}, 'Dr. Outside', array['visits'], ${hex(32)}, ${hex(32)}, now() + interval '7 days') returning id`),
+      ...(await (async () => {
+        const appt = await one(sql<{ id: string }>`insert into public.appointments (patient_id, provider_id, starts_at, ends_at, reason, requested_by, status, visit_type)
+          values (${patient}, ${author.id}, now() + interval '5 days', now() + interval '5 days 30 minutes', 'Video check-in', ${author.id}, 'confirmed', 'telehealth') returning id`);
+        return {
+          telehealth_calls: await one(sql<{ id: string }>`insert into public.telehealth_calls (appointment_id, patient_id, provider_id, started_by, joined)
+            values (${appt}, ${patient}, ${author.id}, ${author.id}, array[${author.id}]::uuid[]) returning id`),
+          "app.call_signals": await one(sql<{ id: string }>`insert into app.call_signals (appointment_id, sender_id, kind, payload)
+            values (${appt}, ${author.id}, 'offer', '{"sdp":"v=0"}') returning id::text`),
+        };
+      })()),
     };
   });
 }
@@ -853,6 +884,20 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
       values (${c.patient}, ${c.me}, 'Dr. New', array['vitals'], ${hex(32)}, ${hex(32)}, now() + interval '3 days')`),
     update: (tx, c) => affected(tx, sql`update public.patient_shares set revoked_at = now() where id = ${c.row}`),
     delete: (tx, c) => affected(tx, sql`delete from public.patient_shares where id = ${c.row}`),
+  },
+  telehealth_calls: {
+    select: (tx, c) => count(tx, sql`select id, joined from public.telehealth_calls where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into public.telehealth_calls (appointment_id, patient_id, provider_id, started_by)
+      values (gen_random_uuid(), ${c.patient}, ${c.me}, ${c.me})`),
+    update: (tx, c) => affected(tx, sql`update public.telehealth_calls set visit_id = null where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from public.telehealth_calls where id = ${c.row}`),
+  },
+  "app.call_signals": {
+    select: (tx, c) => count(tx, sql`select id, payload from app.call_signals where id = ${c.row}`),
+    insert: (tx, c) => affected(tx, sql`insert into app.call_signals (appointment_id, sender_id, kind, payload)
+      values (gen_random_uuid(), ${c.me}, 'offer', '{}')`),
+    update: (tx, c) => affected(tx, sql`update app.call_signals set payload = '{"sdp":"forged"}' where id = ${c.row}`),
+    delete: (tx, c) => affected(tx, sql`delete from app.call_signals where id = ${c.row}`),
   },
   "storage.buckets": {
     select: (tx, c) => count(tx, sql`select id, name from storage.buckets where id = ${c.row}`),

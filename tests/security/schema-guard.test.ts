@@ -91,6 +91,14 @@ const REVIEWED_DEFINER_GRANTS: Record<string, string> = {
   "app.my_emergency_accesses()": "authenticated",
   // patient sharing (0701): the recipient's one door, by token hash and code hash
   "app.open_share(text,text,integer)": "anon",
+  // telehealth (0910): who may join a call is app.call_role (service-only); the caller's own doors check it themselves
+  "app.call_role(uuid,uuid)": "",
+  "app.prune_call_signals(interval)": "",
+  "app.my_call_role(uuid)": "authenticated",
+  "app.start_call(uuid)": "authenticated",
+  "app.send_call_signal(uuid,text,uuid,jsonb)": "authenticated",
+  "app.end_call(uuid)": "authenticated",
+  "app.call_participant_names(uuid,uuid[])": "authenticated",
   // withUser's session check runs before the role switch, as whatever the login is
   "auth.enter_session(uuid,uuid,text,integer)": "public",
 };

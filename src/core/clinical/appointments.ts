@@ -25,11 +25,13 @@ export interface AppointmentRow {
   cancel_reason: string | null;
   cancelled_at: Date | null;
   created_at: Date;
+  /** 'telehealth' offers the video visit (docs/telehealth.md). */
+  visit_type: string;
 }
 
 const COLUMNS = [
   "a.id", "a.patient_id", "a.provider_id", "u.full_name as provider_name", "a.starts_at", "a.ends_at", "a.status", "a.reason",
-  "a.cancel_reason", "a.cancelled_at", "a.created_at",
+  "a.cancel_reason", "a.cancelled_at", "a.created_at", "a.visit_type",
 ] as const;
 
 /** The database refused an overlapping confirmed slot (exclusion constraint, docs/scheduling.md). */
@@ -112,7 +114,7 @@ export async function requestAppointment(
     const id = randomUUID();
     await tx
       .insertInto("appointments")
-      .values({ id, patient_id: patientId, provider_id: providerId, starts_at: input.starts_at, ends_at: input.ends_at, reason: input.reason ?? null, status: "requested", requested_by: session.userId })
+      .values({ id, patient_id: patientId, provider_id: providerId, starts_at: input.starts_at, ends_at: input.ends_at, reason: input.reason ?? null, status: "requested", requested_by: session.userId, visit_type: input.visit_type ?? "office" })
       .execute();
     return findVisibleAppointment(tx, id);
   }, context);
@@ -137,7 +139,7 @@ export async function bookAppointment(
     await takingSlot(() =>
       tx
         .insertInto("appointments")
-        .values({ id, patient_id: patientId, provider_id: providerId, starts_at: input.starts_at, ends_at: input.ends_at, reason: input.reason ?? null, status: "confirmed", requested_by: session.userId })
+        .values({ id, patient_id: patientId, provider_id: providerId, starts_at: input.starts_at, ends_at: input.ends_at, reason: input.reason ?? null, status: "confirmed", requested_by: session.userId, visit_type: input.visit_type ?? "office" })
         .execute(),
     );
     await notifyPatient(tx, patientId, "appointment_booked"); // issue #14: "sign in to see", in this transaction

@@ -22,6 +22,8 @@ export const ZCreateAppointmentRequest = slotRules(
     starts_at: dateTime,
     ends_at: dateTime,
     reason: z.string().trim().max(1000).nullable().optional(),
+    /** 'telehealth' makes it a video visit (docs/telehealth.md); default office. */
+    visit_type: z.enum(["office", "telehealth", "follow_up", "urgent", "annual"]).optional(),
   }),
 );
 export type TCreateAppointmentRequest = z.infer<typeof ZCreateAppointmentRequest>;

@@ -173,6 +173,11 @@ const schema = z.object({
 
   REALTIME_MAX_SOCKETS_PER_SESSION: whole("REALTIME_MAX_SOCKETS_PER_SESSION", 20, 1, 100_000),
   REALTIME_MAX_SOCKETS_PER_USER: whole("REALTIME_MAX_SOCKETS_PER_USER", 50, 1, 100_000),
+  /** Telehealth ICE servers (docs/telehealth.md): comma-separated stun:/turn:/turns: URLs, and coturn's shared secret. */
+  STUN_URLS: text(),
+  TURN_URLS: text(),
+  TURN_SECRET: text(),
+  TURN_TTL_SECONDS: whole("TURN_TTL_SECONDS", 3600, 60, 86_400),
   SHUTDOWN_GRACE_SECONDS: seconds("SHUTDOWN_GRACE_SECONDS", 20, 3600),
   SHUTDOWN_DELAY_SECONDS: seconds("SHUTDOWN_DELAY_SECONDS", 0, 3600),
 });

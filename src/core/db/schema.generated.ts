@@ -50,6 +50,16 @@ export interface AppAuditReadStage {
   user_agent: string | null;
 }
 
+export interface AppCallSignals {
+  appointment_id: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<Int8>;
+  kind: "started" | "ended" | "join" | "hello" | "leave" | "admit" | "offer" | "answer" | "ice" | "state" | "member_added";
+  payload: Generated<JsonRecord>;
+  recipient_id: string | null;
+  sender_id: string;
+}
+
 export interface AppChangeEvents {
   created_at: Generated<Timestamp>;
   id: Generated<Int8>;
@@ -99,6 +109,16 @@ export interface AppMailOutbox {
   to_address: string;
 }
 
+export interface AppOauthPayloads {
+  consumed_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  grant_id: string | null;
+  id_hash: string;
+  model: string;
+  payload: JsonRecord;
+  uid: string | null;
+}
+
 export interface Appointments {
   cancel_reason: string | null;
   cancelled_at: Timestamp | null;
@@ -113,6 +133,7 @@ export interface Appointments {
   starts_at: Timestamp;
   status: Generated<"requested" | "confirmed" | "declined" | "cancelled" | "completed">;
   updated_at: Generated<Timestamp>;
+  visit_type: Generated<"office" | "telehealth" | "follow_up" | "urgent" | "annual">;
 }
 
 export interface AppSchemaMigrations {
@@ -126,6 +147,30 @@ export interface AppSigningKeys {
   created_at: Generated<Timestamp>;
   private_key_sealed: string;
   purpose: string;
+}
+
+export interface AppSmartApps {
+  client_id: string;
+  confidential: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  disabled: Generated<boolean>;
+  name: string;
+  redirect_uris: string[];
+  scopes: string[];
+  secret_sealed: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface AppSmartGrants {
+  client_id: string;
+  created_at: Generated<Timestamp>;
+  grant_id: string;
+  last_used_at: Timestamp | null;
+  patient_id: string | null;
+  scopes: string[];
+  session_id: string;
+  user_id: string;
 }
 
 export interface AuditLog {
@@ -414,6 +459,21 @@ export interface StorageObjects {
   patient_id: Generated<string | null>;
 }
 
+export interface TelehealthCalls {
+  admitted: Generated<string[]>;
+  appointment_id: string;
+  ended_at: Timestamp | null;
+  ended_by: string | null;
+  id: Generated<string>;
+  joined: Generated<string[]>;
+  members: Generated<string[]>;
+  patient_id: string;
+  provider_id: string;
+  started_at: Generated<Timestamp>;
+  started_by: string;
+  visit_id: string | null;
+}
+
 export interface Visits {
   chief_complaint: string;
   created_at: Generated<Timestamp>;
@@ -444,12 +504,16 @@ export interface DB {
   "app.audit_chain_heads": AppAuditChainHeads;
   "app.audit_checkpoints": AppAuditCheckpoints;
   "app.audit_read_stage": AppAuditReadStage;
+  "app.call_signals": AppCallSignals;
   "app.change_events": AppChangeEvents;
   "app.change_events_horizon": AppChangeEventsHorizon;
   "app.fhir_export_jobs": AppFhirExportJobs;
   "app.mail_outbox": AppMailOutbox;
+  "app.oauth_payloads": AppOauthPayloads;
   "app.schema_migrations": AppSchemaMigrations;
   "app.signing_keys": AppSigningKeys;
+  "app.smart_apps": AppSmartApps;
+  "app.smart_grants": AppSmartGrants;
   appointments: Appointments;
   audit_log: AuditLog;
   "auth.email_link_tokens": AuthEmailLinkTokens;
@@ -475,6 +539,7 @@ export interface DB {
   providers: Providers;
   "storage.buckets": StorageBuckets;
   "storage.objects": StorageObjects;
+  telehealth_calls: TelehealthCalls;
   visits: Visits;
   vitals: Vitals;
 }

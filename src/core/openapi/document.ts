@@ -21,6 +21,7 @@ import { ZSignUpRequest } from "../auth/signup";
 import { ZSetupRequest } from "../auth/setup";
 import { ZRefreshRequest, ZVerifyRequest } from "../auth/token-requests.types";
 import { ZCreateAppointmentRequest, ZUpdateAppointmentRequest } from "../clinical/appointments.types";
+import { ZCallActionRequest } from "../telehealth/call.types";
 import { ZAddCareTeamMemberRequest } from "../clinical/care-team.types";
 import { ZCreatePatientRequest, ZListPatientsQuery, ZUpdatePatientRequest } from "../clinical/patients.types";
 import { ZCreatePrescriptionRequest, ZUpdatePrescriptionRequest } from "../clinical/prescriptions.types";
@@ -101,6 +102,8 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/v1/admin/users/{id}/unlock", tag: "admin", auth: "user", summary: "Clear an account's sign-in lockout.", ok: json(200, "The account.") },
   // --- appointments
   { method: "patch", path: "/api/v1/appointments/{id}", tag: "appointments", auth: "user", summary: "Change an appointment's status, or reschedule it.", body: ZUpdateAppointmentRequest, ok: json(200, "The appointment."), errors: [409] },
+  { method: "get", path: "/api/v1/appointments/{id}/call", tag: "appointments", auth: "user", summary: "A telehealth appointment's video call: the caller's role, the call, and ICE servers with TURN credentials minted for the caller (not_found for anyone who may not join).", ok: json(200, "The call state and ICE servers.") },
+  { method: "post", path: "/api/v1/appointments/{id}/call", tag: "appointments", auth: "user", summary: "The appointment's provider starts or ends the video call (ending records a telehealth visit), or adds a care-team member to it.", body: ZCallActionRequest, ok: json(200, "The call state."), errors: [409] },
   // --- authentication and the caller's account
   { method: "post", path: "/api/v1/auth/email/verify", tag: "auth", auth: "public", summary: "Confirm an account's address with the mailed link's token (single use).", body: ZConfirmEmailRequest, ok: json(200, "Confirmed.") },
   { method: "post", path: "/api/v1/auth/invite/accept", tag: "auth", auth: "public", summary: "A staff invitee chooses a password with the mailed link's token (single use).", body: ZAcceptStaffInviteRequest, ok: json(200, "The account is ready to sign in.") },

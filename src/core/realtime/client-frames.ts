@@ -3,11 +3,14 @@ import { log } from "../log";
 import { send, sendError, type Conn, type Connections } from "./connections";
 import { overFrameLimit } from "./flood-limit";
 import { ZClientFrame, parseTopic, type ClientFrame, type Topic } from "./protocol";
+import { isCallTopic } from "./call-frames";
+import type { CallRelay } from "./call-relay";
 
 export interface FrameHandlerDeps {
   conns: Connections;
   maxFramesPer10s: number;
   subscribe(conn: Conn, topic: Topic, since: number | undefined): Promise<void>;
+  calls: CallRelay;
 }
 
 /** One client frame: flood limit, JSON and shape checks, then subscribe / unsubscribe / ping. */
@@ -26,7 +29,7 @@ export function handleClientFrame(deps: FrameHandlerDeps, conn: Conn, data: RawD
   }
   const frame = ZClientFrame.safeParse(parsed);
   if (!frame.success) {
-    return sendError(conn, "invalid_message", "Expected {\"type\":\"subscribe\"|\"unsubscribe\"|\"ping\", ...}.");
+    return sendError(conn, "invalid_message", "Expected {\"type\":\"subscribe\"|\"unsubscribe\"|\"ping\"|\"signal\", ...}.");
   }
   const topic = frame.data.type === "ping" ? undefined : parseTopic(frame.data.topic)?.topic;
   dispatch(deps, conn, frame.data).catch((e: Error) => {
@@ -38,6 +41,8 @@ export function handleClientFrame(deps: FrameHandlerDeps, conn: Conn, data: RawD
 
 async function dispatch(deps: FrameHandlerDeps, conn: Conn, frame: ClientFrame): Promise<void> {
   if (frame.type === "ping") return send(conn, { type: "pong" });
+  if (frame.type === "signal") return deps.calls.signal(conn, frame);
+  if (isCallTopic(frame.topic)) return deps.calls.subscription(conn, frame.type, frame.topic);
   const topic = parseTopic(frame.topic);
   if (!topic) {
     return sendError(conn, "invalid_topic", "Topics look like patient:<uuid>:messages|vitals|chart.", frame.topic.slice(0, 200));

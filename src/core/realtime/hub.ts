@@ -10,6 +10,7 @@ import { handleClientFrame, type FrameHandlerDeps } from "./client-frames";
 import { CLOSE_SESSION_ENDED } from "./close-codes";
 import { Connections } from "./connections";
 import { FanOut } from "./fan-out";
+import { CALL_SIGNALS_CHANNEL, CallRelay } from "./call-relay";
 import { HUB_DEFAULTS, newHubStats, type HubContext, type HubOptions } from "./hub-context";
 import { checkSessions, heartbeat, pruneChangeEvents } from "./housekeeping";
 import { listenForChanges, type ChangeListener } from "./listener";
@@ -40,6 +41,8 @@ export class RealtimeHub {
   private readonly wss: WebSocketServer;
   private readonly fanOut: FanOut;
   private readonly frames: FrameHandlerDeps;
+  /** Telehealth signaling (call-relay.ts). */
+  readonly calls: CallRelay;
   private listener?: ChangeListener;
   private readonly continuity: FeedContinuity;
   private timers: NodeJS.Timeout[] = [];
@@ -52,7 +55,9 @@ export class RealtimeHub {
     this.ctx = { opts, stats: this.stats, conns: new Connections(opts, this.stats), frontier: 0, stopped: false };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false });
     this.fanOut = new FanOut(this.ctx);
+    this.calls = new CallRelay(this.ctx.conns);
     this.frames = {
+      calls: this.calls,
       conns: this.ctx.conns,
       maxFramesPer10s: opts.maxFramesPer10s,
       subscribe: (conn, topic, since) => subscribe(this.ctx, this.fanOut.deliver, conn, topic, since),
@@ -77,7 +82,9 @@ export class RealtimeHub {
       notice: (payload) => this.onNotice(payload),
       lost: (reason) => this.continuity.lost(reason),
       resumed: () => this.continuity.resumed(),
+      channels: { [CALL_SIGNALS_CHANNEL]: (payload) => this.calls.onNotice(payload) },
     });
+    this.calls.start();
     const { opts, conns } = this.ctx;
     this.timers.push(
       setInterval(() => heartbeat(conns), opts.heartbeatMs),
@@ -94,6 +101,7 @@ export class RealtimeHub {
     this.timers = [];
     await this.listener?.stop();
     await this.continuity.stop();
+    await this.calls.stop();
     for (const c of this.ctx.conns) c.ws.close(1001, "server shutting down");
     await this.fanOut.settled();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -168,7 +176,10 @@ export class RealtimeHub {
     ws.on("pong", () => (conn.alive = true));
     ws.on("message", (data, isBinary) => handleClientFrame(this.frames, conn, data, isBinary));
     ws.on("error", (err) => log.info({ conn: conn.id, err: err.message }, "realtime socket error"));
-    ws.on("close", () => conns.forget(conn));
+    ws.on("close", () => {
+      conns.forget(conn);
+      this.calls.forget(conn);
+    });
   }
 
   /** A NOTIFY payload from the listener: parsed, then handed to the continuity check (which enqueues it). */

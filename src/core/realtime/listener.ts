@@ -11,6 +11,8 @@ export interface ListenerEvents {
   lost(reason: string): void;
   /** LISTENing again after `lost`: whatever was committed meanwhile must be read from the change log. */
   resumed(): void;
+  /** Other channels to LISTEN on the same connection (telehealth call signals): channel → handler. */
+  channels?: Record<string, (payload: string) => void>;
 }
 
 export interface ChangeListener {
@@ -37,7 +39,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function listenForChanges(db: Database, events: ListenerEvents): Promise<ChangeListener> {
   if (db.pglite) {
     const pglite = db.pglite;
-    let unlisten = await pglite.listen(CHANGES_CHANNEL, events.notice);
+    const listenAll = async () => {
+      const offs = [await pglite.listen(CHANGES_CHANNEL, events.notice)];
+      for (const [ch, fn] of Object.entries(events.channels ?? {})) offs.push(await pglite.listen(ch, fn));
+      return async () => {
+        for (const off of offs) await off();
+      };
+    };
+    let unlisten = await listenAll();
     let stopped = false;
     let deaf = false;
     return {
@@ -57,7 +66,7 @@ export async function listenForChanges(db: Database, events: ListenerEvents): Pr
         const lostAt = Date.now();
         await sleep(deafMs);
         if (stopped) return;
-        unlisten = await pglite.listen(CHANGES_CHANNEL, events.notice);
+        unlisten = await listenAll();
         deaf = false;
         log.info({ attempts: 1, deafMs: Date.now() - lostAt }, "realtime listener reconnected");
         events.resumed();
@@ -90,12 +99,14 @@ export async function listenForChanges(db: Database, events: ListenerEvents): Pr
     const c = new pg.Client({ ...db.pool.options, application_name: "carebase-realtime", keepAlive: true } as pg.ClientConfig);
     c.on("notification", (msg) => {
       if (msg.channel === CHANGES_CHANNEL && msg.payload) events.notice(msg.payload);
+      else if (msg.payload) events.channels?.[msg.channel]?.(msg.payload);
     });
     c.on("error", (err) => dropped(c, err.message));
     c.on("end", () => dropped(c, "connection ended"));
     try {
       await c.connect();
       await c.query(`listen ${CHANGES_CHANNEL}`);
+      for (const ch of Object.keys(events.channels ?? {})) await c.query(`listen ${ch}`);
     } catch (e) {
       c.end().catch(() => {});
       throw e;

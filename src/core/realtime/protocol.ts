@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZSignalFrame } from "./call-frames";
 
 /**
  * The /realtime/v1 protocol (docs/realtime.md). Client → server frames are JSON:
@@ -39,6 +40,8 @@ export const ZClientFrame = z.discriminatedUnion("type", [
   }),
   z.strictObject({ type: z.literal("unsubscribe"), topic: z.string().max(200) }),
   z.strictObject({ type: z.literal("ping") }),
+  // telehealth signaling on appointment:<id>:call (call-relay.ts, docs/telehealth.md)
+  ZSignalFrame,
 ]);
 export type ClientFrame = z.infer<typeof ZClientFrame>;
 

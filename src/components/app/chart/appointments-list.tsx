@@ -12,6 +12,7 @@ import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 import { formatTimeRange } from "../format";
 import { useTimeZone } from "../time-zone";
+import { VideoVisitLink } from "../telehealth/video-visit-link";
 
 export interface AppointmentView {
   id: string;
@@ -21,6 +22,8 @@ export interface AppointmentView {
   reason: string | null;
   provider_name: string | null;
   cancel_reason?: string | null;
+  provider_id?: string;
+  visit_type?: string;
 }
 
 const STATUS_VARIANT: Record<string, "success" | "secondary" | "muted" | "outline" | "destructive"> = {
@@ -66,7 +69,7 @@ export function CancelAppointmentButton({ id, label }: { id: string; label: stri
 }
 
 /** `mode`: staff confirm/decline, reschedule and cancel (with a reason); patients may cancel their own; "none" is read-only. */
-export function AppointmentsList({ appointments, mode, emptyHint }: { appointments: AppointmentView[]; mode: "staff" | "patient" | "none"; emptyHint: string }) {
+export function AppointmentsList({ appointments, mode, emptyHint, viewerId }: { appointments: AppointmentView[]; mode: "staff" | "patient" | "none"; emptyHint: string; viewerId?: string }) {
   const { busy, run } = useApiAction();
   if (appointments.length === 0) return <EmptyState icon={CalendarIcon} title="No appointments">{emptyHint}</EmptyState>;
 
@@ -105,6 +108,9 @@ export function AppointmentsList({ appointments, mode, emptyHint }: { appointmen
               {mode !== "none" && (
                 <TableCell>
                   <div className="flex justify-end gap-1">
+                    {(mode === "patient" || (viewerId !== undefined && a.provider_id === viewerId)) && (
+                      <VideoVisitLink appointment={a} as={mode === "patient" ? "patient" : "provider"} />
+                    )}
                     {actionsFor(a).map((s) =>
                       s === "reschedule" ? (
                         <RescheduleAppointmentDialog key={s} appointmentId={a.id} label={`the appointment ${a.reason ?? ""}`.trim()} />

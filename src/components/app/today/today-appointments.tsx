@@ -7,6 +7,7 @@ import { EmptyState } from "../empty-state";
 import { formatTime } from "../format";
 import { useTimeZone } from "../time-zone";
 import { AppointmentStatus, CancelAppointmentButton } from "../chart/appointments-list";
+import { VideoVisitLink } from "../telehealth/video-visit-link";
 
 export interface TodayView {
   date: string;
@@ -49,6 +50,7 @@ export function TodayAppointments({ day }: { day: TodayView }) {
               </div>
               <div className="flex items-center gap-2">
                 <AppointmentStatus status={a.status} />
+                <VideoVisitLink appointment={a} as="provider" />
                 {a.status === "confirmed" && new Date(a.ends_at).getTime() > Date.now() && (
                   <CancelAppointmentButton id={a.id} label={`${a.patient_name}'s appointment`} />
                 )}

@@ -160,7 +160,7 @@ async function Chart({ params }: { params: Promise<{ id: string }> }) {
               <BookAppointmentDialog patientId={patient.id} providers={careTeam.filter((m) => m.role !== "admin")} selfId={viewer.id} />
             </div>
           )}
-          <AppointmentsList appointments={appointments} mode={canChart ? "staff" : "none"} emptyHint={canChart ? "Book a time with “Book appointment”; the patient's requests appear here to confirm." : "Appointments the patient requests appear here for the care team to confirm."} />
+          <AppointmentsList appointments={appointments} mode={canChart ? "staff" : "none"} viewerId={session.userId} emptyHint={canChart ? "Book a time with “Book appointment”; the patient's requests appear here to confirm." : "Appointments the patient requests appear here for the care team to confirm."} />
         </TabsContent>
         <TabsContent value="vitals">
           <VitalsCharts patientId={patient.id} audience="staff" />

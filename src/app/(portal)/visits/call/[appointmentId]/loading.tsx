@@ -1,0 +1,5 @@
+import { PageSkeleton } from "@/components/app/skeletons";
+
+export default function Loading() {
+  return <PageSkeleton />;
+}

@@ -1,0 +1,33 @@
+import { Suspense } from "react";
+import { notFound } from "next/navigation";
+import { PageSkeleton } from "@/components/app/skeletons";
+import { CallRoom } from "@/components/app/telehealth/call-room";
+import { AppError } from "@/core/errors";
+import { getCall } from "@/core/telehealth/get-call";
+import type { CallState } from "@/core/telehealth/call.types";
+import { pageViewer } from "../../../_lib/viewer";
+
+export const metadata = { title: "Video visit" };
+
+/** A telehealth appointment's video visit (docs/telehealth.md): the database decides who may be here. */
+export default function CallPage({ params }: { params: Promise<{ appointmentId: string }> }) {
+  return (
+    <Suspense fallback={<PageSkeleton />}>
+      <Call params={params} />
+    </Suspense>
+  );
+}
+
+async function Call({ params }: { params: Promise<{ appointmentId: string }> }) {
+  const { appointmentId } = await params;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appointmentId)) notFound();
+  const { session, context } = await pageViewer(["provider", "patient"]);
+  let state: CallState;
+  try {
+    state = await getCall(session, appointmentId.toLowerCase(), context);
+  } catch (e) {
+    if (e instanceof AppError && e.status === 404) notFound();
+    throw e;
+  }
+  return <CallRoom initial={state} />;
+}
