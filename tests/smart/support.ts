@@ -118,17 +118,16 @@ export async function authorize(origin: string, user: { accessToken: string }, o
   res = await fetch(where, { redirect: "manual", headers: { cookie: jar.header() } });
   if (res.status !== 303 || !loc(res)?.pathname.startsWith("/oauth/consent/")) return { status: res.status, location: loc(res), body: await res.text() };
   jar.set(ACCESS_COOKIE, user.accessToken);
-  const form = new URLSearchParams();
-  for (const s of o.approve ?? o.scope.split(" ")) form.append("scope", s);
   res = await fetch(`${origin}/oauth/interaction/${uid}/${o.deny ? "abort" : "confirm"}`, {
     method: "POST",
     redirect: "manual",
-    headers: { cookie: jar.header(), "content-type": "application/x-www-form-urlencoded", origin, "sec-fetch-site": "same-origin" },
-    body: form.toString(),
+    headers: { cookie: jar.header(), "content-type": "application/json", origin, "sec-fetch-site": "same-origin" },
+    body: JSON.stringify({ scopes: o.approve ?? o.scope.split(" ") }),
   });
   jar.take(res);
-  where = loc(res);
-  if (res.status !== 303 || !where) return { status: res.status, location: where, body: await res.text() };
+  const answer = res.status === 200 ? ((await res.json()) as { redirect_to: string }) : null;
+  if (!answer) return { status: res.status, location: null, body: await res.text() };
+  where = new URL(answer.redirect_to, origin);
   res = await fetch(where, { redirect: "manual", headers: { cookie: jar.header() } });
   jar.take(res);
   return { status: res.status, location: loc(res), body: await res.text() };

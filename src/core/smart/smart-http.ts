@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticateAccessToken } from "../auth/authenticate-access-token";
 import { ACCESS_COOKIE } from "../auth/cookie-names";
-import { AppError, UnauthorizedError } from "../errors";
+import { z } from "zod";
+import { AppError, BadRequestError, UnauthorizedError } from "../errors";
+import { validate } from "../http/parse";
 import { log } from "../log";
 import { assertSameOrigin, requestContext } from "../http/route";
 import { readCookieHeader } from "../http/read-cookie";
@@ -62,24 +64,42 @@ async function fhirCors(req: IncomingMessage, res: ServerResponse, path: string)
   return false;
 }
 
+function redirectTo(res: ServerResponse, to: string): void {
+  res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(JSON.stringify({ redirect_to: to }));
+}
+
 function toRequest(req: IncomingMessage, body?: string): Request {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
   return new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), { method: req.method, headers, body });
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+const ZConsentAnswer = z.object({ scopes: z.array(z.string().max(100)).max(64).default([]) });
+
+async function readConsent(req: IncomingMessage): Promise<string[]> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new AppError(413, "payload_too_large", "The form is too large.");
+    if (size > MAX_FORM_BYTES) throw new AppError(413, "payload_too_large", "The request is too large.");
     chunks.push(chunk as Buffer);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  const text = Buffer.concat(chunks).toString("utf8");
+  let body: unknown = {};
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    throw new BadRequestError("The body is not valid JSON.", "invalid_json");
+  }
+  return validate(ZConsentAnswer, body).scopes;
 }
 
-/** The consent form's answer: approve the chosen scopes, or refuse (the app hears access_denied). */
+/**
+ * The consent page's answer (JSON, from our own page's script): approve the chosen scopes,
+ * or refuse (the app hears access_denied). Answers 200 {redirect_to}: the page navigates
+ * there itself, because the portal's CSP (form-action 'self') would stop a form post that
+ * is redirected on to the app.
+ */
 async function finishInteraction(req: IncomingMessage, res: ServerResponse, uid: string, action: "confirm" | "abort"): Promise<void> {
   const request = toRequest(req);
   const context = requestContext(request);
@@ -88,16 +108,16 @@ async function finishInteraction(req: IncomingMessage, res: ServerResponse, uid:
     const token = readCookieHeader(req.headers.cookie, ACCESS_COOKIE);
     if (!token) throw new UnauthorizedError();
     const session = await authenticateAccessToken(token);
-    const form = await readForm(req);
+    const answer = await readConsent(req);
     const provider = smartProvider();
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) throw new AppError(400, "invalid_request", "This approval belongs to another authorization.");
     const consent = await getConsentRequest(session, uid, context);
     const available = new Set(consent.scopes.filter((s) => s.available).map((s) => s.scope));
-    const chosen = form.getAll("scope").filter((s) => available.has(s));
+    const chosen = answer.filter((s) => available.has(s));
     if (action === "abort" || chosen.length === 0) {
-      await provider.interactionFinished(req, res, { error: "access_denied", error_description: "The user did not connect the app." }, { mergeWithLastSubmission: false });
-      return;
+      const to = await provider.interactionResult(req, res, { error: "access_denied", error_description: "The user did not connect the app." }, { mergeWithLastSubmission: false });
+      return redirectTo(res, to);
     }
     const { grantId } = await connectApp(session, consent, chosen, async (scopes, rejected) => {
       const grant = new provider.Grant({ accountId: session.userId, clientId: consent.clientId });
@@ -107,7 +127,7 @@ async function finishInteraction(req: IncomingMessage, res: ServerResponse, uid:
       return grant.save();
     }, context);
     log.info({ requestId: req.headers[REQUEST_ID_HEADER], userId: session.userId, clientId: consent.clientId }, "app connected");
-    await provider.interactionFinished(req, res, { login: { accountId: session.userId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    redirectTo(res, await provider.interactionResult(req, res, { login: { accountId: session.userId }, consent: { grantId } }, { mergeWithLastSubmission: false }));
   } catch (e) {
     const status = e instanceof AppError ? e.status : 400;
     const message = e instanceof AppError ? e.message : "This authorization request has expired or is not valid. Start again from the app.";

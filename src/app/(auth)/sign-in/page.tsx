@@ -8,8 +8,11 @@ const NOTICES: Record<string, string> = {
   expired: "Your session has ended. Sign in again.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ reason?: string }> }) {
-  const { reason } = await searchParams;
+/** Where to go after signing in: only the consent page of an app's authorization (issue #17). */
+const RETURN_TO = /^\/oauth\/consent\/[A-Za-z0-9_-]{8,64}$/;
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ reason?: string; next?: string }> }) {
+  const { reason, next } = await searchParams;
   return (
     <Card>
       <CardHeader>
@@ -19,7 +22,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <CardDescription>Use the email and password of your Carebase account.</CardDescription>
       </CardHeader>
       <CardContent>
-        <SignInForm notice={reason ? NOTICES[reason] : undefined} />
+        <SignInForm notice={reason ? NOTICES[reason] : undefined} returnTo={next && RETURN_TO.test(next) ? next : undefined} />
       </CardContent>
     </Card>
   );

@@ -8,7 +8,7 @@ import { Field, FormError } from "@/components/app/form";
 import { useJsonForm } from "@/components/app/use-json-form";
 import { ZSignInForm } from "@/components/app/auth-schemas";
 
-export function SignInForm({ notice }: { notice?: string }) {
+export function SignInForm({ notice, returnTo }: { notice?: string; returnTo?: string }) {
   const f = useJsonForm({ email: "", password: "", code: "" });
   const [step, setStep] = React.useState<"password" | "mfa">("password");
   const [useRecovery, setUseRecovery] = React.useState(false);
@@ -38,7 +38,7 @@ export function SignInForm({ notice }: { notice?: string }) {
         return false;
       },
     });
-    if (r?.ok) window.location.assign("/");
+    if (r?.ok) window.location.assign(returnTo ?? "/");
   }
 
   return (

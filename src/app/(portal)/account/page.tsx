@@ -10,6 +10,8 @@ import { ChangePasswordForm } from "./change-password-form";
 import { MfaSetup } from "./mfa-setup";
 import { SessionsList } from "./sessions-list";
 import { MailNoticesSetting } from "./mail-notices-setting";
+import { listMyApps } from "@/core/smart/list-my-apps";
+import { ConnectedApps } from "./connected-apps";
 
 export const metadata = { title: "Account" };
 
@@ -25,6 +27,7 @@ async function Account({ searchParams }: { searchParams: Promise<{ setup?: strin
   const { viewer, session, context } = await pageViewer(undefined, { allowUnverified: true, allowMfaPending: true });
   const sessions = await listActiveSessions(session, context);
   const notices = viewer.role === "patient" ? await getMailNotices(session, context) : null;
+  const apps = viewer.mfaPending ? [] : await listMyApps(session, context);
   const sp = await searchParams;
   const mfaNeeded = !viewer.mfaEnabled && (viewer.role === "admin" || viewer.mfaPending || sp.mfa === "required");
   return (
@@ -79,6 +82,17 @@ async function Account({ searchParams }: { searchParams: Promise<{ setup?: strin
           </CardContent>
         </Card>
       )}
+      <Card>
+        <CardHeader>
+          <CardTitle>
+            <h2>Connected apps</h2>
+          </CardTitle>
+          <CardDescription>Outside apps you allowed to read your record. Disconnecting one stops it at once.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <ConnectedApps apps={apps} />
+        </CardContent>
+      </Card>
       <Card>
         <CardHeader>
           <CardTitle>

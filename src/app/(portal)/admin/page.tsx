@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Suspense } from "react";
-import { MailIcon, ScrollTextIcon, SirenIcon, UsersIcon, UsersRoundIcon } from "lucide-react";
+import { BlocksIcon, MailIcon, ScrollTextIcon, SirenIcon, UsersIcon, UsersRoundIcon } from "lucide-react";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { PageSkeleton } from "@/components/app/skeletons";
 import { countUnreviewedEmergencyGrants } from "@/core/emergency/emergency-access";
@@ -14,6 +14,7 @@ const SECTIONS = [
   { href: "/patients", title: "Care teams", text: "Open a patient's chart, then its Care team tab, to add or remove providers.", icon: UsersRoundIcon },
   { href: "/admin/audit", title: "Audit trail", text: "Who read or changed which record, when and from where.", icon: ScrollTextIcon },
   { href: "/admin/outbox", title: "Outbox", text: "Password resets and security notices: sent, waiting, held or failed.", icon: MailIcon },
+  { href: "/admin/apps", title: "Outside apps", text: "Register SMART on FHIR apps people may connect to their record; disable them.", icon: BlocksIcon },
 ];
 
 export default async function AdminPage() {
