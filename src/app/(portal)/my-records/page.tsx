@@ -15,6 +15,8 @@ import { AppointmentsList, AppointmentStatus, When } from "@/components/app/char
 import { DocumentsGrid } from "@/components/app/chart/documents-grid";
 import { RequestAppointmentDialog } from "@/components/app/request-appointment-dialog";
 import { AppointmentsLive } from "@/components/app/appointments-live";
+import { VideoVisitLink } from "@/components/app/telehealth/video-visit-link";
+import { videoVisitOpen } from "@/components/app/telehealth/video-visit-window";
 import { AccessLogList } from "@/components/app/access-log-list";
 import { SharingPanel } from "@/components/app/sharing/sharing-panel";
 import { MyEmergencyAccesses } from "@/components/app/emergency/my-emergency-accesses";
@@ -65,6 +67,7 @@ async function MyRecords() {
     .filter((a) => (a.status === "confirmed" || a.status === "requested") && new Date(a.starts_at).getTime() > now)
     .sort((a, b) => new Date(a.starts_at).getTime() - new Date(b.starts_at).getTime())[0];
   const bookable = careTeam.filter((m) => m.role !== "admin");
+  const videoVisit = appointments.find((a) => videoVisitOpen(a, now));
 
   return (
     <div className="grid gap-6">
@@ -86,7 +89,10 @@ async function MyRecords() {
               </CardDescription>
             </div>
           </div>
-          <RequestAppointmentDialog patientId={patient.id} providers={bookable} />
+          <div className="flex flex-wrap gap-2">
+            {videoVisit && <VideoVisitLink appointment={videoVisit} as="patient" />}
+            <RequestAppointmentDialog patientId={patient.id} providers={bookable} />
+          </div>
         </CardHeader>
       </Card>
       <PatientHeader patient={{ ...patient, mrn: undefined }} actions={<><MyDevicesLink /><DownloadMyRecord /></>} />

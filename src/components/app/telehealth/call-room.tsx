@@ -92,7 +92,6 @@ export function CallRoom({ initial }: { initial: CallState }) {
     engine.current = e;
     setView(e.view);
     e.connect();
-    (window as unknown as { carebaseCall?: CallEngine }).carebaseCall = e;
     return () => e.close();
   }, [initial]);
 
