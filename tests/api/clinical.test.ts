@@ -85,6 +85,30 @@ describe.each(engines)("clinical API on %s", (engine) => {
       expect(r.body.data[0]).toHaveProperty("last_visit_date");
     });
 
+    it("sorts by last visit from the visible visits only: newest first, patients without visits last", async () => {
+      const recent = await createPatient({ createdBy: attending.id, lastName: "Recent" });
+      const never = await createPatient({ createdBy: attending.id, lastName: "Never" });
+      await addToCareTeam(recent, attending.id, "attending");
+      await addToCareTeam(never, attending.id, "attending");
+      await serviceQuery(async (tx) => {
+        await sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint)
+          values (${recent}, ${attending.id}, now() - interval '1 day', 'Recent'),
+                 (${patientId}, ${attending.id}, now() - interval '30 days', 'Older'),
+                 (${otherPatientId}, ${outsider.id}, now(), 'Not the attending''s')`.execute(tx);
+      });
+      const r = await call(patientsRoute.GET, { token: attending.accessToken, query: { sort: "-last_visit", limit: "100" } });
+      expect(r.status).toBe(200);
+      const ids: string[] = r.body.data.map((p: { id: string }) => p.id);
+      expect(ids).not.toContain(otherPatientId);
+      expect(ids.indexOf(recent)).toBeLessThan(ids.indexOf(patientId));
+      expect(ids.indexOf(patientId)).toBeLessThan(ids.indexOf(never));
+      expect(r.body.data.find((p: { id: string }) => p.id === never).last_visit_date).toBeNull();
+      const asc = await call(patientsRoute.GET, { token: attending.accessToken, query: { sort: "last_visit", limit: "100" } });
+      const ascIds: string[] = asc.body.data.map((p: { id: string }) => p.id);
+      expect(ascIds.indexOf(never)).toBeLessThan(ascIds.indexOf(patientId)); // nulls first
+      expect(ascIds.indexOf(patientId)).toBeLessThan(ascIds.indexOf(recent));
+    });
+
     it("gives an unverified provider nothing", async () => {
       const r = await call(patientsRoute.GET, { token: unverified.accessToken });
       expect(r.status).toBe(200);

@@ -191,12 +191,15 @@ export async function listPatients(
       : sql``;
     const byVisit = query.sort === "last_visit" || query.sort === "-last_visit";
     // Sorting by name or birth date pages first and computes the lateral columns only for
-    // the page; sorting by last visit needs them for every visible patient.
+    // the page; sorting by last visit needs every visible patient's last visit. Those come
+    // from one grouped read of the visible visits (RLS narrows the scan once), not from one
+    // probe per patient, each of which would re-check the policy's set (docs/rls-shape.md).
     const { rows } = await sql<PatientListItem & { active_prescriptions: string }>`
       with page as (
         select p.id, p.first_name, p.last_name, p.date_of_birth, p.gender, p.mrn
-          ${byVisit ? sql`, (select max(v.visit_date) from visits v where v.patient_id = p.id) as last_visit_date` : sql``}
+          ${byVisit ? sql`, lv.last_visit_date` : sql``}
           from patients p
+          ${byVisit ? sql`left join (select v.patient_id, max(v.visit_date) as last_visit_date from visits v group by v.patient_id) lv on lv.patient_id = p.id` : sql``}
           ${filter}
          order by ${ORDER[query.sort]}
          limit ${query.limit} offset ${query.offset}
