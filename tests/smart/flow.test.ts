@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { serviceQuery, sql } from "../support/seed";
 import { seedClinic, type Clinic } from "../fhir/support";
+import { ACCESS_COOKIE } from "@/core/auth/cookie-names";
 import { APP_REDIRECT, authorize, connect, pkcePair, registerTestApp, startSmartServer, tokenRequest } from "./support";
 
 describe.each(engines)("SMART OAuth flow (%s)", (engine) => {
@@ -120,6 +121,22 @@ describe.each(engines)("SMART OAuth flow (%s)", (engine) => {
   it("the user refuses → access_denied at the redirect URI", async () => {
     const r = await authorize(server.origin, c.patientUser, { clientId, scope: "patient/*.rs", deny: true });
     expect(r.location?.searchParams.get("error")).toBe("access_denied");
+  });
+
+  it("the consent answer needs the user's portal session and our own origin (no cross-site approval)", async () => {
+    const q = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: APP_REDIRECT, scope: "patient/*.rs", code_challenge: pkcePair().challenge, code_challenge_method: "S256" });
+    const start = await fetch(`${server.origin}/oauth/auth?${q}`, { redirect: "manual" });
+    const uid = start.headers.get("location")!.split("/").pop()!;
+    const cookies = start.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const post = (headers: Record<string, string>) =>
+      fetch(`${server.origin}/oauth/interaction/${uid}/confirm`, { method: "POST", redirect: "manual", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ scopes: ["patient/*.rs"] }) });
+    const crossSite = await post({ cookie: `${cookies}; ${ACCESS_COOKIE}=${c.patientUser.accessToken}`, origin: "https://evil.example", "sec-fetch-site": "cross-site" });
+    expect(crossSite.status).toBe(403);
+    const noSession = await post({ cookie: cookies, origin: server.origin, "sec-fetch-site": "same-origin" });
+    expect(noSession.status).toBe(401);
+    const page = await fetch(`${server.origin}/oauth/interaction/${uid}`, { redirect: "manual" });
+    expect(page.status).toBe(303);
+    expect(page.headers.get("location")).toBe(`/oauth/consent/${uid}`);
   });
 
   it("refresh tokens rotate; a reused one → invalid_grant and every token of the grant is revoked", async () => {
