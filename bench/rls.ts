@@ -16,13 +16,14 @@
  * Neither side records the read in the audit trail (that cost is the same for both).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { sql, type RawBuilder } from "kysely";
 import { openDatabase } from "@/core/db/engine";
 import { migrate } from "@/core/db/migrate";
 import { useDatabase, closeDatabase } from "@/core/db";
 import { withUser, asService, type Tx } from "@/core/db/with-user";
+import { startSession } from "@/core/auth/start-session";
+import { authenticateAccessToken } from "@/core/auth/authenticate-access-token";
 import type { Session } from "@/core/auth/session-types";
 import { generate, DEFAULT_BENCH_URL } from "./generate";
 
@@ -175,8 +176,10 @@ async function main(): Promise<void> {
   useDatabase(db);
   try {
     const providerId = gen.benchProviderId;
-    const session: Session = { userId: providerId, role: "provider", sessionId: randomUUID(), aal: "aal1" };
     const service = <T>(fn: (tx: Tx) => Promise<T>) => asService("bench: hand-filtered baseline", fn);
+    // a real session of the bench provider: withUser checks that the session is live
+    const started = await asService("bench: the bench provider's session", (tx) => startSession(tx, { id: providerId, role: "provider" }, "aal1", {}));
+    const session: Session = await authenticateAccessToken(started.tokens.access_token);
 
     // The chart: the bench provider's first patient by name (stable across runs).
     const chartPatient = await service(async (tx) => {
