@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
+import * as OTPAuth from "otpauth";
 import { ROOT, ensureBuild, freePort, hasChromium, jsonApi, launchBrowser, newContext, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
 
 /**
@@ -26,6 +27,7 @@ describe.skipIf(!hasChromium)("SMART on FHIR with fhirclient in Chromium", () =>
   let browser: Browser;
   let patientId = "";
   let clientId = "";
+  let totp: OTPAuth.TOTP;
   const api = jsonApi(() => server.url);
 
   beforeAll(async () => {
@@ -42,6 +44,20 @@ describe.skipIf(!hasChromium)("SMART on FHIR with fhirclient in Chromium", () =>
         return void res.writeHead(200, { "content-type": "text/html" }).end(APP_HTML(
           `FHIR.oauth2.authorize({ clientId: ${JSON.stringify(clientId)}, scope: "openid fhirUser launch/patient patient/Patient.rs patient/Observation.rs offline_access", redirectUri: "/app.html", iss: ${JSON.stringify(`${server.url}/fhir/R4`)}, pkceMode: "required" });`,
         ));
+      }
+      if (url.pathname === "/launch-staff.html") {
+        return void res.writeHead(200, { "content-type": "text/html" }).end(APP_HTML(
+          `FHIR.oauth2.authorize({ clientId: ${JSON.stringify(clientId)}, scope: "openid fhirUser user/Patient.rs", redirectUri: "/staff.html", iss: ${JSON.stringify(`${server.url}/fhir/R4`)}, pkceMode: "required" });`,
+        ));
+      }
+      if (url.pathname === "/staff.html") {
+        return void res.writeHead(200, { "content-type": "text/html" }).end(APP_HTML(`
+          FHIR.oauth2.ready().then(async (client) => {
+            const bundle = await client.request("Patient");
+            const out = document.getElementById("out");
+            out.textContent = "Patients " + bundle.total;
+            out.dataset.user = client.getFhirUser() || "";
+          }).catch((e) => { document.getElementById("out").textContent = "Failed: " + e.message; });`));
       }
       if (url.pathname === "/app.html") {
         return void res.writeHead(200, { "content-type": "text/html" }).end(APP_HTML(`
@@ -63,13 +79,18 @@ describe.skipIf(!hasChromium)("SMART on FHIR with fhirclient in Chromium", () =>
     const adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
     const reg = await api("/api/v1/admin/apps", {
       token: adminToken,
-      body: { name: "Health Tracker", redirect_uris: [`${appOrigin}/app.html`], confidential: false, scopes: ["openid", "fhirUser", "offline_access", "launch/patient", "patient/Patient.rs", "patient/Observation.rs"] },
+      body: { name: "Health Tracker", redirect_uris: [`${appOrigin}/app.html`, `${appOrigin}/staff.html`], confidential: false, scopes: ["openid", "fhirUser", "offline_access", "launch/patient", "patient/Patient.rs", "patient/Observation.rs", "user/Patient.rs"] },
     });
     expect(reg.status, JSON.stringify(reg.body)).toBe(201);
     clientId = reg.body.client_id;
     const s = await api("/api/v1/auth/signup", { body: { ...DOC, password: PASSWORD, role: "provider" } });
     expect((await api(`/api/v1/admin/providers/${s.body.user.id}/verify`, { body: {}, token: adminToken })).status).toBe(200);
-    const docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).body.access_token;
+    let docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).body.access_token;
+    const enrol = await api("/api/v1/auth/mfa/enroll", { body: {}, token: docToken });
+    totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrol.body.secret), digits: 6, period: 30, algorithm: "SHA1" });
+    const verified = await api("/api/v1/auth/mfa/verify", { body: { code: totp.generate() }, token: docToken });
+    expect(verified.status).toBe(200);
+    docToken = verified.body.access_token; // the session now has two factors
     const created = await api("/api/v1/patients", {
       token: docToken,
       body: { first_name: "Zoë", last_name: "Smartfield", date_of_birth: "1975-03-09", gender: "female", allergies: [], mrn: "MRN-SMART-1" },
@@ -116,5 +137,24 @@ describe.skipIf(!hasChromium)("SMART on FHIR with fhirclient in Chromium", () =>
     const patientToken = (await api("/api/v1/auth/token", { body: { email: PATIENT.email, password: PASSWORD } })).body.access_token;
     const apps = await api("/api/v1/me/apps", { token: patientToken });
     expect(apps.body.data.map((a: { name: string }) => a.name)).toEqual(["Health Tracker"]);
+  });
+
+  it("a clinician with two factors connects it with user/ scopes: password, then the authentication code, then consent", async () => {
+    const ctx = await newContext(browser, server.url);
+    const page = await ctx.newPage();
+    await page.goto(`${appOrigin}/launch-staff.html`);
+    await page.waitForURL("**/sign-in?next=**");
+    await page.getByLabel("Email").fill(DOC.email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByLabel(/^Authentication code/).fill(totp.generate({ timestamp: Date.now() + 30_000 }));
+    await page.getByRole("button", { name: "Verify and sign in" }).click();
+    await page.waitForURL("**/oauth/consent/**");
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await page.waitForURL(`${appOrigin}/staff.html**`);
+    const out = page.locator("#out");
+    await expect.poll(() => out.textContent(), { timeout: 30_000 }).toBe("Patients 1");
+    expect(await out.getAttribute("data-user")).toMatch(/^Practitioner\/[0-9a-f-]{36}$/);
+    await ctx.close();
   });
 });
