@@ -110,7 +110,10 @@ export async function proxy(req: NextRequest): Promise<NextResponse> {
   res.headers.set("X-Content-Type-Options", "nosniff");
   res.headers.set("X-Frame-Options", "DENY");
   res.headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  res.headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+  // The video-visit page alone may use the camera, microphone and screen capture (docs/telehealth.md);
+  // the policy is the document's, so the links to it load it as a new document.
+  const media = req.nextUrl.pathname.startsWith("/visits/call/") ? "camera=(self), microphone=(self), display-capture=(self)" : "camera=(), microphone=()";
+  res.headers.set("Permissions-Policy", `${media}, geolocation=(), payment=()`);
   res.headers.set("Cross-Origin-Opener-Policy", "same-origin");
   if (isHttps(req)) res.headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   for (const c of newCookies) res.headers.append("Set-Cookie", c);

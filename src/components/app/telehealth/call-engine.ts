@@ -281,7 +281,6 @@ export class CallEngine {
           }
           return;
         }
-        this.updatePeerState(from, role, data);
         const nonce = typeof data.nonce === "string" ? data.nonce : null;
         const peer = this.peers.get(from);
         if (this.shouldOffer(from, role)) {
@@ -290,6 +289,7 @@ export class CallEngine {
         } else if (f.kind === "join") {
           this.signal("hello", from, this.presence());
         }
+        this.updatePeerState(from, role, data);
         return;
       }
       case "offer": {
@@ -300,7 +300,8 @@ export class CallEngine {
         await pc.setRemoteDescription({ type: "offer", sdp: String(data.sdp ?? "") });
         await this.flushIce(peer);
         await pc.setLocalDescription(await pc.createAnswer());
-        this.signal("answer", from, { sdp: pc.localDescription?.sdp, nonce: this.nonce });
+        this.signal("answer", from, { ...this.presence(), sdp: pc.localDescription?.sdp });
+        this.updatePeerState(from, role, data);
         return;
       }
       case "answer": {
@@ -308,6 +309,7 @@ export class CallEngine {
         if (!peer?.pc || peer.pc.signalingState !== "have-local-offer") return;
         await peer.pc.setRemoteDescription({ type: "answer", sdp: String(data.sdp ?? "") });
         await this.flushIce(peer);
+        this.updatePeerState(from, role, data);
         return;
       }
       case "ice": {
@@ -337,14 +339,14 @@ export class CallEngine {
   }
 
   private async offer(to: string, role: CallRole, nonce: string | null, iceRestart: boolean): Promise<void> {
-    const peer = iceRestart ? this.peers.get(to)! : this.newPeer(to, role, nonce);
+    const peer = iceRestart ? this.peers.get(to)! : this.newPeer(to, role, nonce, true);
     const pc = peer.pc!;
     if (pc.signalingState !== "stable") return;
     await pc.setLocalDescription(await pc.createOffer(iceRestart ? { iceRestart: true } : {}));
-    this.signal("offer", to, { sdp: pc.localDescription?.sdp, nonce: this.nonce });
+    this.signal("offer", to, { ...this.presence(), sdp: pc.localDescription?.sdp });
   }
 
-  private newPeer(userId: string, role: CallRole, nonce: string | null): Peer {
+  private newPeer(userId: string, role: CallRole, nonce: string | null, offering = false): Peer {
     const old = this.peers.get(userId);
     if (old?.pc) old.pc.close();
     const pc = new RTCPeerConnection({ iceServers: this.state.ice_servers });
@@ -354,10 +356,11 @@ export class CallEngine {
     const audio = this.local?.getAudioTracks()[0];
     const video = this.screenTrack ?? this.local?.getVideoTracks()[0];
     const stream = this.local ?? new MediaStream();
+    // Without a camera or microphone the offerer still asks to receive; an answerer takes the offer's sections.
     if (audio) pc.addTrack(audio, stream);
-    else pc.addTransceiver("audio", { direction: "recvonly" });
+    else if (offering) pc.addTransceiver("audio", { direction: "recvonly" });
     if (video) pc.addTrack(video, stream);
-    else pc.addTransceiver("video", { direction: "recvonly" });
+    else if (offering) pc.addTransceiver("video", { direction: "recvonly" });
     pc.ontrack = (e) => {
       const s = e.streams[0] ?? peer.view.stream ?? new MediaStream();
       if (!e.streams[0]) s.addTrack(e.track);

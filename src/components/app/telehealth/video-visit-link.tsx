@@ -1,7 +1,6 @@
 "use client";
 
 import * as React from "react";
-import Link from "next/link";
 import { VideoIcon } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { videoVisitOpen } from "./video-visit-window";
@@ -32,10 +31,11 @@ export function VideoVisitLink({
   if (!videoVisitOpen(appointment, now)) return null;
   return (
     <Button asChild size="sm" data-testid="video-visit-link">
-      <Link href={`/visits/call/${appointment.id}`}>
+      {/* a full page load, not a client-side navigation: only the call page's document may use the camera (Permissions-Policy) */}
+      <a href={`/visits/call/${appointment.id}`}>
         <VideoIcon aria-hidden="true" />
         {as === "provider" ? "Start video visit" : "Join video visit"}
-      </Link>
+      </a>
     </Button>
   );
 }
