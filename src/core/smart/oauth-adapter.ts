@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Adapter, AdapterPayload } from "oidc-provider";
 import { sha256Hex } from "../auth/tokens";
 import { asService } from "../db/with-user";
+import { log } from "../log";
 import { clientMetadata } from "./client-metadata";
 import { revokeGrantConnection } from "./revoke-grant-connection";
 
@@ -24,6 +25,10 @@ export class DatabaseAdapter implements Adapter {
           on conflict (model, id_hash) do update
              set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid, expires_at = excluded.expires_at`.execute(tx),
     );
+    // expired rows are never read; about one write in a hundred clears them (no job to schedule)
+    if (Math.random() < 0.01) {
+      sweepExpiredPayloads().catch((e: unknown) => log.warn({ err: (e as Error)?.message }, "OAuth payload sweep failed"));
+    }
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
