@@ -18,6 +18,8 @@ const hasBuild = existsSync(path.join(ROOT, process.env.NEXT_DIST_DIR || ".next"
 const servers: ServerProcess[] = [];
 const dirs: string[] = [];
 
+// Needs TEST_DATABASE_URL (a PostgreSQL server; CI sets it) and a production build (npm run
+// build, or NEXT_DIST_DIR); without either the tests are reported as skipped.
 describe.skipIf(!TEST_PG_URL || !hasBuild)("two server processes on one PostgreSQL database", () => {
   let t: TestDatabase;
   let a: ServerProcess;
@@ -78,13 +80,5 @@ describe.skipIf(!TEST_PG_URL || !hasBuild)("two server processes on one PostgreS
     expect((await send(a.port, "GET", "/api/v1/auth/user", undefined, bearer)).status).toBe(401);
     await new Promise((r) => setTimeout(r, 1_200));
     expect((await send(b.port, "GET", "/api/v1/auth/user", undefined, bearer)).status).toBe(401);
-  });
-});
-
-describe.runIf(!TEST_PG_URL || !hasBuild)("two server processes on one PostgreSQL database", () => {
-  it("is skipped", () => {
-    console.warn(
-      `SKIPPED: tests/server/two-instances.test.ts needs ${!TEST_PG_URL ? "TEST_DATABASE_URL (a PostgreSQL server; CI sets it)" : ""}${!TEST_PG_URL && !hasBuild ? " and " : ""}${!hasBuild ? "a production build (npm run build, or NEXT_DIST_DIR)" : ""}.`,
-    );
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { engines, installTestDatabase, TEST_PG_URL, type TestDatabase } from "../../../tests/support/db";
 import { GET as liveRoute } from "@/app/api/health/live/route";
 import { GET as readyRoute } from "@/app/api/health/ready/route";
@@ -65,8 +65,14 @@ describe("checkReadiness", () => {
     await checkReadiness(p);
     await checkReadiness(p);
     expect(writes).toBe(1);
-    await new Promise((r) => setTimeout(r, 350));
-    await checkReadiness(p);
+    // the clock (Date only) moves past reuseMs instead of the test sleeping through it
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    try {
+      vi.setSystemTime(Date.now() + 350);
+      await checkReadiness(p);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(writes).toBe(2);
   });
 
