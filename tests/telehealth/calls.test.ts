@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as callRoute from "@/app/api/v1/appointments/[id]/call/route";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { call } from "../support/http";
-import { serviceQuery, type TestUser } from "../support/seed";
+import { removeFromCareTeam, serviceQuery, type TestUser } from "../support/seed";
 import { Client, settle, startInstance, type Frame, type TestInstance } from "../realtime/support";
 import { bookTelehealth, seedCall, type CallWorld } from "./support";
 
@@ -166,6 +166,18 @@ describe.each(engines)("telehealth calls on %s", (engine) => {
     const c = await connect(w.nurse);
     c.send({ type: "subscribe", topic: `appointment:${appt}:call` });
     expect(await c.waitFor((f) => f.type === "subscribed" || f.type === "error")).toMatchObject({ type: "subscribed", role: "member" });
-    await settle(50);
+
+    // taken off the care team mid-call: the next frame is not relayed to them, and they are told not_found
+    const doc = await connect(w.provider);
+    doc.send({ type: "subscribe", topic: `appointment:${appt}:call` });
+    await doc.waitFor((f) => f.type === "subscribed");
+    doc.send({ type: "signal", topic: `appointment:${appt}:call`, kind: "state", data: { audio: true } });
+    await c.waitFor((f) => f.type === "signal" && (f as SignalFrame).kind === "state");
+    await removeFromCareTeam(w.patientId, w.nurse.id);
+    doc.send({ type: "signal", topic: `appointment:${appt}:call`, kind: "state", data: { audio: false } });
+    await c.waitFor((f) => f.type === "error" && f.code === "not_found");
+    await settle(100);
+    expect(signals(c, "state")).toHaveLength(1);
+    expect((await get(w.nurse, appt)).status).toBe(404);
   });
 });
