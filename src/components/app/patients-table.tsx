@@ -2,14 +2,12 @@
 
 import * as React from "react";
 import Link from "next/link";
-import { ArrowDownIcon, ArrowUpDownIcon, ArrowUpIcon, ChevronLeftIcon, ChevronRightIcon, MessageSquareIcon, SearchIcon, UsersIcon, XIcon } from "lucide-react";
+import { MessageSquareIcon, UsersIcon } from "lucide-react";
 import { createColumnHelper, rowSortingFeature, tableFeatures, useTable, type SortingState } from "@tanstack/react-table";
 import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { Table, TableBody, TableCell, TableRow } from "@/components/ui/table";
+import { Pager, SortableHeaderRows, sortingOf, sortParamOf, TableSearch } from "./data-table";
 import { EmptyState } from "./empty-state";
 import { formatDate, isoDate } from "./format";
 import { useTimeZone } from "./time-zone";
@@ -51,18 +49,8 @@ const col = createColumnHelper<typeof features, PatientRowView>();
 
 const SORT_COLUMN: Record<string, "name" | "date_of_birth" | "last_visit"> = { name: "name", date_of_birth: "date_of_birth", last_visit_date: "last_visit" };
 
-function toSorting(sort: PatientSort): SortingState {
-  const desc = sort.startsWith("-");
-  const key = sort.replace(/^-/, "");
-  const id = Object.entries(SORT_COLUMN).find(([, v]) => v === key)?.[0] ?? "name";
-  return [{ id, desc }];
-}
-function fromSorting(s: SortingState): PatientSort {
-  const first = s[0];
-  if (!first) return "name";
-  const key = SORT_COLUMN[first.id] ?? "name";
-  return (first.desc ? `-${key}` : key) as PatientSort;
-}
+const toSorting = (sort: PatientSort) => sortingOf(sort, SORT_COLUMN, "name");
+const fromSorting = (s: SortingState) => sortParamOf<PatientSort>(s, SORT_COLUMN, "name", "name");
 
 /**
  * The provider's patients. Sort and page (not PHI) live in the URL; the search text
@@ -194,69 +182,26 @@ export function PatientsTable({
     getRowId: (r) => r.id,
   });
 
-  const pages = Math.max(1, Math.ceil(result.count / pageSize));
-  const from = result.count === 0 ? 0 : (page - 1) * pageSize + 1;
-  const to = Math.min(result.count, page * pageSize);
-
   return (
     <div className="grid gap-3">
-      <form
-        method="post"
-        role="search"
-        className="flex max-w-lg items-end gap-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          // The input's own value: the same as `term` once hydrated, and what was typed before.
-          const typed = searchInput.current?.value ?? term;
+      <TableSearch
+        id="patient-search"
+        label="Search by name or MRN"
+        placeholder="e.g. Garcia or MRN-1042"
+        term={term}
+        onTerm={setTerm}
+        applied={!!applied}
+        onApply={(typed) => {
           setTerm(typed);
           setApplied(typed.trim());
           setPage(1);
         }}
-      >
-        <div className="grid flex-1 gap-1.5">
-          <Label htmlFor="patient-search">Search by name or MRN</Label>
-          <div className="relative">
-            <SearchIcon aria-hidden className="text-muted-foreground absolute top-1/2 left-2.5 size-4 -translate-y-1/2" />
-            <Input id="patient-search" ref={searchInput} className="pl-8" value={term} onChange={(e) => setTerm(e.target.value)} autoComplete="off" placeholder="e.g. Garcia or MRN-1042" />
-          </div>
-        </div>
-        <Button type="submit" variant="secondary" disabled={pending}>
-          Search
-        </Button>
-        {applied && (
-          <Button type="button" variant="ghost" size="icon" aria-label="Clear search" onClick={() => { setTerm(""); setApplied(""); setPage(1); }}>
-            <XIcon aria-hidden />
-          </Button>
-        )}
-      </form>
+        pending={pending}
+        inputRef={searchInput}
+      />
       <div className="bg-card rounded-lg border" aria-busy={pending}>
         <Table className={pending ? "opacity-60" : undefined}>
-          <TableHeader>
-            {table.getHeaderGroups().map((hg) => (
-              <TableRow key={hg.id}>
-                {hg.headers.map((header) => {
-                  const canSort = header.column.getCanSort();
-                  const dir = header.column.getIsSorted();
-                  return (
-                    <TableHead key={header.id} aria-sort={dir === "asc" ? "ascending" : dir === "desc" ? "descending" : undefined}>
-                      {canSort ? (
-                        <button
-                          type="button"
-                          className="hover:text-primary -mx-1 inline-flex items-center gap-1 rounded px-1"
-                          onClick={header.column.getToggleSortingHandler()}
-                        >
-                          <table.FlexRender header={header} />
-                          {dir === "asc" ? <ArrowUpIcon aria-hidden className="size-3.5" /> : dir === "desc" ? <ArrowDownIcon aria-hidden className="size-3.5" /> : <ArrowUpDownIcon aria-hidden className="text-muted-foreground size-3.5" />}
-                        </button>
-                      ) : (
-                        <table.FlexRender header={header} />
-                      )}
-                    </TableHead>
-                  );
-                })}
-              </TableRow>
-            ))}
-          </TableHeader>
+          <SortableHeaderRows groups={table.getHeaderGroups()} render={(header) => <table.FlexRender header={header} />} />
           <TableBody>
             {table.getRowModel().rows.map((row) => (
               <TableRow key={row.id}>
@@ -277,24 +222,7 @@ export function PatientsTable({
           </EmptyState>
         )}
       </div>
-      <nav aria-label="Pagination" className="flex flex-wrap items-center justify-between gap-2 text-sm">
-        <p className="text-muted-foreground" aria-live="polite">
-          {result.count === 0 ? "0 patients" : `${from}–${to} of ${result.count} patients`}
-        </p>
-        <div className="flex items-center gap-2">
-          <Button variant="outline" size="sm" disabled={page <= 1 || pending} onClick={() => setPage((p) => p - 1)}>
-            <ChevronLeftIcon aria-hidden />
-            Previous
-          </Button>
-          <span className="text-muted-foreground">
-            Page {page} of {pages}
-          </span>
-          <Button variant="outline" size="sm" disabled={page >= pages || pending} onClick={() => setPage((p) => p + 1)}>
-            Next
-            <ChevronRightIcon aria-hidden />
-          </Button>
-        </div>
-      </nav>
+      <Pager label="Pagination" noun="patients" page={page} pageSize={pageSize} count={result.count} pending={pending} onPage={setPage} />
     </div>
   );
 }

@@ -1,25 +1,18 @@
 "use client";
 
 import * as React from "react";
-import Link from "next/link";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
-import { Field, FormError } from "@/components/app/form";
+import { FormError } from "@/components/app/form";
+import { NewPasswordFields, PasswordSet, useLinkToken } from "@/components/app/link-password";
 import { useJsonForm } from "@/components/app/use-json-form";
-import { MIN_PASSWORD_LENGTH, ZResetPasswordForm } from "@/components/app/auth-schemas";
+import { ZResetPasswordForm } from "@/components/app/auth-schemas";
 
 /** A staff invitation: the token rides in the link's fragment (never sent to a server); read once, then removed from the address bar. */
 export function AcceptInviteForm() {
   const f = useJsonForm({ password: "", confirm: "" });
-  const [token, setToken] = React.useState<string | null | undefined>(undefined);
+  const token = useLinkToken();
   const [email, setEmail] = React.useState<string | null>(null);
   const [linkDead, setLinkDead] = React.useState(false);
-
-  React.useEffect(() => {
-    const t = new URLSearchParams(window.location.hash.slice(1)).get("token");
-    if (t) window.history.replaceState(null, "", window.location.pathname);
-    setToken(t || null);
-  }, []);
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
@@ -36,16 +29,7 @@ export function AcceptInviteForm() {
   if (token === undefined) return <p className="text-muted-foreground text-sm">Reading your link…</p>;
 
   if (email !== null) {
-    return (
-      <div className="grid gap-4">
-        <p role="status" data-testid="invite-done" className="bg-accent text-accent-foreground rounded-md px-3 py-2 text-sm">
-          Your password is set. Sign in{email ? ` as ${email}` : ""} with it.
-        </p>
-        <Button asChild>
-          <Link href="/sign-in">Sign in</Link>
-        </Button>
-      </div>
-    );
+    return <PasswordSet testId="invite-done">Your password is set. Sign in{email ? ` as ${email}` : ""} with it.</PasswordSet>;
   }
 
   if (token === null) {
@@ -59,12 +43,7 @@ export function AcceptInviteForm() {
   return (
     <form method="post" onSubmit={onSubmit} noValidate className="grid gap-4">
       <FormError message={f.formError} />
-      <Field id="password" label="Password" error={f.errors.password} hint={`At least ${MIN_PASSWORD_LENGTH} characters; a few words make a good password.`} required>
-        <Input type="password" autoComplete="new-password" {...f.bind("password")} />
-      </Field>
-      <Field id="confirm" label="Password again" error={f.errors.confirm} required>
-        <Input type="password" autoComplete="new-password" {...f.bind("confirm")} />
-      </Field>
+      <NewPasswordFields bind={f.bind} errors={f.errors} label="Password" />
       <Button type="submit" disabled={f.busy || linkDead}>
         {f.busy ? "Saving…" : "Set my password"}
       </Button>

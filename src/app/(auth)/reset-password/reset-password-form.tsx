@@ -3,26 +3,18 @@
 import * as React from "react";
 import Link from "next/link";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
-import { Field, FormError } from "@/components/app/form";
+import { FormError } from "@/components/app/form";
+import { NewPasswordFields, PasswordSet, useLinkToken } from "@/components/app/link-password";
 import { useJsonForm } from "@/components/app/use-json-form";
-import { MIN_PASSWORD_LENGTH, ZResetPasswordForm } from "@/components/app/auth-schemas";
+import { ZResetPasswordForm } from "@/components/app/auth-schemas";
 
 const linkClass = "text-primary font-medium underline underline-offset-4";
 
 export function ResetPasswordForm() {
   const f = useJsonForm({ password: "", confirm: "" });
-  // The token rides in the link's fragment (never sent to a server); read it once, then
-  // take it out of the address bar and history.
-  const [token, setToken] = React.useState<string | null | undefined>(undefined);
+  const token = useLinkToken();
   const [done, setDone] = React.useState(false);
   const [linkDead, setLinkDead] = React.useState(false);
-
-  React.useEffect(() => {
-    const t = new URLSearchParams(window.location.hash.slice(1)).get("token");
-    if (t) window.history.replaceState(null, "", window.location.pathname);
-    setToken(t || null);
-  }, []);
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
@@ -39,16 +31,7 @@ export function ResetPasswordForm() {
   if (token === undefined) return <p className="text-muted-foreground text-sm">Reading your link…</p>;
 
   if (done) {
-    return (
-      <div className="grid gap-4">
-        <p role="status" data-testid="reset-done" className="bg-accent text-accent-foreground rounded-md px-3 py-2 text-sm">
-          Your password was changed. Sign in with your new password.
-        </p>
-        <Button asChild>
-          <Link href="/sign-in">Sign in</Link>
-        </Button>
-      </div>
-    );
+    return <PasswordSet testId="reset-done">Your password was changed. Sign in with your new password.</PasswordSet>;
   }
 
   if (token === null) {
@@ -68,12 +51,7 @@ export function ResetPasswordForm() {
           <Link href="/forgot-password" className={linkClass}>Ask for a new link</Link>
         </p>
       )}
-      <Field id="password" label="New password" error={f.errors.password} hint={`At least ${MIN_PASSWORD_LENGTH} characters; a few words make a good password.`} required>
-        <Input type="password" autoComplete="new-password" {...f.bind("password")} />
-      </Field>
-      <Field id="confirm" label="New password again" error={f.errors.confirm} required>
-        <Input type="password" autoComplete="new-password" {...f.bind("confirm")} />
-      </Field>
+      <NewPasswordFields bind={f.bind} errors={f.errors} label="New password" />
       <Button type="submit" disabled={f.busy || linkDead}>
         {f.busy ? "Saving…" : "Save the new password"}
       </Button>

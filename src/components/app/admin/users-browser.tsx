@@ -1,11 +1,8 @@
 "use client";
 
 import * as React from "react";
-import { ChevronLeftIcon, ChevronRightIcon, SearchIcon, XIcon } from "lucide-react";
 import { toast } from "sonner";
-import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
+import { Pager, TableSearch } from "../data-table";
 import { UsersTable, type UserRowView, type UserSort } from "./users-table";
 
 type Page = { data: UserRowView[]; count: number };
@@ -58,41 +55,23 @@ export function UsersBrowser({
     });
   }, [query, initial, role, status, pageSize, searchAction]);
 
-  const pages = Math.max(1, Math.ceil(result.count / pageSize));
-  const from = result.count === 0 ? 0 : (page - 1) * pageSize + 1;
-  const to = Math.min(result.count, page * pageSize);
-
   return (
     <div className="grid gap-3">
-      <form
-        method="post"
-        role="search"
-        aria-label="Accounts"
-        className="flex max-w-lg items-end gap-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const typed = searchInput.current?.value ?? term;
+      <TableSearch
+        id="user-search"
+        label="Search by name or email"
+        formLabel="Accounts"
+        term={term}
+        onTerm={setTerm}
+        applied={!!applied}
+        onApply={(typed) => {
           setTerm(typed);
           setApplied(typed.trim());
           setPage(1);
         }}
-      >
-        <div className="grid flex-1 gap-1.5">
-          <Label htmlFor="user-search">Search by name or email</Label>
-          <div className="relative">
-            <SearchIcon aria-hidden className="text-muted-foreground absolute top-1/2 left-2.5 size-4 -translate-y-1/2" />
-            <Input id="user-search" ref={searchInput} className="pl-8" value={term} onChange={(e) => setTerm(e.target.value)} autoComplete="off" />
-          </div>
-        </div>
-        <Button type="submit" variant="secondary" disabled={pending}>
-          Search
-        </Button>
-        {applied && (
-          <Button type="button" variant="ghost" size="icon" aria-label="Clear search" onClick={() => { setTerm(""); setApplied(""); setPage(1); }}>
-            <XIcon aria-hidden />
-          </Button>
-        )}
-      </form>
+        pending={pending}
+        inputRef={searchInput}
+      />
       <div aria-busy={pending} className={pending ? "opacity-60" : undefined}>
         <UsersTable
           users={result.data}
@@ -105,24 +84,7 @@ export function UsersBrowser({
           emptyHint={applied ? "No account's name or email matches this search." : emptyHint}
         />
       </div>
-      <nav aria-label="Pages of accounts" className="flex flex-wrap items-center justify-between gap-2 text-sm">
-        <p className="text-muted-foreground" aria-live="polite">
-          {result.count === 0 ? "0 accounts" : `${from}–${to} of ${result.count} accounts`}
-        </p>
-        <div className="flex items-center gap-2">
-          <Button variant="outline" size="sm" disabled={page <= 1 || pending} onClick={() => setPage((p) => p - 1)}>
-            <ChevronLeftIcon aria-hidden />
-            Previous
-          </Button>
-          <span className="text-muted-foreground">
-            Page {page} of {pages}
-          </span>
-          <Button variant="outline" size="sm" disabled={page >= pages || pending} onClick={() => setPage((p) => p + 1)}>
-            Next
-            <ChevronRightIcon aria-hidden />
-          </Button>
-        </div>
-      </nav>
+      <Pager label="Pages of accounts" noun="accounts" page={page} pageSize={pageSize} count={result.count} pending={pending} onPage={setPage} />
     </div>
   );
 }

@@ -1,14 +1,15 @@
 "use client";
 
 import * as React from "react";
-import { ArrowDownIcon, ArrowUpDownIcon, ArrowUpIcon, BadgeCheckIcon, LockOpenIcon, MailIcon, UserCheckIcon, UsersIcon, UserXIcon } from "lucide-react";
+import { BadgeCheckIcon, LockOpenIcon, MailIcon, UserCheckIcon, UsersIcon, UserXIcon } from "lucide-react";
 import { createColumnHelper, rowSortingFeature, tableFeatures, useTable, type SortingState } from "@tanstack/react-table";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { NativeSelect } from "@/components/ui/native-select";
 import { CREDENTIAL_LABELS, PRESCRIBING_CREDENTIALS, PROVIDER_CREDENTIALS, type TProviderCredential } from "@/core/auth/provider-credentials";
 import { ZDeactivateUserForm } from "@/core/auth/deactivate-user.types";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { Table, TableBody, TableCell, TableRow } from "@/components/ui/table";
+import { SortableHeaderRows, sortingOf, sortParamOf } from "../data-table";
 import { useApiAction } from "../use-api-action";
 import { EmptyState } from "../empty-state";
 import { formatDate } from "../format";
@@ -41,17 +42,8 @@ const features = tableFeatures({ rowSortingFeature });
 const col = createColumnHelper<typeof features, UserRowView>();
 const SORT_KEY: Record<string, "name" | "email" | "created"> = { full_name: "name", email: "email", created_at: "created" };
 
-function toSorting(sort: UserSort): SortingState {
-  const key = sort.replace(/^-/, "");
-  const id = Object.entries(SORT_KEY).find(([, v]) => v === key)?.[0] ?? "created_at";
-  return [{ id, desc: sort.startsWith("-") }];
-}
-function fromSorting(s: SortingState): UserSort {
-  const first = s[0];
-  if (!first) return "-created";
-  const key = SORT_KEY[first.id] ?? "created";
-  return (first.desc ? `-${key}` : key) as UserSort;
-}
+const toSorting = (sort: UserSort) => sortingOf(sort, SORT_KEY, "created_at");
+const fromSorting = (s: SortingState) => sortParamOf<UserSort>(s, SORT_KEY, "-created", "created");
 
 /**
  * Accounts for admins: record a provider's credential (which decides prescribing), verify
@@ -220,28 +212,7 @@ export function UsersTable({
     <div className="bg-card rounded-lg border">
       <Table>
         {caption && <caption className="sr-only">{caption}</caption>}
-        <TableHeader>
-          {table.getHeaderGroups().map((hg) => (
-            <TableRow key={hg.id}>
-              {hg.headers.map((header) => {
-                const canSort = !!onSort && header.column.getCanSort();
-                const dir = header.column.getIsSorted();
-                return (
-                  <TableHead key={header.id} aria-sort={canSort ? (dir === "asc" ? "ascending" : dir === "desc" ? "descending" : "none") : undefined}>
-                    {canSort ? (
-                      <button type="button" className="hover:text-primary -mx-1 inline-flex items-center gap-1 rounded px-1" onClick={header.column.getToggleSortingHandler()}>
-                        <table.FlexRender header={header} />
-                        {dir === "asc" ? <ArrowUpIcon aria-hidden className="size-3.5" /> : dir === "desc" ? <ArrowDownIcon aria-hidden className="size-3.5" /> : <ArrowUpDownIcon aria-hidden className="text-muted-foreground size-3.5" />}
-                      </button>
-                    ) : (
-                      <table.FlexRender header={header} />
-                    )}
-                  </TableHead>
-                );
-              })}
-            </TableRow>
-          ))}
-        </TableHeader>
+        <SortableHeaderRows groups={table.getHeaderGroups()} sortable={!!onSort} render={(header) => <table.FlexRender header={header} />} />
         <TableBody>
           {table.getRowModel().rows.map((row) => (
             <TableRow key={row.id} data-testid={`user-${row.original.email}`}>
