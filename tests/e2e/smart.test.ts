@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import * as OTPAuth from "otpauth";
-import { ROOT, ensureBuild, freePort, hasChromium, jsonApi, launchBrowser, newContext, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
+import { ROOT, ensureBuild, freePort, hasChromium, jsonApi, launchBrowser, newContext, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
 
 /**
  * SMART on FHIR as a real app meets it (issue #17): a tiny static app on its own origin uses
@@ -123,6 +123,9 @@ describe.skipIf(!hasChromium)("SMART on FHIR with fhirclient in Chromium", () =>
     await page.waitForURL("**/oauth/consent/**");
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Connect Health Tracker?");
     await expect.poll(() => page.getByRole("checkbox").count()).toBe(6);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     // the user narrows: no offline access
     await page.getByRole("checkbox", { name: /Keep access when you are not using the app/ }).uncheck();
     await page.getByRole("button", { name: "Connect", exact: true }).click();
