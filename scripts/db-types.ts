@@ -14,15 +14,12 @@
  * Needs a PostgreSQL server whose login may create databases: SCHEMA_DATABASE_URL, else
  * TEST_DATABASE_URL, else postgres://carebase_app@127.0.0.1:5432/postgres.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import { generate, PostgresDialect as CodegenPostgresDialect, type DatabaseMetadata } from "kysely-codegen";
 import pg from "pg";
-import { openDatabase } from "@/core/db/engine";
-import { migrate } from "@/core/db/migrate";
 import { allowedValues } from "./db-types-checks";
-import { createScratchDatabase, DEFAULT_SCRATCH_SERVER } from "./lib/scratch-database";
+import { withMigratedScratch, writeOrCheck } from "./lib/generated-file";
 
 const OUT = path.join(process.cwd(), "src", "core", "db", "schema.generated.ts");
 
@@ -87,44 +84,8 @@ async function generateTypes(url: string): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  const check = process.argv.includes("--check");
-  const server = process.env.SCHEMA_DATABASE_URL || process.env.TEST_DATABASE_URL || DEFAULT_SCRATCH_SERVER;
-  const scratch = await createScratchDatabase(server, "carebase_types");
-  try {
-    const db = await openDatabase({ url: scratch.url, poolMax: 2 });
-    try {
-      await migrate(db.pool);
-    } finally {
-      await db.close();
-    }
-    const text = await generateTypes(scratch.url);
-    const rel = path.relative(process.cwd(), OUT);
-    if (!check) {
-      writeFileSync(OUT, text);
-      console.log(`${rel} written (${text.split("\n").length} lines).`);
-      return 0;
-    }
-    let current = "";
-    try {
-      current = readFileSync(OUT, "utf8");
-    } catch {
-      /* missing */
-    }
-    if (current === text) {
-      console.log(`${rel} is current.`);
-      return 0;
-    }
-    const a = current.split("\n");
-    const b = text.split("\n");
-    let i = 0;
-    while (i < a.length && i < b.length && a[i] === b[i]) i++;
-    console.error(`${rel} is stale: the migrations produce something else from line ${i + 1} on.`);
-    console.error(`  committed: ${a[i] ?? "(end of file)"}\n  migrated:  ${b[i] ?? "(end of file)"}`);
-    console.error(`Run \`npm run db:types\` and commit ${rel}.`);
-    return 1;
-  } finally {
-    await scratch.drop();
-  }
+  const text = await withMigratedScratch("carebase_types", generateTypes);
+  return writeOrCheck(OUT, text, process.argv.includes("--check"), "npm run db:types");
 }
 
 main().then(

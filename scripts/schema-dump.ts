@@ -11,11 +11,8 @@
  * written as `migration_login`.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { openDatabase } from "@/core/db/engine";
-import { migrate } from "@/core/db/migrate";
-import { createScratchDatabase, DEFAULT_SCRATCH_SERVER } from "./lib/scratch-database";
+import { withMigratedScratch, writeOrCheck } from "./lib/generated-file";
 
 const OUT = path.join(process.cwd(), "db", "schema.sql");
 
@@ -30,49 +27,13 @@ export function normaliseDump(dump: string, login: string): string {
 }
 
 async function main(): Promise<number> {
-  const check = process.argv.includes("--check");
-  const server = process.env.SCHEMA_DATABASE_URL || process.env.TEST_DATABASE_URL || DEFAULT_SCRATCH_SERVER;
-  const scratch = await createScratchDatabase(server, "carebase_schema");
-  try {
-    const db = await openDatabase({ url: scratch.url, poolMax: 2 });
-    try {
-      await migrate(db.pool);
-    } finally {
-      await db.close();
-    }
-    const login = decodeURIComponent(new URL(scratch.url).username || process.env.USER || "postgres");
-    const dump = spawnSync("pg_dump", ["--schema-only", "--no-tablespaces", "--dbname", scratch.url], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    if (dump.status !== 0) {
-      console.error(`pg_dump failed: ${dump.stderr || dump.error}`);
-      return 2;
-    }
-    const text = normaliseDump(dump.stdout, login);
-    if (!check) {
-      writeFileSync(OUT, text);
-      console.log(`db/schema.sql written (${text.split("\n").length} lines).`);
-      return 0;
-    }
-    let current = "";
-    try {
-      current = readFileSync(OUT, "utf8");
-    } catch {
-      /* missing */
-    }
-    if (current === text) {
-      console.log("db/schema.sql is current.");
-      return 0;
-    }
-    const a = current.split("\n");
-    const b = text.split("\n");
-    let i = 0;
-    while (i < a.length && i < b.length && a[i] === b[i]) i++;
-    console.error(`db/schema.sql is stale: the migrations produce something else from line ${i + 1} on.`);
-    console.error(`  committed: ${a[i] ?? "(end of file)"}\n  migrated:  ${b[i] ?? "(end of file)"}`);
-    console.error("Run `npm run db:schema` and commit db/schema.sql.");
-    return 1;
-  } finally {
-    await scratch.drop();
-  }
+  const text = await withMigratedScratch("carebase_schema", async (url) => {
+    const login = decodeURIComponent(new URL(url).username || process.env.USER || "postgres");
+    const dump = spawnSync("pg_dump", ["--schema-only", "--no-tablespaces", "--dbname", url], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (dump.status !== 0) throw new Error(`pg_dump failed: ${dump.stderr || dump.error}`);
+    return normaliseDump(dump.stdout, login);
+  });
+  return writeOrCheck(OUT, text, process.argv.includes("--check"), "npm run db:schema");
 }
 
 main().then(
