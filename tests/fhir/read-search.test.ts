@@ -99,6 +99,23 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
     expect(await status(attending.search({ resourceType: "Observation", searchParams: { patient: c.patientId, _cursor: forged } }))).toBe(400);
   });
 
+  it("reads an Observation by id through the key it is made of (a sample's or a visit's), and _id finds the same", async () => {
+    const all = await search(attending, "Observation", { patient: c.patientId, _count: "100" });
+    const sample = all.entry!.find((e) => String(e.resource.id).startsWith("vital-"))!.resource;
+    const visitVital = all.entry!.find((e) => String(e.resource.id).startsWith("visit-"))!.resource;
+    for (const r of [sample, visitVital]) {
+      expect(await attending.read({ resourceType: "Observation", id: r.id as string })).toEqual(r);
+      const byId = await search(attending, "Observation", { _id: r.id as string });
+      expect(ids(byId)).toEqual([r.id]);
+    }
+    expect(ids(await search(attending, "Observation", { _id: `${sample.id},${visitVital.id}` })).sort()).toEqual([sample.id, visitVital.id].sort());
+    for (const bad of ["vital-abc", "vital-0", "visit-nope-heart-rate", `${visitVital.id}-x`]) {
+      expect(await status(attending.read({ resourceType: "Observation", id: bad }))).toBe(404);
+    }
+    // the patient sees their own sample; another patient does not
+    expect(await patient.read({ resourceType: "Observation", id: sample.id as string })).toEqual(sample);
+  });
+
   it("filters by code, date prefixes, category, status, identifier, names and birthdate", async () => {
     const hr = await search(attending, "Observation", { patient: `Patient/${c.patientId}`, code: "http://loinc.org|8867-4" });
     expect(hr.total).toBe(15);

@@ -21,7 +21,7 @@ export async function readResource(session: Session, type: string, id: string, r
   if (def.type === "AuditEvent") await drainStagedReads();
   return withUser(session, async (tx) => {
     const page = await runSearch(tx, def, {
-      filters: [{ name: "_id", param: { type: "token", columns: ["id"], idType: def.idType }, value: { type: "token", values: [{ code: id }] } }],
+      filters: [{ name: "_id", param: { type: "token", columns: ["id"], idType: def.idType, codeCondition: def.idCondition }, value: { type: "token", values: [{ code: id }] } }],
       count: 1,
     }, false);
     const row = page.rows[0];

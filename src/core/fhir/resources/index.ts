@@ -54,7 +54,7 @@ export function resourceDefinition(type: string): AnyResourceDefinition | undefi
 /** The parameters of a type's search: its own plus _id and _lastUpdated. */
 export function searchParamsOf(def: AnyResourceDefinition): Record<string, ParamDef> {
   return {
-    _id: { type: "token", columns: ["id"], idType: def.idType },
+    _id: { type: "token", columns: ["id"], idType: def.idType, codeCondition: def.idCondition },
     _lastUpdated: { type: "date", columns: ["last_updated"] },
     ...def.params,
   };

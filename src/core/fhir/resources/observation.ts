@@ -86,16 +86,25 @@ export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
   idType: "text",
   // pages read a merge of two index scans in time order (0811) instead of sorting all of a patient's rows by text id
   sortTime: "effective",
+  // an id is found through the key it is made of (the sample's, or the visit's), not by building every id
+  idCondition: (id) => {
+    const sample = /^vital-([1-9]\d{0,17})$/.exec(id);
+    if (sample) return sql<boolean>`r.sample_id = ${sample[1]}::bigint`;
+    const visit = /^visit-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-[a-z0-9-]{1,40}$/.exec(id);
+    if (visit) return sql<boolean>`(r.visit_id = ${visit[1]}::uuid and r.id = ${id})`;
+    return sql<boolean>`false`;
+  },
   patientColumn: "patient_id",
   source: sql<ObservationSourceRow>`select o.*, case o.metric ${codeCase} end as code, 'vital-signs'::text as category, 'final'::text as status_code from (
       select 'vital-' || v.id as id, v.patient_id, v.created_at as last_updated, v.recorded_at as effective, v.metric,
-             v.value::float8 as value_num, null::text as value_text, v.device_id, v.recorded_by as performer_id, null::uuid as visit_id
+             v.value::float8 as value_num, null::text as value_text, v.device_id, v.recorded_by as performer_id, null::uuid as visit_id,
+             v.id as sample_id
         from public.vitals v
       union all
       select 'visit-' || vi.id || '-' || replace(x.metric, '_', '-'), vi.patient_id, vi.updated_at, vi.visit_date, x.metric,
              case when jsonb_typeof(x.val) = 'number' then (x.val #>> '{}')::float8 end,
              case when jsonb_typeof(x.val) = 'string' then x.val #>> '{}' end,
-             null::uuid, vi.provider_id, vi.id
+             null::uuid, vi.provider_id, vi.id, null::bigint
         from public.visits vi cross join lateral (values ${visitValues}) as x(metric, val)
        where vi.vitals is not null and x.val is not null and jsonb_typeof(x.val) <> 'null'
     ) o`,

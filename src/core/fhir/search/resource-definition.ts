@@ -38,6 +38,8 @@ export interface ResourceDefinition<Row extends SourceRow = SourceRow> {
    * every page sort all of a patient's rows). Absent: ordered by id.
    */
   sortTime?: string;
+  /** How `_id` (and a read) finds one id when the id column is computed (see ParamDef.codeCondition). */
+  idCondition?: (id: string) => RawBuilder<boolean>;
   /** The rows, as `select … from …` with columns id, patient_id, last_updated and the mapper's. */
   source: RawBuilder<Row>;
   /** The search parameters besides _id, _lastUpdated and the result parameters. */

@@ -77,7 +77,9 @@ export function filterCondition(f: Filter): RawBuilder<boolean> {
             if (param.systemColumn) conds.push(t.system === "" ? sql<boolean>`${col(param.systemColumn)} is null` : sql<boolean>`${col(param.systemColumn)} = ${t.system}`);
             else if ((param.system ?? "") !== t.system) return NOTHING;
           }
-          if (t.code !== undefined) {
+          if (t.code !== undefined && param.codeCondition) {
+            conds.push(param.codeCondition(t.code));
+          } else if (t.code !== undefined) {
             if (!fits(param.idType, t.code)) return NOTHING;
             conds.push(sql<boolean>`${col(param.columns[0])} = ${idValue(param.idType, t.code)}`);
           }

@@ -1,3 +1,4 @@
+import type { RawBuilder } from "kysely";
 import { BadRequestError } from "../../errors";
 
 /**
@@ -22,6 +23,11 @@ export interface ParamDef {
   idType?: IdType;
   /** token: lower-case values before comparing (gender, status...). */
   lowercase?: boolean;
+  /**
+   * token: how one code is matched when the column is computed and a plain comparison
+   * could use no index (Observation ids: `vital-<n>` is the sample with id n).
+   */
+  codeCondition?: (code: string) => RawBuilder<boolean>;
 }
 
 export const DEFAULT_COUNT = 50;
