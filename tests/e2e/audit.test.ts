@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as OTPAuth from "otpauth";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, launchBrowser, newContext, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+import type { Browser, Page } from "playwright-core";
+import { ensureBuild, hasChromium, launchBrowser, startServer, TestPages, type RunningServer } from "./support";
 
 /**
  * The audit trail in the browser: a clinic is set up through the API (admin with MFA, a
@@ -20,10 +20,10 @@ const PATIENT = { first: "Marisol", last: "Quintanilla", mrn: "MRN-AUD-7731", em
 describe.skipIf(!hasChromium)("the audit trail in Chromium", () => {
   let server: RunningServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
   let recoveryCode = "";
   let patientId = "";
-  const a11y: Record<string, string[]> = {};
+  const pages = new TestPages(() => browser, () => server.url);
+  const a11y = pages.a11y;
 
   async function api(path: string, init: { token?: string; body?: unknown; method?: string } = {}) {
     const res = await fetch(server.url + path, {
@@ -35,17 +35,8 @@ describe.skipIf(!hasChromium)("the audit trail in Chromium", () => {
     if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path} → ${res.status} ${JSON.stringify(body)}`);
     return body;
   }
-  async function page(): Promise<Page> {
-    const ctx = await newContext(browser, server.url);
-    contexts.push(ctx);
-    return ctx.newPage();
-  }
-  async function scan(p: Page, name: string) {
-    await p.waitForLoadState("networkidle");
-    await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
-    a11y[name] = await seriousViolations(p);
-    await screenshots(p, name);
-  }
+  const page = (): Promise<Page> => pages.open();
+  const scan = (p: Page, name: string) => pages.scan(p, name);
   async function signIn(p: Page, email: string, withRecoveryCode?: string) {
     await p.goto("/sign-in");
     await p.getByLabel("Email").fill(email);
@@ -96,7 +87,7 @@ describe.skipIf(!hasChromium)("the audit trail in Chromium", () => {
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.close();
     await browser?.close();
     await server?.stop();
   });

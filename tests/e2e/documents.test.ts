@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, SCREENSHOTS, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
+import type { Browser, Page } from "playwright-core";
+import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, SCREENSHOTS, setUpClinic, startServer, TestPages, type RunningServer } from "./support";
 
 /**
  * Documents through the UI (issue #6, item 6): the attending uploads a lab result from the
@@ -31,8 +31,8 @@ function pdf(size: number, label: string): Buffer {
 describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
   let server: RunningServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const a11y: Record<string, string[]> = {};
+  const pages = new TestPages(() => browser, () => server.url);
+  const a11y = pages.a11y;
   let adminToken = "";
   let docToken = "";
   let nurseId = "";
@@ -45,22 +45,7 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
 
   const api = jsonApi(() => server.url);
   /** Requests in flight per page, to say which one kept a page from going idle. */
-  const inFlight = new WeakMap<Page, Map<unknown, string>>();
-  async function page(): Promise<Page> {
-    const ctx = await newContext(browser, server.url);
-    contexts.push(ctx);
-    const p = await ctx.newPage();
-    const pending = new Map<unknown, string>();
-    inFlight.set(p, pending);
-    p.on("request", (r) => pending.set(r, `${r.method()} ${new URL(r.url()).pathname} (${r.resourceType()})`));
-    p.on("requestfinished", (r) => pending.delete(r));
-    p.on("requestfailed", (r) => pending.delete(r));
-    p.on("websocket", (ws) => {
-      pending.set(ws, `websocket ${new URL(ws.url()).pathname}`);
-      ws.on("close", () => pending.delete(ws));
-    });
-    return p;
-  }
+  const page = (): Promise<Page> => pages.open();
   async function signIn(email: string): Promise<Page> {
     const p = await page();
     await p.goto("/sign-in");
@@ -70,16 +55,7 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
     await p.waitForURL("**/patients");
     return p;
   }
-  async function scan(p: Page, name: string, shots = true) {
-    try {
-      await p.waitForLoadState("networkidle", { timeout: 15_000 });
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\nin flight: ${[...(inFlight.get(p)?.values() ?? [])].join(", ")}`);
-    }
-    await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
-    a11y[name] = await seriousViolations(p);
-    if (shots) await screenshots(p, name);
-  }
+  const scan = (p: Page, name: string, shots = true) => pages.scan(p, name, { shots });
   async function openDocuments(p: Page) {
     await p.goto(`/patients/${patientId}`);
     await p.getByRole("tab", { name: /Documents/ }).click();
@@ -107,29 +83,20 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
 
     // The clinic, through the API: the first admin (aal2 through TOTP), two verified providers,
     // a patient registered by the attending, the second provider on the care team as a nurse.
-    adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
-    const ids: string[] = [];
-    for (const who of [DOC, NURSE]) {
-      const s = await api("/api/v1/auth/signup", { body: { ...who, password: PASSWORD, role: "provider" } });
-      expect(s.status).toBe(201);
-      ids.push(s.body.user.id);
-      expect((await api(`/api/v1/admin/providers/${s.body.user.id}/verify`, { body: {}, token: adminToken })).status).toBe(200);
-    }
-    nurseId = ids[1];
-    docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).body.access_token;
-    const created = await api("/api/v1/patients", {
-      token: docToken,
-      body: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: "1979-03-14", gender: "female", allergies: [], mrn: PATIENT.mrn },
+    const clinic = await setUpClinic(api, {
+      password: PASSWORD,
+      admin: ADMIN,
+      providers: [DOC, NURSE],
+      patient: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: "1979-03-14", gender: "female", allergies: [], mrn: PATIENT.mrn },
     });
-    expect(created.status).toBe(201);
-    patientId = created.body.id;
+    ({ adminToken, docToken, patientId } = clinic);
+    nurseId = clinic.providerIds[1];
     expect((await api(`/api/v1/patients/${patientId}/care-team`, { body: { provider_id: nurseId, role: "nurse" }, token: adminToken })).status).toBe(201);
-    inviteCode = (await api(`/api/v1/patients/${patientId}/invite`, { body: {}, token: docToken })).body.invite_code;
-    expect(inviteCode).toBeTruthy();
+    inviteCode = await inviteCodeFor(api, patientId, docToken);
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.close();
     await browser?.close();
     await server?.stop();
   });

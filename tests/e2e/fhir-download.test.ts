@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpClinic, startServer, type RunningServer } from "./support";
 
 /**
  * "Download my record" in the production server (issue #16): the patient's /my-records
@@ -28,23 +28,18 @@ describe.skipIf(!hasChromium)("download my record, and /fhir/R4 in the productio
     ensureBuild();
     server = await startServer();
     browser = await launchBrowser();
-    const adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
-    const s = await api("/api/v1/auth/signup", { body: { ...DOC, password: PASSWORD, role: "provider" } });
-    expect(s.status).toBe(201);
-    expect((await api(`/api/v1/admin/providers/${s.body.user.id}/verify`, { body: {}, token: adminToken })).status).toBe(200);
-    docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).body.access_token;
-    const created = await api("/api/v1/patients", {
-      token: docToken,
-      body: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: "1975-03-09", gender: "female", allergies: ["penicillin"], mrn: PATIENT.mrn },
-    });
-    expect(created.status).toBe(201);
-    patientId = created.body.id;
+    ({ docToken, patientId } = await setUpClinic(api, {
+      password: PASSWORD,
+      admin: ADMIN,
+      providers: [DOC],
+      patient: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: "1975-03-09", gender: "female", allergies: ["penicillin"], mrn: PATIENT.mrn },
+    }));
     const visit = await api(`/api/v1/patients/${patientId}/visits`, {
       token: docToken,
       body: { visit_date: new Date().toISOString(), visit_type: "office", chief_complaint: "Headache", diagnosis: "Tension headache", vitals: { heart_rate: 71, blood_pressure: "121/79" } },
     });
     expect(visit.status, JSON.stringify(visit.body)).toBe(201);
-    inviteCode = (await api(`/api/v1/patients/${patientId}/invite`, { body: {}, token: docToken })).body.invite_code;
+    inviteCode = await inviteCodeFor(api, patientId, docToken);
   }, 600_000);
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as OTPAuth from "otpauth";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, launchBrowser, newContext, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+import type { Browser, Page } from "playwright-core";
+import { ensureBuild, hasChromium, launchBrowser, startServer, TestPages, type RunningServer } from "./support";
 
 /**
  * A clinic's first day, through the UI only: first admin (with MFA), providers sign up and
@@ -19,26 +19,17 @@ const PATIENT = { first: "Marisol", last: "Quintanilla", mrn: "MRN-E2E-7731", em
 describe.skipIf(!hasChromium)("the portal in Chromium", () => {
   let server: RunningServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
   let admin: Page;
   let doc1: Page;
   let doc2: Page;
   let patient: Page;
   let patientUrl = "";
   let recoveryCodes: string[] = [];
-  const a11y: Record<string, string[]> = {};
+  const pages = new TestPages(() => browser, () => server.url);
+  const a11y = pages.a11y;
 
-  async function page(): Promise<Page> {
-    const ctx = await newContext(browser, server.url);
-    contexts.push(ctx);
-    return ctx.newPage();
-  }
-  async function scan(p: Page, name: string) {
-    await p.waitForLoadState("networkidle");
-    await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
-    a11y[name] = await seriousViolations(p);
-    await screenshots(p, name);
-  }
+  const page = (): Promise<Page> => pages.open();
+  const scan = (p: Page, name: string) => pages.scan(p, name);
   async function signUpProvider(p: Page, who: typeof DOC1) {
     await p.goto("/sign-up");
     await p.getByLabel("Full name").fill(who.name);
@@ -58,7 +49,7 @@ describe.skipIf(!hasChromium)("the portal in Chromium", () => {
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.close();
     await browser?.close();
     await server?.stop();
   });

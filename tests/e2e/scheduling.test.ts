@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
+import type { Browser, Page } from "playwright-core";
+import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, setUpClinic, startServer, TestPages, type RunningServer } from "./support";
 
 /**
  * Scheduling and the chart overview (issue #15, items 4 and 5), in Chromium: the chart opens
@@ -29,26 +29,16 @@ function wallClock(at: Date): string {
 describe.skipIf(!hasChromium)("scheduling and the chart overview in Chromium", () => {
   let server: RunningServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const a11y: Record<string, string[]> = {};
+  const pages = new TestPages(() => browser, () => server.url);
+  const a11y = pages.a11y;
   let docToken = "";
   let patientToken = "";
-  let docId = "";
   let patientId = "";
   let doc: Page;
   const api = jsonApi(() => server.url);
 
-  async function page(): Promise<Page> {
-    const ctx = await newContext(browser, server.url);
-    contexts.push(ctx);
-    return ctx.newPage();
-  }
-  async function scan(p: Page, name: string) {
-    await p.waitForLoadState("networkidle", { timeout: 15_000 }).catch(() => undefined);
-    await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
-    a11y[name] = await seriousViolations(p);
-    await screenshots(p, name);
-  }
+  const page = (): Promise<Page> => pages.open();
+  const scan = (p: Page, name: string) => pages.scan(p, name, { idle: "best-effort" });
 
   // A slot later today on the clinic's clock (short, so it stays today except in the day's last minutes).
   const soon = new Date(Math.ceil((Date.now() + 10 * 60_000) / 60_000) * 60_000);
@@ -57,19 +47,13 @@ describe.skipIf(!hasChromium)("scheduling and the chart overview in Chromium", (
     ensureBuild();
     server = await startServer({ CLINIC_TIME_ZONE: ZONE });
     browser = await launchBrowser();
-    const adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
-    const s = await api("/api/v1/auth/signup", { body: { ...DOC, password: PASSWORD, role: "provider" } });
-    expect(s.status).toBe(201);
-    docId = s.body.user.id;
-    expect((await api(`/api/v1/admin/providers/${docId}/verify`, { body: {}, token: adminToken })).status).toBe(200);
-    docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).body.access_token;
-    const created = await api("/api/v1/patients", {
-      token: docToken,
-      body: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: PATIENT.dob, gender: "female", allergies: ["penicillin"], mrn: PATIENT.mrn },
-    });
-    expect(created.status).toBe(201);
-    patientId = created.body.id;
-    const code = (await api(`/api/v1/patients/${patientId}/invite`, { body: {}, token: docToken })).body.invite_code;
+    ({ docToken, patientId } = await setUpClinic(api, {
+      password: PASSWORD,
+      admin: ADMIN,
+      providers: [DOC],
+      patient: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: PATIENT.dob, gender: "female", allergies: ["penicillin"], mrn: PATIENT.mrn },
+    }));
+    const code = await inviteCodeFor(api, patientId, docToken);
     const signup = await api("/api/v1/auth/signup", {
       body: { role: "patient", invite_code: code, date_of_birth: PATIENT.dob, full_name: `${PATIENT.first_name} ${PATIENT.last_name}`, email: PATIENT.email, password: PASSWORD },
     });
@@ -80,7 +64,7 @@ describe.skipIf(!hasChromium)("scheduling and the chart overview in Chromium", (
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.close();
     await browser?.close();
     await server?.stop();
   });

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import AxeBuilder from "@axe-core/playwright";
+import { expect } from "vitest";
 import * as OTPAuth from "otpauth";
 
 export const ROOT = process.cwd();
@@ -158,4 +159,95 @@ export async function setUpAdminWithMfa(api: JsonApi, admin: { email: string; fu
   const r = await api("/api/v1/auth/mfa/verify", { body: { code: totp.generate() }, token: aal1 });
   if (r.status !== 200) throw new Error(`mfa verify -> ${r.status}`);
   return r.body.access_token;
+}
+
+/**
+ * A clinic set up through the JSON API, as most browser tests start: the first admin (aal2
+ * through TOTP), verified providers (the first is the attending, signed in), and a patient
+ * the attending registers. Returns the tokens and ids the tests go on with.
+ */
+export interface Clinic {
+  adminToken: string;
+  /** The providers' user ids, in the order given. */
+  providerIds: string[];
+  /** The first provider's access token. */
+  docToken: string;
+  patientId: string;
+}
+
+export async function setUpClinic(
+  api: JsonApi,
+  { password, admin, providers, patient }: { password: string; admin: { email: string; full_name: string }; providers: Record<string, string>[]; patient: Record<string, unknown> },
+): Promise<Clinic> {
+  const adminToken = await setUpAdminWithMfa(api, admin, password);
+  const providerIds: string[] = [];
+  for (const who of providers) {
+    const s = await api("/api/v1/auth/signup", { body: { ...who, password, role: "provider" } });
+    if (s.status !== 201) throw new Error(`provider sign-up -> ${s.status}`);
+    providerIds.push(s.body.user.id);
+    const v = await api(`/api/v1/admin/providers/${s.body.user.id}/verify`, { body: {}, token: adminToken });
+    if (v.status !== 200) throw new Error(`provider verify -> ${v.status}`);
+  }
+  const docToken = (await api("/api/v1/auth/token", { body: { email: providers[0].email, password } })).body.access_token;
+  const created = await api("/api/v1/patients", { token: docToken, body: patient });
+  if (created.status !== 201) throw new Error(`patient -> ${created.status} ${JSON.stringify(created.body)}`);
+  return { adminToken, providerIds, docToken, patientId: created.body.id };
+}
+
+/** A fresh invite code for the patient's own account. */
+export async function inviteCodeFor(api: JsonApi, patientId: string, token: string): Promise<string> {
+  const code = (await api(`/api/v1/patients/${patientId}/invite`, { body: {}, token })).body?.invite_code;
+  if (!code) throw new Error("no invite code");
+  return code;
+}
+
+/**
+ * The pages of one test file: each in a browser context of its own (closed by close()),
+ * and scan(), which waits until a page is idle (no request in flight, nothing aria-busy),
+ * then records axe's serious violations under a name and takes the screenshots.
+ */
+export class TestPages {
+  readonly a11y: Record<string, string[]> = {};
+  private readonly contexts: BrowserContext[] = [];
+  private readonly inFlight = new Map<Page, Map<unknown, string>>();
+
+  constructor(
+    private readonly browser: () => Browser,
+    private readonly baseUrl: () => string,
+  ) {}
+
+  async open(): Promise<Page> {
+    const ctx = await newContext(this.browser(), this.baseUrl());
+    this.contexts.push(ctx);
+    const p = await ctx.newPage();
+    const pending = new Map<unknown, string>();
+    this.inFlight.set(p, pending);
+    p.on("request", (r) => pending.set(r, `${r.method()} ${new URL(r.url()).pathname} (${r.resourceType()})`));
+    p.on("requestfinished", (r) => pending.delete(r));
+    p.on("requestfailed", (r) => pending.delete(r));
+    p.on("websocket", (ws) => {
+      pending.set(ws, `websocket ${new URL(ws.url()).pathname}`);
+      ws.on("close", () => pending.delete(ws));
+    });
+    return p;
+  }
+
+  /**
+   * `idle: "required"` fails when the network does not go idle within 15 s, naming what is
+   * still in flight; "best-effort" (pages with a live realtime socket) goes on after 15 s.
+   */
+  async scan(p: Page, name: string, opts: { idle?: "required" | "best-effort"; shots?: boolean } = {}): Promise<void> {
+    try {
+      await p.waitForLoadState("networkidle", { timeout: 15_000 });
+    } catch (e) {
+      if (opts.idle !== "best-effort") throw new Error(`${(e as Error).message}\nin flight: ${[...(this.inFlight.get(p)?.values() ?? [])].join(", ")}`);
+    }
+    await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
+    this.a11y[name] = await seriousViolations(p);
+    if (opts.shots !== false) await screenshots(p, name);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.contexts) await c.close().catch(() => undefined);
+  }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
+import type { Browser, Page } from "playwright-core";
+import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, screenshots, setUpClinic, startServer, TestPages, type RunningServer } from "./support";
 
 /**
  * Wearables through the UI (issue #7, items 5 and 6): a patient registers a watch and sees
@@ -18,8 +18,8 @@ const DEVICE = "Pixel Watch";
 describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
   let server: RunningServer;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const a11y: Record<string, string[]> = {};
+  const pages = new TestPages(() => browser, () => server.url);
+  const a11y = pages.a11y;
   let docToken = "";
   let patientId = "";
   let inviteCode = "";
@@ -28,17 +28,8 @@ describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
   let doc: Page;
 
   const api = jsonApi(() => server.url);
-  async function page(): Promise<Page> {
-    const ctx = await newContext(browser, server.url);
-    contexts.push(ctx);
-    return ctx.newPage();
-  }
-  async function scan(p: Page, name: string) {
-    await p.waitForLoadState("networkidle").catch(() => undefined); // the realtime socket stays open
-    await expect.poll(() => p.locator('[aria-busy="true"]').count()).toBe(0);
-    a11y[name] = await seriousViolations(p);
-    await screenshots(p, name);
-  }
+  const page = (): Promise<Page> => pages.open();
+  const scan = (p: Page, name: string) => pages.scan(p, name, { idle: "best-effort" });
   /** What a watch sends: heart rate once a minute and the steps of each minute, ending now. */
   function batch(minutes: number, hr: (i: number) => number, steps: number, end = Date.now()) {
     const samples = [];
@@ -61,23 +52,17 @@ describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
     server = await startServer();
     browser = await launchBrowser();
 
-    const adminToken = await setUpAdminWithMfa(api, ADMIN, PASSWORD);
-    const s = await api("/api/v1/auth/signup", { body: { ...DOC, password: PASSWORD, role: "provider" } });
-    expect(s.status).toBe(201);
-    expect((await api(`/api/v1/admin/providers/${s.body.user.id}/verify`, { body: {}, token: adminToken })).status).toBe(200);
-    docToken = (await api("/api/v1/auth/token", { body: { email: DOC.email, password: PASSWORD } })).body.access_token;
-    const created = await api("/api/v1/patients", {
-      token: docToken,
-      body: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: "1961-11-02", gender: "male", allergies: [], mrn: PATIENT.mrn },
-    });
-    expect(created.status).toBe(201);
-    patientId = created.body.id;
-    inviteCode = (await api(`/api/v1/patients/${patientId}/invite`, { body: {}, token: docToken })).body.invite_code;
-    expect(inviteCode).toBeTruthy();
+    ({ docToken, patientId } = await setUpClinic(api, {
+      password: PASSWORD,
+      admin: ADMIN,
+      providers: [DOC],
+      patient: { first_name: PATIENT.first_name, last_name: PATIENT.last_name, date_of_birth: "1961-11-02", gender: "male", allergies: [], mrn: PATIENT.mrn },
+    }));
+    inviteCode = await inviteCodeFor(api, patientId, docToken);
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.close();
     await browser?.close();
     await server?.stop();
   });
