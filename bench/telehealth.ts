@@ -84,30 +84,28 @@ try {
     const before = signals;
 
     // in the patient's page: click Join, then watch every animation frame for the first decoded remote frame
-    const measured = patPage.evaluate(
-      () =>
-        new Promise<{ join: number; frame: number }>((resolve) => {
-          const join = performance.now() + performance.timeOrigin;
-          (document.querySelector('[data-testid="join-call"]') as HTMLButtonElement).click();
-          const tick = () => {
-            const v = document.querySelector('[data-testid="remote-video"]') as HTMLVideoElement | null;
-            if (v && v.videoWidth > 0) resolve({ join, frame: performance.now() + performance.timeOrigin });
-            else requestAnimationFrame(tick);
-          };
-          requestAnimationFrame(tick);
-        }),
-    );
+    // (page code as strings: tsx's transform would wrap named functions in a helper the page lacks)
+    const measured = patPage.evaluate(`new Promise((resolve) => {
+      const join = performance.now() + performance.timeOrigin;
+      document.querySelector('[data-testid="join-call"]').click();
+      const tick = () => {
+        const v = document.querySelector('[data-testid="remote-video"]');
+        if (v && v.videoWidth > 0) resolve({ join, frame: performance.now() + performance.timeOrigin });
+        else requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    })`) as Promise<{ join: number; frame: number }>;
     await docPage.getByTestId("admit").waitFor();
-    const admitAt = await docPage.evaluate(() => {
-      (document.querySelector('[data-testid="admit"]') as HTMLButtonElement).click();
+    const admitAt = (await docPage.evaluate(`(() => {
+      document.querySelector('[data-testid="admit"]').click();
       return performance.now() + performance.timeOrigin;
-    });
+    })()`)) as number;
     const m = await measured;
     joinToFrame.push(m.frame - m.join);
     admitToFrame.push(m.frame - admitAt);
     // let trickled candidates finish, then end
     await docPage.getByTestId("remote-video").waitFor();
-    await docPage.waitForFunction(() => ((document.querySelector('[data-testid="remote-video"]') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0);
+    await docPage.waitForFunction(`(document.querySelector('[data-testid="remote-video"]')?.videoWidth ?? 0) > 0`);
     await docPage.getByTestId("end-call").click();
     await patPage.getByTestId("call-ended").waitFor();
     perCall.push(signals - before);
