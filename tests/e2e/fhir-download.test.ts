@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpClinic, startServer, type RunningServer } from "./support";
+import type { BrowserContext, Page } from "playwright-core";
+import { hasChromium, inviteCodeFor, jsonApi, newContext, screenshots, seriousViolations, serverAndBrowser, setUpClinic } from "./support";
 
 /**
  * "Download my record" in the production server (issue #16): the patient's /my-records
@@ -15,19 +15,15 @@ const DOC = { full_name: "Dr Grace Hopper", email: "grace.fhir@clinic.test", cre
 const PATIENT = { first_name: "Zoë", last_name: "Łukasiewicz", mrn: "MRN-FHIR-1", email: "zoe.fhir@patient.test" };
 
 describe.skipIf(!hasChromium)("download my record, and /fhir/R4 in the production server", () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const run = serverAndBrowser();
   let ctx: BrowserContext;
   let page: Page;
   let docToken = "";
   let patientId = "";
   let inviteCode = "";
-  const api = jsonApi(() => server.url);
+  const api = jsonApi(() => run.server.url);
 
   beforeAll(async () => {
-    ensureBuild();
-    server = await startServer();
-    browser = await launchBrowser();
     ({ docToken, patientId } = await setUpClinic(api, {
       password: PASSWORD,
       admin: ADMIN,
@@ -44,31 +40,29 @@ describe.skipIf(!hasChromium)("download my record, and /fhir/R4 in the productio
 
   afterAll(async () => {
     await ctx?.close().catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
   });
 
   it("serves /fhir/R4 in the production server: metadata, read, $everything, OperationOutcome", async () => {
-    const meta = await fetch(`${server.url}/fhir/R4/metadata`);
+    const meta = await fetch(`${run.server.url}/fhir/R4/metadata`);
     expect(meta.status).toBe(200);
     expect(meta.headers.get("content-type")).toMatch(/^application\/fhir\+json/);
     expect((await meta.json()).fhirVersion).toBe("4.0.1");
     const auth = { authorization: `Bearer ${docToken}` };
-    const read = await fetch(`${server.url}/fhir/R4/Patient/${patientId}`, { headers: auth });
+    const read = await fetch(`${run.server.url}/fhir/R4/Patient/${patientId}`, { headers: auth });
     expect(read.status).toBe(200);
     expect((await read.json()).identifier[0].value).toBe(PATIENT.mrn);
-    const everything = await fetch(`${server.url}/fhir/R4/Patient/${patientId}/$everything`, { headers: auth });
+    const everything = await fetch(`${run.server.url}/fhir/R4/Patient/${patientId}/$everything`, { headers: auth });
     expect(everything.status).toBe(200);
     const types = (await everything.json()).entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType);
     expect(types).toEqual(expect.arrayContaining(["Patient", "Encounter", "Condition", "Observation", "AllergyIntolerance", "CareTeam", "Practitioner"]));
-    const missing = await fetch(`${server.url}/fhir/R4/Patient/00000000-0000-4000-8000-000000000000`, { headers: auth });
+    const missing = await fetch(`${run.server.url}/fhir/R4/Patient/00000000-0000-4000-8000-000000000000`, { headers: auth });
     expect(missing.status).toBe(404);
     expect((await missing.json()).resourceType).toBe("OperationOutcome");
-    expect((await fetch(`${server.url}/fhir/R4/Patient/${patientId}`)).status).toBe(401);
+    expect((await fetch(`${run.server.url}/fhir/R4/Patient/${patientId}`)).status).toBe(401);
   });
 
   it("lets the patient download their record as a PDF summary and a FHIR file", async () => {
-    ctx = await newContext(browser, server.url);
+    ctx = await newContext(run.browser, run.server.url);
     page = await ctx.newPage();
     await page.goto(`/sign-up#invite_code=${inviteCode}`);
     await expect.poll(() => page.getByLabel("Invite code").inputValue()).not.toBe("");

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
 import { ClinicApi } from "./clinic-api";
-import { ensureBuild, hasChromium, launchBrowser, newContext, screenshots, seriousViolations, startServer, type RunningServer } from "./support";
+import { hasChromium, newContext, screenshots, seriousViolations, serverAndBrowser } from "./support";
 import { startTestSmtp, type TestSmtp } from "../support/smtp";
 
 /**
@@ -9,30 +8,26 @@ import { startTestSmtp, type TestSmtp } from "../support/smtp";
  * worker delivering to a real SMTP server: the link is read from the delivered mail.
  */
 describe.skipIf(!hasChromium)("password reset in the browser", () => {
-  let server: RunningServer;
   let smtp: TestSmtp;
-  let browser: Browser;
   let api: ClinicApi;
   const email = "dana@reset.test";
   const NEW_PASSWORD = "lantern meadow copper violin";
 
   beforeAll(async () => {
-    ensureBuild();
     smtp = await startTestSmtp();
-    server = await startServer({ SMTP_URL: smtp.url, PUBLIC_URL: "http://portal.clinic.test", CLINIC_NAME: "Riverside Clinic" });
-    api = new ClinicApi(server.url);
-    await api.setUpAdmin("admin@reset.test");
-    await api.provider(email, "Dana Reset");
-    browser = await launchBrowser();
-  }, 300_000);
+  });
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
     await smtp?.close();
   });
+  const run = serverAndBrowser(() => ({ SMTP_URL: smtp.url, PUBLIC_URL: "http://portal.clinic.test", CLINIC_NAME: "Riverside Clinic" }));
+  beforeAll(async () => {
+    api = new ClinicApi(run.server.url);
+    await api.setUpAdmin("admin@reset.test");
+    await api.provider(email, "Dana Reset");
+  }, 300_000);
 
   it("from the sign-in page to a new password, with the link from the mail; the link then works no more", async () => {
-    const ctx = await newContext(browser, server.url);
+    const ctx = await newContext(run.browser, run.server.url);
     const page = await ctx.newPage();
     await page.goto("/sign-in");
     await page.getByRole("link", { name: "Forgot password?" }).click();
@@ -80,7 +75,7 @@ describe.skipIf(!hasChromium)("password reset in the browser", () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await screenshots(page, "reset-password-done");
 
-    const signIn = await fetch(`${server.url}/api/v1/auth/token`, {
+    const signIn = await fetch(`${run.server.url}/api/v1/auth/token`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email, password: NEW_PASSWORD }),
@@ -100,31 +95,22 @@ describe.skipIf(!hasChromium)("password reset in the browser", () => {
 });
 
 describe.skipIf(!hasChromium)("the admins' Outbox page without SMTP_URL", () => {
-  let server: RunningServer;
-  let browser: Browser;
   let api: ClinicApi;
-
+  const run = serverAndBrowser(() => ({ SMTP_URL: "" }));
   beforeAll(async () => {
-    ensureBuild();
-    server = await startServer({ SMTP_URL: "" });
-    api = new ClinicApi(server.url);
+    api = new ClinicApi(run.server.url);
     await api.setUpAdmin("admin@held.test");
     await api.provider("held@held.test", "Hal Held");
-    browser = await launchBrowser();
   }, 300_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   it("says mail is held and lists it, never its content", async () => {
-    const r = await fetch(`${server.url}/api/v1/auth/password/forgot`, {
+    const r = await fetch(`${run.server.url}/api/v1/auth/password/forgot`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: "held@held.test" }),
     });
     expect(r.status).toBe(202);
-    const ctx = await newContext(browser, server.url);
+    const ctx = await newContext(run.browser, run.server.url);
     await api.signInContext(ctx, "admin@held.test", { recovery_code: api.adminRecoveryCodes[0] });
     const page = await ctx.newPage();
     await page.goto("/admin/outbox");

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import AxeBuilder from "@axe-core/playwright";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import * as OTPAuth from "otpauth";
 
 export const ROOT = process.cwd();
@@ -250,4 +250,23 @@ export class TestPages {
   async close(): Promise<void> {
     for (const c of this.contexts) await c.close().catch(() => undefined);
   }
+}
+
+/**
+ * A production server (with `env()`, read when it starts) and a Chromium for one describe
+ * block: started by a beforeAll (after the hooks registered before this call), stopped by
+ * an afterAll. Read `run.server` and `run.browser` inside hooks and tests.
+ */
+export function serverAndBrowser(env: () => Record<string, string> = () => ({})): { readonly server: RunningServer; readonly browser: Browser } {
+  const run = {} as { server: RunningServer; browser: Browser };
+  beforeAll(async () => {
+    ensureBuild();
+    run.server = await startServer(env());
+    run.browser = await launchBrowser();
+  }, 600_000);
+  afterAll(async () => {
+    await run.browser?.close();
+    await run.server?.stop();
+  });
+  return run;
 }
