@@ -1,15 +1,10 @@
 import { ShieldAlertIcon, ShieldCheckIcon, ShieldQuestionIcon } from "lucide-react";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import type { AuditStatus } from "@/core/audit/audit-status";
 import { LocalTime } from "../local-time";
 
-export interface AuditStatusView {
-  lastCheckpointAt: string | null;
-  chainsInUse: number;
-  chainsSigned: number;
-  records: number;
-  recordsSinceCheckpoint: number;
-  problems: string[];
-}
+/** The core's quick check of the trail, as getAuditStatus answers it. */
+export type AuditStatusView = AuditStatus;
 
 const n = (x: number) => x.toLocaleString("en-US");
 

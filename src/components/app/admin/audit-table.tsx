@@ -1,23 +1,18 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import type { AuditRecordView } from "@/core/audit/list-audit-records.types";
 import { LocalTime } from "../local-time";
 import { actionLabel, tableLabel } from "./audit-query";
 
-/** One row as the page passes it (a subset of the core's AuditRecordView: no row contents). */
-export interface AuditRowView {
-  id: string;
-  occurred_at: string;
-  actor: { id: string; name: string | null; role: string | null } | null;
-  actor_role: string | null;
-  action: string;
-  table: string | null;
-  record_id: string | null;
-  patient_id: string | null;
+/**
+ * One row as the page passes it: the core's AuditRecordView without the row contents, plus
+ * the record ids and the service path's reason read out of its details.
+ */
+export type AuditRowView = Pick<AuditRecordView, "id" | "occurred_at" | "actor" | "actor_role" | "action" | "table" | "record_id" | "patient_id" | "request_id"> & {
   records: string[];
   service_reason: string | null;
-  request_id: string | null;
-}
+};
 
 const ACTION_VARIANT: Record<string, "secondary" | "success" | "outline" | "destructive"> = {
   read: "secondary",
