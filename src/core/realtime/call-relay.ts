@@ -28,6 +28,9 @@ export const CALL_SIGNALS_CHANNEL = "carebase_call_signals";
 
 const ZNotice = z.object({ id: z.number().int(), appointment_id: z.string() });
 
+/** Calls one socket may follow at once (each subscription is a database check). */
+const MAX_CALLS_PER_SOCKET = 4;
+
 /** Who receives a frame: everyone but its sender, or only its recipient (admission and members go to all). */
 const BROADCAST_KINDS = new Set(["started", "ended", "admit", "member_added"]);
 
@@ -76,6 +79,11 @@ export class CallRelay {
       this.leaveRoom(conn, topic.appointmentId);
       return send(conn, { type: "unsubscribed", topic: topic.topic });
     }
+    const mine = this.joinedBy.get(conn);
+    if (mine?.has(topic.appointmentId)) return send(conn, { type: "subscribed", topic: topic.topic });
+    if ((mine?.size ?? 0) >= MAX_CALLS_PER_SOCKET) {
+      return sendError(conn, "too_many_subscriptions", `At most ${MAX_CALLS_PER_SOCKET} calls per connection.`, topic.topic);
+    }
     let role: string | null;
     try {
       role = await withUser(conn.session, async (tx) => {
@@ -95,9 +103,9 @@ export class CallRelay {
     let room = this.rooms.get(topic.appointmentId);
     if (!room) this.rooms.set(topic.appointmentId, (room = new Set()));
     room.add(conn);
-    let mine = this.joinedBy.get(conn);
-    if (!mine) this.joinedBy.set(conn, (mine = new Set()));
-    mine.add(topic.appointmentId);
+    let rooms = this.joinedBy.get(conn);
+    if (!rooms) this.joinedBy.set(conn, (rooms = new Set()));
+    rooms.add(topic.appointmentId);
     send(conn, { type: "subscribed", topic: topic.topic, role, user_id: conn.session.userId });
   }
 
