@@ -63,6 +63,12 @@ describe("mail templates", () => {
     expect(m.text).toContain("https://portal.clinic.test/account");
   });
 
+  it("the reminder links to My records, where a video visit is joined, without saying whether it is one", () => {
+    const m = renderMail("appointment_reminder", {}, config);
+    expect(m.text).toContain("Open My records: https://portal.clinic.test/my-records");
+    expect(m.text).toContain("If it is a video visit");
+  });
+
   it("escapes the clinic's name in HTML", () => {
     const m = renderMail("mfa_enabled", {}, { ...config, clinicName: "A&B <Care>" });
     expect(m.html).toContain("A&amp;B &lt;Care&gt;");

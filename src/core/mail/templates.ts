@@ -198,6 +198,16 @@ const NOTICE_TEXT: Record<NoticeKind, (clinic: string) => [string, string]> = {
 
 function notice(kind: NoticeKind, c: MailConfig): Body {
   const [subject, line] = NOTICE_TEXT[kind](c.clinicName);
+  // A reminder does not say which appointment, nor whether it is a video visit (docs/telehealth.md):
+  // its link opens My records, where a video visit's "Join video visit" button appears 15 minutes before.
+  if (kind === "appointment_reminder") {
+    return {
+      subject,
+      lines: [line, "Sign in to the portal to see the details.", "If it is a video visit, join it from My records when it is time: the “Join video visit” button appears 15 minutes before the start."],
+      link: { label: "Open My records", url: `${c.publicUrl}/my-records` },
+      footer: `You can turn these notices off on your account page (${c.publicUrl}/account). Notices about your account's security always come.`,
+    };
+  }
   return {
     subject,
     lines: [line, "Sign in to the portal to see the details."],
