@@ -4,12 +4,12 @@
  * email verification at provider sign-up, patient and staff invitations, resend, single
  * use and expiry, unlock, deactivation with a reason, the lockout message.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import type { ParsedMail } from "mailparser";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { createPatient, createUser, serviceQuery } from "../support/seed";
-import { startTestSmtp, type TestSmtp } from "../support/smtp";
+import { deliverAll, useClinicMail } from "../support/mail";
 import { call, randomIp, STRONG_PASSWORD } from "./support";
 import * as signupRoute from "@/app/api/v1/auth/signup/route";
 import * as tokenRoute from "@/app/api/v1/auth/token/route";
@@ -20,7 +20,6 @@ import * as resendRoute from "@/app/api/v1/admin/users/[id]/invite/route";
 import * as unlockRoute from "@/app/api/v1/admin/users/[id]/unlock/route";
 import * as deactivateRoute from "@/app/api/v1/admin/users/[id]/deactivate/route";
 import * as patientInviteRoute from "@/app/api/v1/patients/[id]/invite/route";
-import { deliverDueMail, smtpTransport } from "@/core/mail/deliver-due-mail";
 
 const signIn = (email: string, password: string) => call(tokenRoute.POST, "/api/v1/auth/token", { body: { email, password } });
 const verifyEmail = (token: string) => call(verifyEmailRoute.POST, "/api/v1/auth/email/verify", { ip: randomIp(), body: { token } });
@@ -29,35 +28,16 @@ const listUsers = (token: string, search: string) => call(usersRoute.GET, `/api/
 
 describe.each(engines)("mailed links and account administration, %s", (engine) => {
   let t: TestDatabase;
-  let smtp: TestSmtp;
-  const saved = { SMTP_URL: process.env.SMTP_URL, PUBLIC_URL: process.env.PUBLIC_URL, CLINIC_NAME: process.env.CLINIC_NAME };
+  const mail = useClinicMail();
   beforeAll(async () => {
     t = await installTestDatabase(engine);
-    smtp = await startTestSmtp();
-    process.env.SMTP_URL = smtp.url;
-    process.env.PUBLIC_URL = "https://portal.clinic.test";
-    process.env.CLINIC_NAME = "Riverside Clinic";
   });
   afterAll(async () => {
-    Object.assign(process.env, saved);
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    await smtp.close();
     await t.drop();
-  });
-  beforeEach(() => {
-    smtp.mails.length = 0;
   });
 
   /** Runs the worker until no mail is due; returns what arrived since the test began. */
-  async function deliver(): Promise<ParsedMail[]> {
-    const transport = smtpTransport(smtp.url);
-    while ((await deliverDueMail(transport)).sent > 0) {
-      /* next batch */
-    }
-    transport.close?.();
-    await new Promise((r) => setTimeout(r, 100));
-    return [...smtp.mails];
-  }
+  const deliver = () => deliverAll(mail.smtp);
   const to = (m: ParsedMail) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text;
   function linkIn(m: ParsedMail, page: string, key: string): string {
     const re = new RegExp(`https://portal\\.clinic\\.test/${page}#${key}=([A-Za-z0-9_%-]+)`);
@@ -170,7 +150,7 @@ describe.each(engines)("mailed links and account administration, %s", (engine) =
       expect(first[0].subject).toBe("You are invited to the Riverside Clinic portal");
       const firstToken = linkIn(first[0], "accept-invite", "token");
 
-      smtp.mails.length = 0;
+      mail.smtp.mails.length = 0;
       const resent = await call(resendRoute.POST, `/api/v1/admin/users/${created.body.user.id}/invite`, { token: admin.accessToken, params: { id: created.body.user.id } });
       expect(resent.status).toBe(200);
       const second = await deliver();

@@ -3,18 +3,17 @@
  * forgot → mail → reset end to end (the link is read from the delivered mail), no
  * enumeration, single use, expiry, throttles.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import type { ParsedMail } from "mailparser";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { createUser, serviceQuery, TEST_PASSWORD } from "../support/seed";
-import { startTestSmtp, type TestSmtp } from "../support/smtp";
+import { deliverAll, useClinicMail } from "../support/mail";
 import { call, randomIp, STRONG_PASSWORD } from "./support";
 import * as forgotRoute from "@/app/api/v1/auth/password/forgot/route";
 import * as resetRoute from "@/app/api/v1/auth/password/reset/route";
 import * as tokenRoute from "@/app/api/v1/auth/token/route";
 import * as userRoute from "@/app/api/v1/auth/user/route";
-import { deliverDueMail, smtpTransport } from "@/core/mail/deliver-due-mail";
 
 const forgot = (email: string, ip = randomIp()) => call(forgotRoute.POST, "/api/v1/auth/password/forgot", { ip, body: { email } });
 const reset = (token: string, password = STRONG_PASSWORD, ip = randomIp()) => call(resetRoute.POST, "/api/v1/auth/password/reset", { ip, body: { token, password } });
@@ -23,35 +22,16 @@ const me = (token: string) => call(userRoute.GET, "/api/v1/auth/user", { token }
 
 describe.each(engines)("password recovery, %s", (engine) => {
   let t: TestDatabase;
-  let smtp: TestSmtp;
-  const saved = { SMTP_URL: process.env.SMTP_URL, PUBLIC_URL: process.env.PUBLIC_URL, CLINIC_NAME: process.env.CLINIC_NAME };
+  const mail = useClinicMail();
   beforeAll(async () => {
     t = await installTestDatabase(engine);
-    smtp = await startTestSmtp();
-    process.env.SMTP_URL = smtp.url;
-    process.env.PUBLIC_URL = "https://portal.clinic.test";
-    process.env.CLINIC_NAME = "Riverside Clinic";
   });
   afterAll(async () => {
-    Object.assign(process.env, saved);
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    await smtp.close();
     await t.drop();
   });
-  beforeEach(() => {
-    smtp.mails.length = 0;
-  });
 
-  /** Runs the worker until the outbox is empty of due mail; returns what arrived. */
-  async function deliver(): Promise<ParsedMail[]> {
-    const transport = smtpTransport(smtp.url);
-    while ((await deliverDueMail(transport)).sent > 0) {
-      /* next batch */
-    }
-    transport.close?.();
-    await new Promise((r) => setTimeout(r, 100));
-    return [...smtp.mails];
-  }
+  /** Runs the worker until no mail is due; returns what arrived since the test began. */
+  const deliver = () => deliverAll(mail.smtp);
   const to = (m: ParsedMail) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text;
   function tokenFrom(m: ParsedMail): string {
     const link = /https:\/\/portal\.clinic\.test\/reset-password#token=([A-Za-z0-9_-]+)/.exec(m.text ?? "");

@@ -9,13 +9,12 @@ import { sql } from "kysely";
 import type { ParsedMail } from "mailparser";
 import { engines, installTestDatabase, type TestDatabase } from "../../../tests/support/db";
 import { createPatient, createUser, serviceQuery, TEST_PASSWORD, type TestUser } from "../../../tests/support/seed";
-import { startTestSmtp, type TestSmtp } from "../../../tests/support/smtp";
+import { deliverAll, useClinicMail } from "../../../tests/support/mail";
 import { call, STRONG_PASSWORD } from "../../../tests/auth/support";
 import * as noticesRoute from "@/app/api/v1/me/notices/route";
 import * as passwordRoute from "@/app/api/v1/auth/password/route";
 import { withUser } from "../db/with-user";
 import { bookAppointment, cancelAppointment, requestAppointment, rescheduleAppointment } from "../clinical/appointments";
-import { deliverDueMail, smtpTransport } from "./deliver-due-mail";
 import { notifyPatient } from "./notify-patient";
 import { sendAppointmentReminders } from "./send-appointment-reminders";
 
@@ -25,45 +24,24 @@ const outbox = () =>
 
 describe.each(engines)("notices to patients, %s", (engine) => {
   let t: TestDatabase;
-  let smtp: TestSmtp;
   let doc: TestUser;
   let patientUser: TestUser;
   let patientId: string;
-  const saved = { SMTP_URL: process.env.SMTP_URL, PUBLIC_URL: process.env.PUBLIC_URL, CLINIC_NAME: process.env.CLINIC_NAME };
+  const mail = useClinicMail();
   beforeAll(async () => {
     t = await installTestDatabase(engine);
-    smtp = await startTestSmtp();
-    process.env.SMTP_URL = smtp.url;
-    process.env.PUBLIC_URL = "https://portal.clinic.test";
-    process.env.CLINIC_NAME = "Riverside Clinic";
   });
   afterAll(async () => {
-    Object.assign(process.env, saved);
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    await smtp.close();
     await t.drop();
   });
   beforeEach(async () => {
-    smtp.mails.length = 0;
     await serviceQuery((tx) => sql`delete from app.mail_outbox`.execute(tx));
     doc = await createUser("provider");
     patientUser = await createUser("patient");
     patientId = await createPatient({ createdBy: doc.id, userId: patientUser.id, firstName: "Rosalind", lastName: "Quetzal" });
   });
 
-  async function deliver(workers = 1): Promise<ParsedMail[]> {
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        const transport = smtpTransport(smtp.url);
-        while ((await deliverDueMail(transport, { batch: 2 })).sent > 0) {
-          /* next batch */
-        }
-        transport.close?.();
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 150));
-    return [...smtp.mails];
-  }
+  const deliver = (workers = 1) => deliverAll(mail.smtp, { workers, batch: 2 });
   const to = (m: ParsedMail) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text;
 
   it("booking, moving and cancelling tell the patient, with no detail; a patient's own request tells nobody", async () => {
