@@ -253,4 +253,29 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
     // nor the staff-only channel for the patient
     expect((await search(patient, "Communication", {})).total).toBe(0);
   });
+
+  // last: it adds samples the counts above do not expect
+  it("pages samples that share a millisecond (or an instant) each exactly once, in time order to the microsecond", async () => {
+    await serviceQuery((tx) => sql`insert into public.vitals (patient_id, device_id, metric, value, unit, recorded_at)
+      values (${c.patientId}, ${c.deviceId}, 'heart_rate', 61, 'bpm', '2027-03-01 00:00:00.000200+00'),
+             (${c.patientId}, ${c.deviceId}, 'steps', 62, 'count', '2027-03-01 00:00:00.000200+00'),
+             (${c.patientId}, ${c.deviceId}, 'heart_rate', 63, 'bpm', '2027-03-01 00:00:00.000050+00'),
+             (${c.patientId}, ${c.deviceId}, 'heart_rate', 64, 'bpm', '2027-03-01 00:00:00.000900+00')`.execute(tx));
+    const values: number[] = [];
+    const seen: string[] = [];
+    let page: Bundle | undefined = await search(attending, "Observation", { patient: c.patientId, date: "2027-03-01", _count: "1" });
+    expect(page.total).toBe(4);
+    while (page) {
+      for (const e of page.entry ?? []) {
+        seen.push(e.resource.id as string);
+        values.push((e.resource as { valueQuantity: { value: number } }).valueQuantity.value);
+        expect((e.resource as { effectiveDateTime: string }).effectiveDateTime).toBe("2027-03-01T00:00:00.000Z");
+      }
+      page = (await attending.nextPage({ bundle: page as any })) as unknown as Bundle | undefined;
+    }
+    expect(new Set(seen).size).toBe(4);
+    expect(values[0]).toBe(63); // .000050 first
+    expect(values[3]).toBe(64); // .000900 last
+    expect(values.slice(1, 3).sort()).toEqual([61, 62]); // the two of the same instant, by id
+  });
 });

@@ -9,7 +9,7 @@ import { log } from "../../log";
 import type { ObjectStore } from "../../storage/object-store";
 import { FHIR_CHANNEL } from "../record-fhir-read";
 import type { AnyResourceDefinition, MapContext, SourceRow } from "../search/resource-definition";
-import { rowOrder } from "../search/run-search";
+import { rowColumns, rowOrder } from "../search/run-search";
 import { exportableDefinitions } from "./exportable-types";
 import { exportFileKey, exportStore } from "./export-store";
 
@@ -221,7 +221,7 @@ export function useExportFetchRows(n?: number): void {
 async function exportForPatients(tx: Tx, file: NdjsonFile, patientIds: string[], since: Date | null, ctx: MapContext): Promise<void> {
   const def = file.def;
   const order = sql`r.patient_id, ${rowOrder(def)}`;
-  await sql`declare cb_export_rows no scroll cursor for select * from (${def.source}) r
+  await sql`declare cb_export_rows no scroll cursor for select ${rowColumns(def)} from (${def.source}) r
      where r.patient_id = any(${patientIds}::uuid[]) ${sinceClause(since)} order by ${order}`.execute(tx);
   for (;;) {
     const { rows } = await sql<SourceRow>`fetch forward ${sql.raw(String(fetchRows))} from cb_export_rows`.execute(tx);

@@ -18,7 +18,8 @@ export interface MapContext {
 export interface SourceRow {
   id: string;
   patient_id: string | null;
-  last_updated: Date;
+  /** A Date, or instant text when the type renders its times in the database (rowColumns). */
+  last_updated: Date | string;
 }
 
 /**
@@ -38,6 +39,12 @@ export interface ResourceDefinition<Row extends SourceRow = SourceRow> {
    * every page sort all of a patient's rows). Absent: ordered by id.
    */
   sortTime?: string;
+  /**
+   * What a read of rows to map selects from the source `r` (default `r.*`): e.g. the time
+   * columns rendered as instants by the database (fhirInstant), for the types read by the
+   * ten thousand (Observation).
+   */
+  rowColumns?: RawBuilder<unknown>;
   /** How `_id` (and a read) finds one id when the id column is computed (see ParamDef.codeCondition). */
   idCondition?: (id: string) => RawBuilder<boolean>;
   /** The rows, as `select … from …` with columns id, patient_id, last_updated and the mapper's. */

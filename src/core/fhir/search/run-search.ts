@@ -98,6 +98,11 @@ function idKey(def: AnyResourceDefinition) {
   return def.idType === "text" ? sql`r.id collate "C"` : sql`r.id`;
 }
 
+/** The select list of rows read to be mapped: the type's own, or every column. */
+export function rowColumns(def: AnyResourceDefinition) {
+  return def.rowColumns ?? sql`r.*`;
+}
+
 /** The order of a type's rows (and its keyset): (sortTime, id) or id. */
 export function rowOrder(def: AnyResourceDefinition) {
   return def.sortTime ? sql`${col(def.sortTime)}, ${idKey(def)}` : idKey(def);
@@ -135,11 +140,13 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
   const cursor = search.cursor ? decodeCursor(search.cursor) : null;
   const after = cursor ? afterCursor(def, cursor) : sql<boolean>`true`;
   const sortText = def.sortTime ? sql`, ${sortTimeText(def.sortTime)} as cb_sort_time` : sql``;
-  const page = sql`select r.* ${sortText} from (${def.source}) r where ${where} and ${after} order by ${rowOrder(def)} limit ${search.count + 1}`;
+  const page = sql`select ${rowColumns(def)} ${sortText} from (${def.source}) r where ${where} and ${after} order by ${rowOrder(def)} limit ${search.count + 1}`;
+  // the page's own order again (its columns may be rendered as text: sort by the exact sort time)
+  const pageOrder = def.sortTime ? sql`r.cb_sort_time, ${idKey(def)}` : rowOrder(def);
   const counting = withTotal && cursor?.n === undefined && search.total !== "none";
   // the count rides along in the page's statement (one round trip); the inner `r` is its own
   const { rows } = counting
-    ? await sql<PageRow<Row>>`with page as (${page}) select r.*, (select count(*)::int from (${def.source}) r where ${where}) as cb_total from page r order by ${rowOrder(def)}`.execute(tx)
+    ? await sql<PageRow<Row>>`with page as (${page}) select r.*, (select count(*)::int from (${def.source}) r where ${where}) as cb_total from page r order by ${pageOrder}`.execute(tx)
     : await sql<PageRow<Row>>`${page}`.execute(tx);
   const more = rows.length > search.count;
   const shown = more ? rows.slice(0, search.count) : rows;
@@ -171,7 +178,7 @@ type PageRow<Row> = Row & { cb_sort_time?: string; cb_total?: number };
  */
 export async function compartmentRows<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, patientId: string, since?: Date): Promise<Row[]> {
   const changed = since ? sql<boolean>`r.last_updated >= ${since.toISOString()}::timestamptz` : sql<boolean>`true`;
-  const { rows } = await sql<Row>`select * from (${def.source}) r where r.patient_id = ${patientId}::uuid and ${changed}`.execute(tx);
+  const { rows } = await sql<Row>`select ${rowColumns(def)} from (${def.source}) r where r.patient_id = ${patientId}::uuid and ${changed}`.execute(tx);
   return rows;
 }
 
@@ -179,6 +186,6 @@ export async function compartmentRows<Row extends SourceRow>(tx: Tx, def: AnyRes
 export async function rowsById<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, ids: string[]): Promise<Row[]> {
   const valid = ids.filter((v) => fits(def.idType, v));
   if (valid.length === 0) return [];
-  const { rows } = await sql<Row>`select * from (${def.source}) r where r.id = any(${idValue(def.idType, valid)}) order by ${idKey(def)}`.execute(tx);
+  const { rows } = await sql<Row>`select ${rowColumns(def)} from (${def.source}) r where r.id = any(${idValue(def.idType, valid)}) order by ${idKey(def)}`.execute(tx);
   return rows;
 }
