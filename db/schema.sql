@@ -598,7 +598,10 @@ CREATE FUNCTION app.call_participant_names(appt uuid, ids uuid[]) RETURNS TABLE(
     SET search_path TO ''
     AS $$
   select u.id, u.full_name from auth.users u
-   where u.id = any (ids) and app.call_role(auth.uid(), appt) is not null
+   where u.id = any (ids)
+     and app.call_role(auth.uid(), appt) is not null
+     and exists (select 1 from public.telehealth_calls c
+                  where c.appointment_id = appt and u.id = any (c.joined || c.members))
 $$;
 
 ALTER FUNCTION app.call_participant_names(appt uuid, ids uuid[]) OWNER TO service_role;

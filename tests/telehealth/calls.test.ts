@@ -6,6 +6,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as callRoute from "@/app/api/v1/appointments/[id]/call/route";
+import { withUser } from "@/core/db/with-user";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { call } from "../support/http";
 import { removeFromCareTeam, serviceQuery, type TestUser } from "../support/seed";
@@ -148,6 +149,10 @@ describe.each(engines)("telehealth calls on %s", (engine) => {
       (await sql<{ action: string; table_name: string }>`select action, table_name from public.audit_log where patient_id = ${w.patientId} and table_name in ('telehealth_calls', 'visits') order by id`.execute(tx)).rows,
     );
     expect(audit.map((a) => `${a.action} ${a.table_name}`)).toEqual(expect.arrayContaining(["insert telehealth_calls", "update telehealth_calls", "insert visits"]));
+    // the names of a call are its participants' only: any other user id names nobody
+    const named = await withUser(w.patient.session, async (tx) =>
+      (await sql<{ user_id: string }>`select user_id::text from app.call_participant_names(${w.appointmentId}::uuid, ${[w.provider.id, w.offTeam.id, w.secondPatient.id]}::uuid[])`.execute(tx)).rows.map((r) => r.user_id));
+    expect(named).toEqual([w.provider.id]);
     // after the end: no more frames
     pat.send({ type: "signal", topic: topic(), kind: "state", data: {} });
     await pat.waitFor((f) => f.code === "call_not_started");
