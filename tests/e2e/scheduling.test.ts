@@ -103,6 +103,9 @@ describe.skipIf(!hasChromium)("scheduling and the chart overview in Chromium", (
       const dialog = doc.getByRole("dialog", { name: "Book an appointment" });
       await dialog.getByLabel("Date and time").fill(wallClock(soon));
       await dialog.getByLabel("Length").selectOption("15");
+      // a video visit is booked the same way (the type decides who sees "Start/Join video visit")
+      expect(await dialog.getByLabel("Visit type").locator("option", { hasText: "Video visit (telehealth)" }).count()).toBe(1);
+      await dialog.getByLabel("Visit type").selectOption("office");
       await dialog.getByLabel("Reason").fill(reason);
       await dialog.getByRole("button", { name: "Book", exact: true }).click();
       return dialog;

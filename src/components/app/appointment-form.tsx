@@ -10,6 +10,7 @@ import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
 import { Textarea } from "@/components/ui/textarea";
 import { ZCreateAppointmentRequest } from "@/core/clinical/appointments.types";
+import { VISIT_TYPE_LABELS, VISIT_TYPES } from "@/core/clinical/visits.types";
 import { Field, FormError, type FieldErrors } from "./form";
 import { useJsonForm } from "./use-json-form";
 import { useTimeZone } from "./time-zone";
@@ -87,14 +88,14 @@ export function NewAppointmentDialog({ patientId, providers, settings: s }: { pa
   const router = useRouter();
   const timeZone = useTimeZone();
   const [open, setOpen] = React.useState(false);
-  const initial = { provider_id: s.initialProvider, starts_at: "", duration: "30", reason: "" };
+  const initial = { provider_id: s.initialProvider, starts_at: "", duration: "30", visit_type: "office", reason: "" };
   const f = useJsonForm(initial);
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
     const v = f.values;
     // The time typed is the clinic's wall clock, as every time the portal shows (not the browser's zone).
-    const body = { provider_id: v.provider_id, ...slot(v.starts_at, v.duration, timeZone), reason: v.reason.trim() || null };
+    const body = { provider_id: v.provider_id, ...slot(v.starts_at, v.duration, timeZone), visit_type: v.visit_type, reason: v.reason.trim() || null };
     const r = await f.submit(ZCreateAppointmentRequest, body, `/api/v1/patients/${patientId}/appointments`);
     if (r?.ok) {
       toast.success(s.success);
@@ -130,6 +131,13 @@ export function NewAppointmentDialog({ patientId, providers, settings: s }: { pa
             </NativeSelect>
           </Field>
           <SlotFields idPrefix={s.idPrefix} bind={f.bind} errors={f.errors} durations={s.durations} />
+          <Field id={`${s.idPrefix}-visit_type`} label="Visit type" error={f.errors.visit_type}>
+            <NativeSelect {...f.bind("visit_type")}>
+              {VISIT_TYPES.map((t) => (
+                <option key={t} value={t}>{t === "telehealth" ? "Video visit (telehealth)" : VISIT_TYPE_LABELS[t]}</option>
+              ))}
+            </NativeSelect>
+          </Field>
           <Field id={`${s.idPrefix}-reason`} label="Reason" error={f.errors.reason}>
             <Textarea rows={3} {...f.bind("reason")} />
           </Field>
