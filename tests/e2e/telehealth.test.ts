@@ -129,6 +129,9 @@ describe.skipIf(!hasChromium)("telehealth video visit in two Chromium contexts",
 
     await remotePlays(doc);
     await remotePlays(pat);
+    // the provider may bring in a colleague from the care team (here the team is the provider alone)
+    await expect.poll(async () => (await doc.getByTestId("add-colleague").textContent()) ?? "").toContain("Nobody else is on this patient's care team");
+    expect(await pat.getByTestId("add-colleague").count()).toBe(0);
     expect(await seriousViolations(doc)).toEqual([]);
 
     await pat.getByTestId("toggle-mic").click();

@@ -65,12 +65,73 @@ function RemoteTile({ peer }: { peer: PeerView }) {
   );
 }
 
+export interface Colleague {
+  user_id: string;
+  full_name: string;
+  role: string;
+}
+
+/**
+ * The provider brings a colleague from the patient's care team into the open call; the
+ * colleague joins through the call's link (the database lets them in while the call is open).
+ */
+function AddColleague({ appointmentId, colleagues, members, announce }: { appointmentId: string; colleagues: Colleague[]; members: string[]; announce: (m: string) => void }) {
+  const [chosen, setChosen] = React.useState("");
+  const [added, setAdded] = React.useState<string[]>(members);
+  const [busy, setBusy] = React.useState(false);
+  const [error, setError] = React.useState<string | null>(null);
+  const choices = colleagues.filter((c) => !added.includes(c.user_id));
+  const link = typeof window === "undefined" ? `/visits/call/${appointmentId}` : `${window.location.origin}/visits/call/${appointmentId}`;
+
+  async function add(ev: React.FormEvent) {
+    ev.preventDefault();
+    if (!chosen) return setError("Choose a colleague first.");
+    setBusy(true);
+    setError(null);
+    const r = await api<CallState>(`/api/v1/appointments/${appointmentId}/call`, { method: "POST", body: { action: "add_member", user_id: chosen } });
+    setBusy(false);
+    if (!r.ok) return setError(r.error.message);
+    const who = colleagues.find((c) => c.user_id === chosen)?.full_name ?? "Your colleague";
+    setAdded((a) => [...a, chosen]);
+    setChosen("");
+    announce(`${who} may now join this video visit.`);
+  }
+
+  return (
+    <section aria-labelledby="add-colleague-title" className="bg-card grid gap-2 rounded-md border p-3" data-testid="add-colleague">
+      <h2 id="add-colleague-title" className="text-sm font-medium">Bring in a colleague</h2>
+      {colleagues.length === 0 ? (
+        <p className="text-muted-foreground text-sm">Nobody else is on this patient&apos;s care team.</p>
+      ) : (
+        <form onSubmit={add} className="flex flex-wrap items-end gap-2" noValidate>
+          <div className="grid gap-1">
+            <Label htmlFor="call-colleague">Care-team member</Label>
+            <NativeSelect id="call-colleague" value={chosen} onChange={(ev) => setChosen(ev.target.value)} disabled={choices.length === 0} aria-invalid={error ? true : undefined} aria-describedby={error ? "call-colleague-error" : undefined}>
+              <option value="">{choices.length === 0 ? "Everyone on the team is added" : "Choose…"}</option>
+              {choices.map((c) => (
+                <option key={c.user_id} value={c.user_id}>{c.full_name} ({c.role})</option>
+              ))}
+            </NativeSelect>
+          </div>
+          <Button type="submit" size="sm" variant="outline" disabled={busy || choices.length === 0}>{busy ? "Adding…" : "Add to the call"}</Button>
+        </form>
+      )}
+      {error && <p id="call-colleague-error" role="alert" className="text-destructive text-sm">{error}</p>}
+      {added.length > 0 && (
+        <p className="text-muted-foreground text-sm break-all">
+          Added: {added.map((id) => colleagues.find((c) => c.user_id === id)?.full_name ?? "a colleague").join(", ")}. They join through this visit&apos;s link: <span className="font-mono">{link}</span>
+        </p>
+      )}
+    </section>
+  );
+}
+
 /**
  * The video visit: device choice and preview, the waiting room, the call (mute, camera off,
  * screen share for the provider, connection quality, reconnect after a blip), leave / end.
  * State changes are announced in a polite live region.
  */
-export function CallRoom({ initial }: { initial: CallState }) {
+export function CallRoom({ initial, colleagues = [] }: { initial: CallState; colleagues?: Colleague[] }) {
   const timeZone = useTimeZone();
   const [view, setView] = React.useState<EngineView | null>(null);
   const [message, setMessage] = React.useState("");
@@ -252,6 +313,10 @@ export function CallRoom({ initial }: { initial: CallState }) {
                 </li>
               ))}
             </ul>
+          )}
+
+          {isProvider && inCall && (
+            <AddColleague appointmentId={initial.appointment_id} colleagues={colleagues} members={initial.call?.ended_at === null ? initial.call.members : []} announce={setMessage} />
           )}
 
           <div className="grid gap-3 sm:grid-cols-2">

@@ -4,6 +4,7 @@ import { PageSkeleton } from "@/components/app/skeletons";
 import { CallRoom } from "@/components/app/telehealth/call-room";
 import { AppError } from "@/core/errors";
 import { getCall } from "@/core/telehealth/get-call";
+import { listCareTeam } from "@/core/clinical/care-team";
 import type { CallState } from "@/core/telehealth/call.types";
 import { pageViewer } from "../../../_lib/viewer";
 
@@ -29,5 +30,12 @@ async function Call({ params }: { params: Promise<{ appointmentId: string }> }) 
     if (e instanceof AppError && e.status === 404) notFound();
     throw e;
   }
-  return <CallRoom initial={state} />;
+  // the provider may bring a colleague from the patient's care team into the call
+  const colleagues =
+    state.role === "provider"
+      ? (await listCareTeam(session, state.appointment.patient_id, context))
+          .filter((m) => m.provider_id !== session.userId)
+          .map((m) => ({ user_id: m.provider_id, full_name: m.full_name, role: m.role }))
+      : [];
+  return <CallRoom initial={state} colleagues={colleagues} />;
 }
