@@ -27,6 +27,7 @@ const { gracefulShutdown, HttpTraffic, shutdownTiming } = await import("./src/co
 const { measureHttpRequest, metrics } = await import("./src/core/ops/metrics");
 const { RouteLabeler, loadRoutePatterns, loadAppPathRoutes } = await import("./src/core/ops/route-label");
 const { ApiRouter } = await import("./src/core/http/api-router");
+type RouteModule = import("./src/core/http/api-router").RouteModule;
 const { acceptRequestId, REQUEST_ID_HEADER } = await import("./src/core/http/request-id");
 const { CLIENT_IP_HEADER, stampForwardedHeaders, trustedProxyHops } = await import("./src/core/http/client-address");
 const proxyHops = trustedProxyHops(); // refuses a TRUST_PROXY that is not a number of proxies
@@ -109,7 +110,17 @@ async function main(): Promise<void> {
       ? undefined
       : new ApiRouter({
           manifest: loadAppPathRoutes(distDir),
-          load: (entry) => import(pathToFileURL(path.join(process.cwd(), "src", "app", `${entry}.ts`)).href),
+          load: (entry) => {
+            // compiled (npm start, scripts/build-server.mjs): the route modules are chunks of the bundle;
+            // under tsx (tests, bench): the sources
+            const compiled = (globalThis as { __carebaseRouteModules?: Record<string, () => Promise<unknown>> }).__carebaseRouteModules;
+            if (compiled) {
+              const load = compiled[entry];
+              if (!load) return Promise.reject(new Error(`route module ${entry} is not in the compiled server: rebuild it (npm run build)`));
+              return load() as Promise<RouteModule>;
+            }
+            return import(pathToFileURL(path.join(process.cwd(), "src", "app", `${entry}.ts`)).href);
+          },
           onError: (err, req) => log.error({ requestId: req.headers[REQUEST_ID_HEADER], err: (err as Error)?.message }, "route handler failed"),
         });
   const { handleSmartHttp } = await import("./src/core/smart/smart-http");

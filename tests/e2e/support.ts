@@ -51,7 +51,7 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** `tsx server.ts` (what `npm start` runs) on a free port with an empty, temporary DATA_DIR (PGlite). */
+/** `tsx server.ts` (the source of what `npm start` runs compiled; tests/server/start.test.ts runs that) on a free port with an empty, temporary DATA_DIR (PGlite). */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "carebase-e2e-"));

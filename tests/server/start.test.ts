@@ -1,20 +1,23 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_PG_URL } from "../support/db";
 
 /**
- * The real entry point (`tsx server.ts`, what `npm start` runs) against a production build:
- * embedded and server PostgreSQL, the data-directory lock, and a kill -9.
+ * The real entry point as `npm start` runs it, compiled to plain JavaScript (no tsx;
+ * scripts/build-server.mjs) against a production build: embedded and server PostgreSQL, the
+ * data-directory lock, and a kill -9.
  */
 
 const ROOT = process.cwd();
-const hasBuild = existsSync(path.join(ROOT, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"));
+const DIST = path.join(ROOT, process.env.NEXT_DIST_DIR || ".next");
+const hasBuild = existsSync(path.join(DIST, "BUILD_ID"));
+const COMPILED = path.join(DIST, "carebase-server", "server.mjs");
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -42,9 +45,9 @@ interface Server {
 }
 
 function start(env: Record<string, string>, port: number): Server {
-  // One process (node with tsx's loader), not the tsx CLI, which would run the server in a
-  // child of its own: a SIGKILL must hit the process that holds the database.
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  // One process running the compiled server with plain node (no loader), as `npm start` does:
+  // a SIGKILL must hit the process that holds the database.
+  const child = spawn(process.execPath, [COMPILED], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", PORT: String(port), DATABASE_URL: "", CAREBASE_SECRET: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -83,7 +86,12 @@ async function postSetup(port: number): Promise<number> {
   return res.status;
 }
 
-describe.skipIf(!hasBuild)("npm start (server.ts) on a production build", () => {
+describe.skipIf(!hasBuild)("npm start (the compiled server.ts) on a production build", () => {
+  beforeAll(() => {
+    // what `npm run build` does after `next build`; fresh, so the bundle is this tree's
+    execFileSync(process.execPath, [path.join(ROOT, "scripts", "build-server.mjs")], { cwd: ROOT, stdio: "pipe" });
+  }, 60_000);
+
   it("serves on PGlite, refuses a second process on the same DATA_DIR, and survives kill -9", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "carebase-start-"));
     dirs.push(dataDir);
