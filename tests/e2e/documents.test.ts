@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, SCREENSHOTS, setUpClinic, startServer, TestPages, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, SCREENSHOTS, setUpClinic, signInThroughPage, startServer, TestPages, type RunningServer } from "./support";
 
 /**
  * Documents through the UI (issue #6, item 6): the attending uploads a lab result from the
@@ -48,11 +48,7 @@ describe.skipIf(!hasChromium)("documents in the chart and the portal", () => {
   const page = (): Promise<Page> => pages.open();
   async function signIn(email: string): Promise<Page> {
     const p = await page();
-    await p.goto("/sign-in");
-    await p.getByLabel("Email").fill(email);
-    await p.getByLabel("Password").fill(PASSWORD);
-    await p.getByRole("button", { name: "Sign in" }).click();
-    await p.waitForURL("**/patients");
+    await signInThroughPage(p, email, PASSWORD, "/patients");
     return p;
   }
   const scan = (p: Page, name: string, shots = true) => pages.scan(p, name, { shots });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, jsonApi, launchBrowser, newContext, screenshots, seriousViolations, setUpAdminWithMfa, signInThroughPage, startServer, type RunningServer } from "./support";
 
 /**
  * Care-team messaging in the chart (issue #7, item 4): the attending and the nurse have the
@@ -32,11 +32,7 @@ describe.skipIf(!hasChromium)("care-team messages on the chart", () => {
     const ctx = await newContext(browser, server.url);
     contexts.push(ctx);
     const p = await ctx.newPage();
-    await p.goto("/sign-in");
-    await p.getByLabel("Email").fill(email);
-    await p.getByLabel("Password").fill(PASSWORD);
-    await p.getByRole("button", { name: "Sign in" }).click();
-    await p.waitForURL(`**${landing}`);
+    await signInThroughPage(p, email, PASSWORD, landing);
     return p;
   }
   async function scan(p: Page, name: string) {

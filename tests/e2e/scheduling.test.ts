@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, setUpClinic, startServer, TestPages, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, setUpClinic, signInThroughPage, startServer, TestPages, type RunningServer } from "./support";
 
 /**
  * Scheduling and the chart overview (issue #15, items 4 and 5), in Chromium: the chart opens
@@ -71,11 +71,7 @@ describe.skipIf(!hasChromium)("scheduling and the chart overview in Chromium", (
 
   it("opens the chart on its overview, and records a visit with a type", async () => {
     doc = await page();
-    await doc.goto("/sign-in");
-    await doc.getByLabel("Email").fill(DOC.email);
-    await doc.getByLabel("Password").fill(PASSWORD);
-    await doc.getByRole("button", { name: "Sign in" }).click();
-    await doc.waitForURL("**/patients");
+    await signInThroughPage(doc, DOC.email, PASSWORD, "/patients");
     await doc.goto(`/patients/${patientId}`);
     const overview = doc.getByTestId("chart-overview");
     await expect.poll(() => overview.count()).toBe(1);
@@ -153,11 +149,7 @@ describe.skipIf(!hasChromium)("scheduling and the chart overview in Chromium", (
 
   it("updates the patient's portal live when their request is confirmed", async () => {
     const patient = await page();
-    await patient.goto("/sign-in");
-    await patient.getByLabel("Email").fill(PATIENT.email);
-    await patient.getByLabel("Password").fill(PASSWORD);
-    await patient.getByRole("button", { name: "Sign in" }).click();
-    await patient.waitForURL("**/my-records");
+    await signInThroughPage(patient, PATIENT.email, PASSWORD, "/my-records");
     const start = new Date(Date.now() + 3 * 86400_000);
     const req = await api(`/api/v1/patients/${patientId}/appointments`, {
       token: patientToken,

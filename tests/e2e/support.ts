@@ -201,6 +201,15 @@ export async function inviteCodeFor(api: JsonApi, patientId: string, token: stri
   return code;
 }
 
+/** Signs in on the portal's sign-in page with a password alone and waits for the landing page (`/patients`, `/my-records`, …). */
+export async function signInThroughPage(p: Page, email: string, password: string, landing: string): Promise<void> {
+  await p.goto("/sign-in");
+  await p.getByLabel("Email").fill(email);
+  await p.getByLabel("Password").fill(password);
+  await p.getByRole("button", { name: "Sign in" }).click();
+  await p.waitForURL(`**${landing}`);
+}
+
 /**
  * The pages of one test file: each in a browser context of its own (closed by close()),
  * and scan(), which waits until a page is idle (no request in flight, nothing aria-busy),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { CHROMIUM, ensureBuild, hasChromium, jsonApi, newContext, screenshots, seriousViolations, setUpAdminWithMfa, startServer, type RunningServer } from "./support";
+import { CHROMIUM, ensureBuild, hasChromium, jsonApi, newContext, screenshots, seriousViolations, setUpAdminWithMfa, signInThroughPage, startServer, type RunningServer } from "./support";
 
 /**
  * Telehealth video visits (issue #22) in two Chromium contexts with fake camera and
@@ -32,11 +32,7 @@ describe.skipIf(!hasChromium)("telehealth video visit in two Chromium contexts",
     const ctx = await newContext(browser, server.url);
     contexts.push(ctx);
     const p = await ctx.newPage();
-    await p.goto("/sign-in");
-    await p.getByLabel("Email").fill(email);
-    await p.getByLabel("Password").fill(PASSWORD);
-    await p.getByRole("button", { name: "Sign in" }).click();
-    await p.waitForURL(`**${lands}`);
+    await signInThroughPage(p, email, PASSWORD, lands);
     return p;
   }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, screenshots, setUpClinic, startServer, TestPages, type RunningServer } from "./support";
+import { ensureBuild, hasChromium, inviteCodeFor, jsonApi, launchBrowser, screenshots, setUpClinic, signInThroughPage, startServer, TestPages, type RunningServer } from "./support";
 
 /**
  * Wearables through the UI (issue #7, items 5 and 6): a patient registers a watch and sees
@@ -150,11 +150,7 @@ describe.skipIf(!hasChromium)("wearable devices and live vitals charts", () => {
 
   it("shows the same readings on the attending's chart, and new ones live", async () => {
     doc = await page();
-    await doc.goto("/sign-in");
-    await doc.getByLabel("Email").fill(DOC.email);
-    await doc.getByLabel("Password").fill(PASSWORD);
-    await doc.getByRole("button", { name: "Sign in" }).click();
-    await doc.waitForURL("**/patients");
+    await signInThroughPage(doc, DOC.email, PASSWORD, "/patients");
     await doc.goto(`/patients/${patientId}`);
     await openVitals(doc);
     const hr = doc.getByTestId("hr-summary");
