@@ -1490,6 +1490,71 @@ $$;
 ALTER FUNCTION app.patient_access_log(p_patient uuid, p_before_at timestamp with time zone, p_before_id bigint, p_limit integer, p_exclude_actor uuid) OWNER TO service_role;
 
 --
+-- Name: patient_care_team_ids(uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.patient_care_team_ids(patient uuid) RETURNS uuid[]
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select array(
+    select ct.provider_id
+      from public.care_team ct
+     cross join lateral (select 1 from public.providers p join auth.users u on u.id = p.user_id
+                          where p.user_id = ct.provider_id and p.is_verified and u.is_active limit 1) ok
+     where ct.patient_id = patient)
+$$;
+
+ALTER FUNCTION app.patient_care_team_ids(patient uuid) OWNER TO service_role;
+
+--
+-- Name: FUNCTION patient_care_team_ids(patient uuid); Type: COMMENT; Schema: app; Owner: service_role
+--
+
+COMMENT ON FUNCTION app.patient_care_team_ids(patient uuid) IS 'The inverse of app.chartable_patient_ids: the care team members who may chart for this patient. Keep in step with it (tests/realtime/authorisation-sets.test.ts). Service paths only.';
+
+--
+-- Name: patient_reader_ids(uuid); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.patient_reader_ids(patient uuid) RETURNS uuid[]
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select array(
+    -- app.care_team_patient_ids: verified providers with an active account on the team
+    select ct.provider_id
+      from public.care_team ct
+     cross join lateral (select 1 from public.providers p join auth.users u on u.id = p.user_id
+                          where p.user_id = ct.provider_id and p.is_verified and u.is_active limit 1) ok
+     where ct.patient_id = patient
+    union
+    -- app.own_patient_ids: the patient's own active account
+    select pt.user_id
+      from public.patients pt
+     cross join lateral (select 1 from auth.users u where u.id = pt.user_id and u.is_active limit 1) ok
+     where pt.id = patient
+    union
+    -- app.emergency_patient_ids: open grants of verified, active providers with an emergency credential
+    select g.provider_id
+      from public.emergency_access_grants g
+     cross join lateral (select 1 from public.providers p join auth.users u on u.id = p.user_id
+                          where p.user_id = g.provider_id and p.is_verified
+                            and p.credential = any (app.emergency_credentials()) and u.is_active limit 1) ok
+     where g.patient_id = patient
+       and g.ended_at is null
+       and g.expires_at > now())
+$$;
+
+ALTER FUNCTION app.patient_reader_ids(patient uuid) OWNER TO service_role;
+
+--
+-- Name: FUNCTION patient_reader_ids(patient uuid); Type: COMMENT; Schema: app; Owner: service_role
+--
+
+COMMENT ON FUNCTION app.patient_reader_ids(patient uuid) IS 'The inverse of app.readable_patient_ids: every user who may read this patient. Keep in step with it (tests/realtime/authorisation-sets.test.ts). Service paths only.';
+
+--
 -- Name: prescribable_patient_ids(uuid); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -2060,6 +2125,39 @@ $$;
 ALTER FUNCTION auth.jwt() OWNER TO migration_login;
 
 --
+-- Name: live_session_ids(uuid[], uuid[], integer); Type: FUNCTION; Schema: auth; Owner: service_role
+--
+
+CREATE FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer) RETURNS uuid[]
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select array(
+    select c.sid
+      from unnest(p_sids, p_uids) as c(sid, uid)
+     cross join lateral (
+       select 1
+         from auth.sessions s
+         join auth.users u on u.id = s.user_id
+        where s.id = c.sid
+          and s.user_id = c.uid
+          and s.revoked_at is null
+          and s.expires_at > now()
+          and not s.mfa_pending
+          and u.is_active
+          and (u.role = 'patient' or s.last_seen_at > now() - make_interval(mins => p_idle_minutes))
+        limit 1) ok)
+$$;
+
+ALTER FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer) OWNER TO service_role;
+
+--
+-- Name: FUNCTION live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer); Type: COMMENT; Schema: auth; Owner: service_role
+--
+
+COMMENT ON FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer) IS 'The one definition of a live session, for many at once: not revoked or expired, account active, no MFA enrolment pending, staff not idle. Service paths only.';
+
+--
 -- Name: resolve_session(uuid, uuid, integer); Type: FUNCTION; Schema: auth; Owner: service_role
 --
 
@@ -2121,17 +2219,7 @@ CREATE FUNCTION auth.session_is_live(p_sid uuid, p_uid uuid, p_idle_minutes inte
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select exists (
-    select 1
-      from auth.sessions s
-      join auth.users u on u.id = s.user_id
-     where s.id = p_sid
-       and s.user_id = p_uid
-       and s.revoked_at is null
-       and s.expires_at > now()
-       and not s.mfa_pending
-       and u.is_active
-       and (u.role = 'patient' or s.last_seen_at > now() - make_interval(mins => p_idle_minutes)))
+  select p_sid = any (auth.live_session_ids(array[p_sid], array[p_uid], p_idle_minutes))
 $$;
 
 ALTER FUNCTION auth.session_is_live(p_sid uuid, p_uid uuid, p_idle_minutes integer) OWNER TO service_role;
@@ -6498,6 +6586,18 @@ GRANT ALL ON FUNCTION app.patient_access_log(p_patient uuid, p_before_at timesta
 GRANT ALL ON FUNCTION app.patient_access_log(p_patient uuid, p_before_at timestamp with time zone, p_before_id bigint, p_limit integer, p_exclude_actor uuid) TO app_admin;
 
 --
+-- Name: FUNCTION patient_care_team_ids(patient uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.patient_care_team_ids(patient uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION patient_reader_ids(patient uuid); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.patient_reader_ids(patient uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION prescribable_patient_ids(uid uuid); Type: ACL; Schema: app; Owner: service_role
 --
 
@@ -6628,6 +6728,12 @@ GRANT ALL ON FUNCTION auth.jwt() TO anon;
 GRANT ALL ON FUNCTION auth.jwt() TO authenticated;
 GRANT ALL ON FUNCTION auth.jwt() TO app_admin;
 GRANT ALL ON FUNCTION auth.jwt() TO service_role;
+
+--
+-- Name: FUNCTION live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer); Type: ACL; Schema: auth; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION resolve_session(p_sid uuid, p_uid uuid, p_idle_minutes integer); Type: ACL; Schema: auth; Owner: service_role

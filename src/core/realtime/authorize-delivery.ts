@@ -9,18 +9,23 @@ export interface Recipient {
 }
 
 export interface Decision {
-  /** The session is still live (auth.session_is_live: not revoked or expired, account active, not pending, staff not idle). */
+  /** The session is still live (auth.live_session_ids: not revoked or expired, account active, not pending, staff not idle). */
   live: boolean;
-  /** The user may see this change now, by the same function the table's read policy uses. */
+  /** The user may see this change now: the inverse of the set the table's read policy uses (0920). */
   allowed: boolean;
 }
 
 /**
  * ONE query decides, for every subscriber of a patient at once, whether each may see a
- * change: care messages by app.chartable_patient_ids (the care_messages read policy),
- * everything else by app.readable_patient_ids (the other tables' read policies). It
- * also re-checks every subscriber's session, so a revoked session is noticed at its
- * next delivery. Be extremely careful when modifying this function.
+ * change: care messages by the patient's care team (app.patient_care_team_ids, the
+ * inverse of app.chartable_patient_ids, the care_messages read policy), everything else
+ * by the patient's readers (app.patient_reader_ids, the inverse of
+ * app.readable_patient_ids, the other tables' read policies). It also re-checks every
+ * subscriber's session (auth.live_session_ids), so a revoked session is noticed at its
+ * next delivery. Each set is computed once per change (an InitPlan), not once per subscriber (0920), so
+ * the query costs about the same for 1 subscriber or 100. Be extremely careful when
+ * modifying this function: tests/realtime/authorisation-sets.test.ts holds the inverse sets to the
+ * forward ones.
  */
 export async function authorizeDelivery(
   tx: Tx,
@@ -28,13 +33,15 @@ export async function authorizeDelivery(
   patientId: string,
   recipients: Recipient[],
 ): Promise<Map<string, Decision>> {
-  const readable =
-    table === "care_messages" ? sql`app.chartable_patient_ids(c.uid)` : sql`app.readable_patient_ids(c.uid)`;
+  const readers =
+    table === "care_messages" ? sql`app.patient_care_team_ids(${patientId}::uuid)` : sql`app.patient_reader_ids(${patientId}::uuid)`;
+  const sids = recipients.map((r) => r.sessionId);
+  const uids = recipients.map((r) => r.userId);
   const { rows } = await sql<{ sid: string; live: boolean; allowed: boolean }>`
     select c.sid::text as sid,
-           auth.session_is_live(c.sid, c.uid, ${staffIdleMinutes()}) as live,
-           ${patientId}::uuid = any (${readable}) as allowed
-      from unnest(${recipients.map((r) => r.sessionId)}::uuid[], ${recipients.map((r) => r.userId)}::uuid[]) as c(sid, uid)`.execute(tx);
+           coalesce(c.sid = any ((select auth.live_session_ids(${sids}::uuid[], ${uids}::uuid[], ${staffIdleMinutes()}))::uuid[]), false) as live,
+           coalesce(c.uid = any ((select ${readers})::uuid[]), false) as allowed
+      from unnest(${sids}::uuid[], ${uids}::uuid[]) as c(sid, uid)`.execute(tx);
   const out = new Map<string, Decision>();
   for (const r of rows) out.set(r.sid, { live: r.live, allowed: r.live && r.allowed });
   return out;
@@ -43,9 +50,9 @@ export async function authorizeDelivery(
 /** Which of these sessions have ended (revoked, expired, account deactivated, staff idle, MFA pending). */
 export async function endedSessions(tx: Tx, recipients: Recipient[]): Promise<Set<string>> {
   if (recipients.length === 0) return new Set();
-  const { rows } = await sql<{ sid: string }>`
-    select c.sid::text as sid
-      from unnest(${recipients.map((r) => r.sessionId)}::uuid[], ${recipients.map((r) => r.userId)}::uuid[]) as c(sid, uid)
-     where not auth.session_is_live(c.sid, c.uid, ${staffIdleMinutes()})`.execute(tx);
-  return new Set(rows.map((r) => r.sid));
+  const sids = recipients.map((r) => r.sessionId);
+  const { rows } = await sql<{ ids: string[] }>`
+    select auth.live_session_ids(${sids}::uuid[], ${recipients.map((r) => r.userId)}::uuid[], ${staffIdleMinutes()})::text[] as ids`.execute(tx);
+  const live = new Set(rows[0]?.ids ?? []);
+  return new Set(sids.filter((sid) => !live.has(sid)));
 }

@@ -1,7 +1,7 @@
 import type { Session } from "../auth/session-types";
-import { asService } from "../db/with-user";
+import { asService, type Tx } from "../db/with-user";
 import { log } from "../log";
-import { authorizeDelivery, type Recipient } from "./authorize-delivery";
+import { authorizeDelivery, type Decision, type Recipient } from "./authorize-delivery";
 import { send, type Conn, type Sub } from "./connections";
 import type { HubContext } from "./hub-context";
 import { TABLES_BY_KIND } from "./protocol";
@@ -9,13 +9,29 @@ import { loadRecord, type Shape, type StoredChange } from "./shapes";
 
 type Target = { conn: Conn; sub: Sub };
 
+/** Changes authorised in one transaction: one authorisation query each, begin/commit once. */
+const MAX_BATCH = 32;
+/** Batches (transactions) under way at once; a patient is in at most one of them. */
+const MAX_BATCHES = 4;
+
+interface Authorised {
+  decisions: Map<string, Decision>;
+  records: Map<Shape, Record<string, unknown> | null>;
+}
+
 /**
- * The fan-out of database changes to this instance's subscribers: changes of one patient
- * in order (one promise chain per patient), different patients in parallel, each change
- * authorised for all its subscribers in one query, failed deliveries retried.
+ * The fan-out of database changes to this instance's subscribers. Changes wait in one queue
+ * per patient; up to MAX_BATCHES transactions at a time each take the queued changes of
+ * patients that have none under way (up to MAX_BATCH), and authorise them one query per
+ * change, each for all its subscribers, inside one transaction: so a patient's changes
+ * go out in order, different patients in parallel, and a busy hub pays begin and commit
+ * once per batch rather than once per change. A batch that fails is delivered again change
+ * by change, and each failed delivery is retried (deliverOrRetry).
  */
 export class FanOut {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly queued = new Map<string, StoredChange[]>();
+  private readonly busy = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
   private readonly recent = new Set<number>();
   private stopping?: () => void;
   private readonly stopSignal = new Promise<void>((resolve) => (this.stopping = resolve));
@@ -27,9 +43,9 @@ export class FanOut {
     this.stopping?.();
   }
 
-  /** Resolves when every delivery under way has ended. */
+  /** Resolves when every delivery queued or under way has ended. */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.chains.values()]);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   /**
@@ -46,15 +62,72 @@ export class FanOut {
     }
     if (change.eventId > this.ctx.frontier) this.ctx.frontier = change.eventId;
     if (!this.ctx.conns.byPatient.has(change.patientId)) return true; // nobody here listens: no query at all
-    const key = change.patientId;
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev
-      .then(() => this.deliverOrRetry(change))
-      .finally(() => {
-        if (this.chains.get(key) === next) this.chains.delete(key);
-      });
-    this.chains.set(key, next);
+    const queue = this.queued.get(change.patientId);
+    if (queue) queue.push(change);
+    else this.queued.set(change.patientId, [change]);
+    this.pump();
     return true;
+  }
+
+  /** Starts batches while there is room and queued changes of patients with none under way. */
+  private pump(): void {
+    while (this.running.size < MAX_BATCHES) {
+      const batch: StoredChange[] = [];
+      const patients: string[] = [];
+      for (const [patientId, queue] of this.queued) {
+        if (this.busy.has(patientId)) continue;
+        const take = queue.splice(0, MAX_BATCH - batch.length);
+        batch.push(...take);
+        patients.push(patientId);
+        if (queue.length === 0) this.queued.delete(patientId);
+        if (batch.length >= MAX_BATCH) break;
+      }
+      if (batch.length === 0) return;
+      for (const p of patients) this.busy.add(p);
+      const run: Promise<void> = this.deliverBatch(batch).finally(() => {
+        for (const p of patients) this.busy.delete(p);
+        this.running.delete(run);
+        this.pump();
+      });
+      this.running.add(run);
+    }
+  }
+
+  /**
+   * One transaction for the batch: per change, its authorisation query and the reads of its
+   * row; the frames go out after the commit, in the batch's order. When the transaction
+   * fails, nothing has been sent: each change is then delivered on its own, with retries,
+   * a patient's changes in order and different patients in parallel.
+   */
+  private async deliverBatch(batch: StoredChange[]): Promise<void> {
+    const planned = batch.map((change) => ({ change, targets: this.targetsOf(change) })).filter((p) => p.targets.length > 0);
+    if (planned.length === 0) return;
+    let authorised: Authorised[];
+    try {
+      authorised = await asService("realtime fan-out: authorise a batch of changes, one query per change for all its subscribers", async (tx) => {
+        const out: Authorised[] = [];
+        for (const { change, targets } of planned) out.push(await this.authorise(tx, change, targets, false));
+        return out;
+      });
+    } catch (e) {
+      this.ctx.stats.deliveryFailures++;
+      log.warn({ changes: planned.length, err: (e as Error).message }, "realtime batch failed; delivering its changes one by one");
+      const byPatient = new Map<string, StoredChange[]>();
+      for (const { change } of planned) byPatient.set(change.patientId, [...(byPatient.get(change.patientId) ?? []), change]);
+      await Promise.all(
+        [...byPatient.values()].map(async (changes) => {
+          for (const change of changes) {
+            this.ctx.stats.changes++;
+            await this.deliverOrRetry(change);
+          }
+        }),
+      );
+      return;
+    }
+    for (let i = 0; i < planned.length; i++) {
+      this.ctx.stats.changes++;
+      this.sendFrames(planned[i].change, planned[i].targets, authorised[i], false);
+    }
   }
 
   /**
@@ -67,7 +140,7 @@ export class FanOut {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.deliver(change, undefined, attempt > 0);
+        await this.deliver(change, undefined, true); // counted in stats.changes by the failed batch
         return;
       } catch (e) {
         stats.deliveryFailures++;
@@ -109,29 +182,37 @@ export class FanOut {
 
   /**
    * Delivers one change to every subscriber of its patient (or, when replaying, to one
-   * subscription): one authorisation query for all of them, one read of the row per
-   * recipient shape, then the frames.
+   * subscription) in a transaction of its own: one authorisation query for all of them,
+   * one read of the row per recipient shape, then the frames.
    */
   readonly deliver = async (change: StoredChange, only?: Target, retry = false): Promise<void> => {
-    const { stats, conns } = this.ctx;
     const targets = only ? [only] : this.targetsOf(change);
     if (targets.length === 0) return;
-    if (!only && !retry) stats.changes++;
+    if (!only && !retry) this.ctx.stats.changes++;
+    const authorised = await asService("realtime fan-out: authorise all subscribers of a patient at once", (tx) =>
+      this.authorise(tx, change, targets, only !== undefined),
+    );
+    this.sendFrames(change, targets, authorised, only !== undefined);
+  };
 
+  /** The one authorisation query of a change (for all its recipients) and the row in each shape that may see it. */
+  private async authorise(tx: Tx, change: StoredChange, targets: Target[], replay: boolean): Promise<Authorised> {
+    const { stats } = this.ctx;
     const recipients = new Map<string, Recipient>();
     for (const { conn } of targets) recipients.set(conn.session.sessionId, { sessionId: conn.session.sessionId, userId: conn.session.userId });
+    const decisions = await authorizeDelivery(tx, change.table, change.patientId, [...recipients.values()]);
+    if (replay) stats.replayAuthQueries++;
+    else stats.authQueries++;
+    const shapes = new Set<Shape>();
+    for (const { conn } of targets) if (decisions.get(conn.session.sessionId)?.allowed) shapes.add(shapeOf(conn.session));
+    const records = new Map<Shape, Record<string, unknown> | null>();
+    for (const shape of shapes) records.set(shape, await loadRecord(tx, change, shape));
+    return { decisions, records };
+  }
 
-    const { decisions, records } = await asService("realtime fan-out: authorise all subscribers of a patient at once", async (tx) => {
-      const decisions = await authorizeDelivery(tx, change.table, change.patientId, [...recipients.values()]);
-      if (only) stats.replayAuthQueries++;
-      else stats.authQueries++;
-      const shapes = new Set<Shape>();
-      for (const { conn } of targets) if (decisions.get(conn.session.sessionId)?.allowed) shapes.add(shapeOf(conn.session));
-      const records = new Map<Shape, Record<string, unknown> | null>();
-      for (const shape of shapes) records.set(shape, await loadRecord(tx, change, shape));
-      return { decisions, records };
-    });
-
+  /** The frames of an authorised change, to the targets still subscribed; sessions found ended are closed. */
+  private sendFrames(change: StoredChange, targets: Target[], { decisions, records }: Authorised, only: boolean): void {
+    const { stats, conns } = this.ctx;
     const frames = new Map<string, string>();
     for (const { conn, sub } of targets) {
       if (conn.closed || conn.subs.get(sub.topic.topic) !== sub) continue; // ended meanwhile (unsubscribed, resync_required)
@@ -163,7 +244,7 @@ export class FanOut {
         stats.deliveries++;
       }
     }
-  };
+  }
 }
 
 function shapeOf(session: Session): Shape {
