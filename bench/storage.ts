@@ -3,6 +3,8 @@
  *
  *  1. Resident memory growth while a 10 MB PDF goes through the upload pipeline (multipart
  *     parse, magic-byte check, SHA-256, AES-256-GCM chunking, fsync, rows): goal ≤ 8 MB.
+ *     Beside it, the growth of Buffer memory: what the upload discarded and was not yet
+ *     collected, whatever the allocator keeps in reserve.
  *  2. Upload and download throughput against a plain file copy of the same bytes on the
  *     same disk, measured in the same run: goal ≥ 50%.
  *
@@ -142,19 +144,27 @@ clearInterval(coldSampler);
 const coldGrowth = (Math.max(coldPeak, process.memoryUsage().rss) - coldBase) / (1024 * 1024);
 await uploadOnce(); // warm up
 const growth: number[] = [];
+// the same for the memory of Buffers (V8's array buffers, outside its heap): what the upload
+// holds or has discarded and not yet had collected, whatever the allocator keeps in reserve
+const bufferGrowth: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   gc();
   await new Promise((r) => setTimeout(r, 50));
   gc();
-  const base = process.memoryUsage().rss;
+  const { rss: base, arrayBuffers: buffersBase } = process.memoryUsage();
   let peak = base;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 1);
+  let buffersPeak = buffersBase;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    buffersPeak = Math.max(buffersPeak, m.arrayBuffers);
+  };
+  const sampler = setInterval(sample, 1);
   await uploadOnce();
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  sample();
   growth.push((peak - base) / (1024 * 1024));
+  bufferGrowth.push((buffersPeak - buffersBase) / (1024 * 1024));
 }
 
 // --- 2. throughput: interleaved so the disk's state is shared fairly
@@ -210,6 +220,7 @@ const best = (xs: number[]) => Math.min(...xs);
 console.log(`\nDocuments storage benchmark — local encrypted driver, rows on ${PG_URL ? "PostgreSQL" : "in-process PGlite"}, ${SIZE / 1e6} MB PDF, ${RUNS} runs, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
 console.log(`RSS growth during the first (cold) upload: ${coldGrowth.toFixed(1)} MB`);
 console.log(`RSS growth during one upload: median ${median(growth).toFixed(1)} MB, max ${Math.max(...growth).toFixed(1)} MB (goal ≤ 8 MB)`);
+console.log(`Buffer memory growth during one upload: median ${median(bufferGrowth).toFixed(1)} MB, max ${Math.max(...bufferGrowth).toFixed(1)} MB`);
 console.log(`${"".padEnd(66)} ${"median".padStart(10)} ${"MB/s".padStart(6)} ${"best".padStart(9)} ${"cpu".padStart(9)}`);
 for (const [name, xs] of rows) {
   console.log(
@@ -231,6 +242,7 @@ console.log(
     runs: RUNS,
     load: +os.loadavg()[0].toFixed(2),
     rss_growth_mb: { cold: +coldGrowth.toFixed(2), median: +median(growth).toFixed(2), max: +Math.max(...growth).toFixed(2) },
+    buffer_growth_mb: { median: +median(bufferGrowth).toFixed(2), max: +Math.max(...bufferGrowth).toFixed(2) },
     ms: Object.fromEntries(rows.map(([_k, v], i) => [KEYS[i], +median(v).toFixed(1)])),
     best_ms: Object.fromEntries(rows.map(([_k, v], i) => [KEYS[i], +best(v).toFixed(1)])),
     cpu_ms: Object.fromEntries(rows.map(([_k, v], i) => [KEYS[i], +median(cpuMs.get(v)!).toFixed(1)])),

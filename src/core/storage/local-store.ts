@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import type { FileHandle } from "node:fs/promises";
 import { deriveKey } from "../config";
 import { HEADER_BYTES, Opener, Sealer } from "./envelope";
+import { collectYoungGarbage } from "./young-garbage";
 import { assertObjectKey, ObjectMissingError, type ObjectStore, type StoredObjectInfo } from "./object-store";
 
 const INCOMPLETE_DIR = ".incomplete";
@@ -12,6 +13,16 @@ const INCOMPLETE_DIR = ".incomplete";
 const WRITE_BYTES = 1024 * 1024;
 /** Written bytes that start a background datasync while the upload goes on. */
 const SYNC_BYTES = 2 * 1024 * 1024;
+/**
+ * Plaintext bytes after which a scavenge frees the Buffers the upload has discarded (its
+ * source's chunks and the ciphertext already written: about twice this; see
+ * young-garbage.ts). Each Buffer of the pipeline is dropped within about one frame and one
+ * write, so in a lone upload it lives through at most one scavenge and is not promoted to
+ * the old generation, where only a full collection frees it. Several uploads at once
+ * scavenge more often, and some of the ciphertext held for a frame does get promoted:
+ * freed, as before this, by the next full collection.
+ */
+const SCAVENGE_BYTES = 2 * 1024 * 1024;
 
 /**
  * Encrypted files under DATA_DIR/objects: `<patient_id>/<uuid>.cbe`. An upload is written
@@ -143,7 +154,7 @@ async function syncDir(dir: string): Promise<void> {
  * one write in flight while the next batch is sealed. Every SYNC_BYTES written, a datasync
  * starts in the background (one at a time), so the disk works while the CPU seals and the
  * caller's final datasync only waits for the tail; a failed one fails the put. Memory:
- * about two batches.
+ * about two batches, and what was discarded since the last scavenge (every SCAVENGE_BYTES).
  */
 async function writeSealed(out: FileHandle, sealer: Sealer, source: Readable | AsyncIterable<Buffer>): Promise<void> {
   let batch: Buffer[] = [];
@@ -189,7 +200,15 @@ async function writeSealed(out: FileHandle, sealer: Sealer, source: Readable | A
     if (batchBytes >= WRITE_BYTES) await flush();
   };
   try {
-    for await (const chunk of source) await add(sealer.update(chunk as Buffer));
+    let sinceScavenge = 0;
+    for await (const chunk of source) {
+      await add(sealer.update(chunk as Buffer));
+      sinceScavenge += (chunk as Buffer).length;
+      if (sinceScavenge >= SCAVENGE_BYTES) {
+        sinceScavenge = 0;
+        collectYoungGarbage();
+      }
+    }
     await add(sealer.final());
     await flush();
     await writing;
