@@ -26,14 +26,17 @@
 
 set local role service_role;
 
+-- plpgsql, like the forward sets: its plans are kept for the session (a SQL function that
+-- is not inlined, as a SECURITY DEFINER one never is, plans its body at every call).
 -- Each source is walked from the patient's own index entries, and each candidate checked by
 -- primary key inside a LATERAL ... LIMIT 1 (which the planner cannot turn into a hash join
 -- over every provider or session): the cost follows the patient's team, not the clinic.
 create function app.patient_reader_ids(patient uuid) returns uuid[]
-  language sql stable security definer
+  language plpgsql stable security definer
   set search_path = ''
 as $$
-  select array(
+begin
+  return array(
     -- app.care_team_patient_ids: verified providers with an active account on the team
     select ct.provider_id
       from public.care_team ct
@@ -55,31 +58,33 @@ as $$
                             and p.credential = any (app.emergency_credentials()) and u.is_active limit 1) ok
      where g.patient_id = patient
        and g.ended_at is null
-       and g.expires_at > now())
-$$;
+       and g.expires_at > now());
+end $$;
 comment on function app.patient_reader_ids(uuid) is
   'The inverse of app.readable_patient_ids: every user who may read this patient. Keep in step with it (tests/realtime/authorisation-sets.test.ts). Service paths only.';
 
 create function app.patient_care_team_ids(patient uuid) returns uuid[]
-  language sql stable security definer
+  language plpgsql stable security definer
   set search_path = ''
 as $$
-  select array(
+begin
+  return array(
     select ct.provider_id
       from public.care_team ct
      cross join lateral (select 1 from public.providers p join auth.users u on u.id = p.user_id
                           where p.user_id = ct.provider_id and p.is_verified and u.is_active limit 1) ok
-     where ct.patient_id = patient)
-$$;
+     where ct.patient_id = patient);
+end $$;
 comment on function app.patient_care_team_ids(uuid) is
   'The inverse of app.chartable_patient_ids: the care team members who may chart for this patient. Keep in step with it (tests/realtime/authorisation-sets.test.ts). Service paths only.';
 
 create function auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer)
   returns uuid[]
-  language sql stable security definer
+  language plpgsql stable security definer
   set search_path = ''
 as $$
-  select array(
+begin
+  return array(
     select c.sid
       from unnest(p_sids, p_uids) as c(sid, uid)
      cross join lateral (
@@ -93,8 +98,8 @@ as $$
           and not s.mfa_pending
           and u.is_active
           and (u.role = 'patient' or s.last_seen_at > now() - make_interval(mins => p_idle_minutes))
-        limit 1) ok)
-$$;
+        limit 1) ok);
+end $$;
 comment on function auth.live_session_ids(uuid[], uuid[], integer) is
   'The one definition of a live session, for many at once: not revoked or expired, account active, no MFA enrolment pending, staff not idle. Service paths only.';
 

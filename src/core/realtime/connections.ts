@@ -139,9 +139,11 @@ export class Connections {
   }
 }
 
-export function send(conn: Conn, frame: object | string): void {
+/** Sends a text frame: an object (serialised here), a string, or a string already UTF-8 encoded (one frame for many sockets). */
+export function send(conn: Conn, frame: object | string | Buffer): void {
   if (conn.closed || conn.ws.readyState !== conn.ws.OPEN) return;
-  conn.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  if (Buffer.isBuffer(frame)) conn.ws.send(frame, { binary: false });
+  else conn.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
 }
 
 export function sendError(conn: Conn, code: string, message: string, topic?: string): void {

@@ -5,7 +5,7 @@ import { authorizeDelivery, type Decision, type Recipient } from "./authorize-de
 import { send, type Conn, type Sub } from "./connections";
 import type { HubContext } from "./hub-context";
 import { TABLES_BY_KIND } from "./protocol";
-import { loadRecord, type Shape, type StoredChange } from "./shapes";
+import { loadRecord, loadVitalsRecords, type Shape, type StoredChange } from "./shapes";
 
 type Target = { conn: Conn; sub: Sub };
 
@@ -32,6 +32,7 @@ export class FanOut {
   private readonly queued = new Map<string, StoredChange[]>();
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  private pumpScheduled = false;
   private readonly recent = new Set<number>();
   private stopping?: () => void;
   private readonly stopSignal = new Promise<void>((resolve) => (this.stopping = resolve));
@@ -65,24 +66,38 @@ export class FanOut {
     const queue = this.queued.get(change.patientId);
     if (queue) queue.push(change);
     else this.queued.set(change.patientId, [change]);
-    this.pump();
+    // the notifications of one commit arrive together: batch them once all are queued
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
     return true;
   }
 
-  /** Starts batches while there is room and queued changes of patients with none under way. */
+  /**
+   * Starts batches while there is room and queued changes of patients with none under way,
+   * each with a fair share of what is ready (a commit of 25 patients' samples is four
+   * batches side by side, not one of 25 in a row; a transaction that ends takes a share
+   * of the backlog, not all of it), at most MAX_BATCH changes each.
+   */
   private pump(): void {
     while (this.running.size < MAX_BATCHES) {
+      let ready = 0;
+      for (const [patientId, queue] of this.queued) if (!this.busy.has(patientId)) ready += queue.length;
+      if (ready === 0) return;
+      const size = Math.min(MAX_BATCH, Math.ceil(ready / MAX_BATCHES));
       const batch: StoredChange[] = [];
       const patients: string[] = [];
       for (const [patientId, queue] of this.queued) {
         if (this.busy.has(patientId)) continue;
-        const take = queue.splice(0, MAX_BATCH - batch.length);
-        batch.push(...take);
+        batch.push(...queue.splice(0, size - batch.length));
         patients.push(patientId);
         if (queue.length === 0) this.queued.delete(patientId);
-        if (batch.length >= MAX_BATCH) break;
+        if (batch.length >= size) break;
       }
-      if (batch.length === 0) return;
       for (const p of patients) this.busy.add(p);
       const run: Promise<void> = this.deliverBatch(batch).finally(() => {
         for (const p of patients) this.busy.delete(p);
@@ -105,8 +120,20 @@ export class FanOut {
     let authorised: Authorised[];
     try {
       authorised = await asService("realtime fan-out: authorise a batch of changes, one query per change for all its subscribers", async (tx) => {
+        const decided: { decisions: Map<string, Decision>; shapes: Set<Shape> }[] = [];
+        for (const { change, targets } of planned) decided.push(await this.decide(tx, change, targets, false));
+        // the samples of every vitals change that goes to someone, in one read
+        const vitals = planned.filter((p, i) => p.change.table === "vitals" && p.change.op !== "DELETE" && decided[i].shapes.size > 0).map((p) => p.change);
+        const samples = vitals.length > 0 ? await loadVitalsRecords(tx, vitals) : new Map<number, Record<string, unknown>>();
         const out: Authorised[] = [];
-        for (const { change, targets } of planned) out.push(await this.authorise(tx, change, targets, false));
+        for (let i = 0; i < planned.length; i++) {
+          const { change } = planned[i];
+          const records = new Map<Shape, Record<string, unknown> | null>();
+          for (const shape of decided[i].shapes) {
+            records.set(shape, change.table === "vitals" && change.op !== "DELETE" ? (samples.get(change.eventId) ?? null) : await loadRecord(tx, change, shape));
+          }
+          out.push({ decisions: decided[i].decisions, records });
+        }
         return out;
       });
     } catch (e) {
@@ -195,8 +222,8 @@ export class FanOut {
     this.sendFrames(change, targets, authorised, only !== undefined);
   };
 
-  /** The one authorisation query of a change (for all its recipients) and the row in each shape that may see it. */
-  private async authorise(tx: Tx, change: StoredChange, targets: Target[], replay: boolean): Promise<Authorised> {
+  /** The one authorisation query of a change (for all its recipients), and the shapes of those it may go to. */
+  private async decide(tx: Tx, change: StoredChange, targets: Target[], replay: boolean): Promise<{ decisions: Map<string, Decision>; shapes: Set<Shape> }> {
     const { stats } = this.ctx;
     const recipients = new Map<string, Recipient>();
     for (const { conn } of targets) recipients.set(conn.session.sessionId, { sessionId: conn.session.sessionId, userId: conn.session.userId });
@@ -205,6 +232,12 @@ export class FanOut {
     else stats.authQueries++;
     const shapes = new Set<Shape>();
     for (const { conn } of targets) if (decisions.get(conn.session.sessionId)?.allowed) shapes.add(shapeOf(conn.session));
+    return { decisions, shapes };
+  }
+
+  /** The authorisation of a change and the row in each shape that may see it. */
+  private async authorise(tx: Tx, change: StoredChange, targets: Target[], replay: boolean): Promise<Authorised> {
+    const { decisions, shapes } = await this.decide(tx, change, targets, replay);
     const records = new Map<Shape, Record<string, unknown> | null>();
     for (const shape of shapes) records.set(shape, await loadRecord(tx, change, shape));
     return { decisions, records };
@@ -213,7 +246,8 @@ export class FanOut {
   /** The frames of an authorised change, to the targets still subscribed; sessions found ended are closed. */
   private sendFrames(change: StoredChange, targets: Target[], { decisions, records }: Authorised, only: boolean): void {
     const { stats, conns } = this.ctx;
-    const frames = new Map<string, string>();
+    // one frame per topic and shape, encoded once for all its sockets
+    const frames = new Map<string, { text: string; bytes: Buffer }>();
     for (const { conn, sub } of targets) {
       if (conn.closed || conn.subs.get(sub.topic.topic) !== sub) continue; // ended meanwhile (unsubscribed, resync_required)
       const d = decisions.get(conn.session.sessionId);
@@ -227,7 +261,7 @@ export class FanOut {
       const key = `${sub.topic.topic}|${shapeOf(conn.session)}`;
       let frame = frames.get(key);
       if (!frame) {
-        frame = JSON.stringify({
+        const text = JSON.stringify({
           type: "event",
           topic: sub.topic.topic,
           event: change.op,
@@ -235,12 +269,13 @@ export class FanOut {
           event_id: change.eventId,
           record,
         });
+        frame = { text, bytes: Buffer.from(text) };
         frames.set(key, frame);
       }
       if (sub.replaying && !only) {
-        sub.queued.push({ eventId: change.eventId, frame });
+        sub.queued.push({ eventId: change.eventId, frame: frame.text });
       } else {
-        send(conn, frame);
+        send(conn, frame.bytes);
         stats.deliveries++;
       }
     }

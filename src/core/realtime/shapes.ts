@@ -51,6 +51,36 @@ const COLUMNS: Record<Exclude<ChangeTable, "vitals" | "care_messages">, Record<S
 };
 
 /**
+ * The samples of vitals batches (one event each), read in ONE statement for many events:
+ * the same record for both shapes. An event whose samples are gone maps to nothing.
+ */
+export async function loadVitalsRecords(tx: Tx, changes: StoredChange[]): Promise<Map<number, Row>> {
+  const { rows } = await sql<Row & { event_id: string; event_patient: string }>`
+    select e.id::text as event_id, e.patient_id::text as event_patient, v.id::text as id, v.metric, v.value, v.unit, v.recorded_at,
+           case when v.device_id is null then 'manual' else 'device' end as source
+      from app.change_events e
+      join public.vitals v on v.id = any (e.record_ids::bigint[]) and v.patient_id = e.patient_id
+     where e.id = any (${changes.map((c) => c.eventId)}::bigint[])
+       and e.table_name = 'vitals'
+     order by e.id, v.recorded_at`.execute(tx);
+  const byEvent = new Map<number, Row[]>();
+  const patientOf = new Map(changes.map((c) => [c.eventId, c.patientId]));
+  for (const { event_id, event_patient, ...sample } of rows) {
+    const id = Number(event_id);
+    if (patientOf.get(id) !== event_patient) continue; // the samples of the patient the change was authorised for, only
+    const list = byEvent.get(id);
+    if (list) list.push(sample);
+    else byEvent.set(id, [sample]);
+  }
+  const out = new Map<number, Row>();
+  for (const c of changes) {
+    const samples = byEvent.get(c.eventId);
+    if (samples) out.set(c.eventId, { patient_id: c.patientId, count: samples.length, samples });
+  }
+  return out;
+}
+
+/**
  * The changed row(s) as `shape` may see them, read once for all recipients of that shape.
  * Returns null when there is nothing to send (the row is gone again: a later DELETE
  * event follows).
@@ -58,17 +88,7 @@ const COLUMNS: Record<Exclude<ChangeTable, "vitals" | "care_messages">, Record<S
 export async function loadRecord(tx: Tx, change: StoredChange, shape: Shape): Promise<Row | null> {
   if (change.op === "DELETE") return { id: change.recordIds[0], patient_id: change.patientId, deleted: true };
 
-  if (change.table === "vitals") {
-    const { rows } = await sql<Row>`
-      select v.id::text as id, v.metric, v.value, v.unit, v.recorded_at,
-             case when v.device_id is null then 'manual' else 'device' end as source
-        from public.vitals v
-       where v.id = any ((select e.record_ids from app.change_events e where e.id = ${change.eventId})::bigint[])
-         and v.patient_id = ${change.patientId}
-       order by v.recorded_at`.execute(tx);
-    if (rows.length === 0) return null;
-    return { patient_id: change.patientId, count: rows.length, samples: rows };
-  }
+  if (change.table === "vitals") return (await loadVitalsRecords(tx, [change])).get(change.eventId) ?? null;
 
   if (change.table === "care_messages") {
     if (shape !== "staff") return null;
