@@ -1494,16 +1494,17 @@ ALTER FUNCTION app.patient_access_log(p_patient uuid, p_before_at timestamp with
 --
 
 CREATE FUNCTION app.patient_care_team_ids(patient uuid) RETURNS uuid[]
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select array(
+begin
+  return array(
     select ct.provider_id
       from public.care_team ct
      cross join lateral (select 1 from public.providers p join auth.users u on u.id = p.user_id
                           where p.user_id = ct.provider_id and p.is_verified and u.is_active limit 1) ok
-     where ct.patient_id = patient)
-$$;
+     where ct.patient_id = patient);
+end $$;
 
 ALTER FUNCTION app.patient_care_team_ids(patient uuid) OWNER TO service_role;
 
@@ -1518,10 +1519,11 @@ COMMENT ON FUNCTION app.patient_care_team_ids(patient uuid) IS 'The inverse of a
 --
 
 CREATE FUNCTION app.patient_reader_ids(patient uuid) RETURNS uuid[]
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select array(
+begin
+  return array(
     -- app.care_team_patient_ids: verified providers with an active account on the team
     select ct.provider_id
       from public.care_team ct
@@ -1543,8 +1545,8 @@ CREATE FUNCTION app.patient_reader_ids(patient uuid) RETURNS uuid[]
                             and p.credential = any (app.emergency_credentials()) and u.is_active limit 1) ok
      where g.patient_id = patient
        and g.ended_at is null
-       and g.expires_at > now())
-$$;
+       and g.expires_at > now());
+end $$;
 
 ALTER FUNCTION app.patient_reader_ids(patient uuid) OWNER TO service_role;
 
@@ -2129,10 +2131,11 @@ ALTER FUNCTION auth.jwt() OWNER TO migration_login;
 --
 
 CREATE FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer) RETURNS uuid[]
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select array(
+begin
+  return array(
     select c.sid
       from unnest(p_sids, p_uids) as c(sid, uid)
      cross join lateral (
@@ -2146,8 +2149,8 @@ CREATE FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minut
           and not s.mfa_pending
           and u.is_active
           and (u.role = 'patient' or s.last_seen_at > now() - make_interval(mins => p_idle_minutes))
-        limit 1) ok)
-$$;
+        limit 1) ok);
+end $$;
 
 ALTER FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer) OWNER TO service_role;
 
