@@ -134,6 +134,13 @@ describe.each(engines)("telehealth calls on %s", (engine) => {
     expect(ended.body.call.ended_at).not.toBeNull();
     expect(ended.body.call.visit_id).toBeTruthy();
     await pat.waitFor((f) => f.type === "signal" && (f as SignalFrame).kind === "ended");
+    // a retried end (its first answer lost) answers the same ended call, and records no second visit
+    const again = await post(w.provider, { action: "end" });
+    expect(again.status).toBe(200);
+    expect(again.body.call).toMatchObject({ id: ended.body.call.id, visit_id: ended.body.call.visit_id, ended_at: ended.body.call.ended_at });
+    const visits = await serviceQuery(async (tx) =>
+      (await sql<{ n: number }>`select count(*)::int as n from public.visits where patient_id = ${w.patientId} and visit_type = 'telehealth'`.execute(tx)).rows[0].n);
+    expect(visits).toBe(1);
     const visit = await serviceQuery(async (tx) =>
       (await sql<{ visit_type: string; notes: string; provider_id: string; chief_complaint: string }>`
         select visit_type, notes, provider_id, chief_complaint from public.visits where id = ${ended.body.call.visit_id}`.execute(tx)).rows[0],

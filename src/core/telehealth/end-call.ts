@@ -12,7 +12,9 @@ const hhmm = (d: Date) => d.toISOString().slice(11, 16);
  * The provider ends the call: it is closed (everyone's page is told 'ended'), the visit is
  * recorded in the chart as a telehealth encounter (start, end, participants) under the
  * visits' own policies, linked to the call, and the appointment is completed. All in one
- * transaction, all on the audit trail. No media is recorded anywhere.
+ * transaction, all on the audit trail. No media is recorded anywhere. Ending a call that has
+ * already ended answers its state again (a retry whose first answer was lost), without a
+ * second visit.
  */
 export async function endCall(session: Session, appointmentId: string, context: RequestContext = {}): Promise<CallState> {
   return mapCallErrors(
@@ -23,7 +25,12 @@ export async function endCall(session: Session, appointmentId: string, context: 
           await sql<{ id: string; patient_id: string; started_at: Date; ended_at: Date; joined: string[] }>`
             select id, patient_id, started_at, ended_at, joined::text[] as joined from app.end_call(${appointmentId}::uuid)`.execute(tx)
         ).rows[0];
-        if (!ended) throw new ConflictError("The video visit has not started yet.", "call_not_started");
+        if (!ended) {
+          // a retried end (the first answer was lost): the call is over and recorded, say so again
+          const state = await readCallState(tx, session, appointmentId);
+          if (state.call?.ended_at && state.call.visit_id) return state;
+          throw new ConflictError("The video visit has not started yet.", "call_not_started");
+        }
         const appt = (await sql<{ reason: string | null }>`select reason from public.appointments where id = ${appointmentId}`.execute(tx)).rows[0];
         const names = (
           await sql<{ user_id: string; full_name: string }>`
