@@ -46,7 +46,10 @@ export class FanOut {
 
   /** Resolves when every delivery queued or under way has ended. */
   async settled(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    while (this.running.size > 0 || this.pumpScheduled) {
+      if (this.running.size > 0) await Promise.allSettled([...this.running]);
+      else await new Promise((resolve) => setImmediate(resolve)); // a batch about to start
+    }
   }
 
   /**
