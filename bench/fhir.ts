@@ -96,6 +96,8 @@ async function main(): Promise<void> {
       "FHIR Patient read GET /fhir/R4/Patient/{id}": () => get(fhirRoute.GET as unknown as Handler, `http://localhost/fhir/R4/Patient/${patientId}`, { path: ["Patient", patientId] }),
       "FHIR Observation search ?patient=&_count=50": () =>
         get(fhirRoute.GET as unknown as Handler, `http://localhost/fhir/R4/Observation?patient=${patientId}&_count=50`, { path: ["Observation"] }),
+      "  the same, _total=none (no count)": () =>
+        get(fhirRoute.GET as unknown as Handler, `http://localhost/fhir/R4/Observation?patient=${patientId}&_count=50&_total=none`, { path: ["Observation"] }),
     };
     for (const fn of Object.values(kinds)) for (let i = 0; i < 30; i++) await fn(); // warm-up
     const counts: Record<string, number> = Object.fromEntries(Object.keys(kinds).map((k) => [k, 0]));
