@@ -2158,7 +2158,7 @@ ALTER FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minute
 -- Name: FUNCTION live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer); Type: COMMENT; Schema: auth; Owner: service_role
 --
 
-COMMENT ON FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer) IS 'The one definition of a live session, for many at once: not revoked or expired, account active, no MFA enrolment pending, staff not idle. Service paths only.';
+COMMENT ON FUNCTION auth.live_session_ids(p_sids uuid[], p_uids uuid[], p_idle_minutes integer) IS 'auth.session_is_live for many sessions at once: not revoked or expired, account active, no MFA enrolment pending, staff not idle. Keep in step with it (tests/realtime/authorisation-sets.test.ts). Service paths only.';
 
 --
 -- Name: resolve_session(uuid, uuid, integer); Type: FUNCTION; Schema: auth; Owner: service_role
@@ -2222,7 +2222,17 @@ CREATE FUNCTION auth.session_is_live(p_sid uuid, p_uid uuid, p_idle_minutes inte
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select p_sid = any (auth.live_session_ids(array[p_sid], array[p_uid], p_idle_minutes))
+  select exists (
+    select 1
+      from auth.sessions s
+      join auth.users u on u.id = s.user_id
+     where s.id = p_sid
+       and s.user_id = p_uid
+       and s.revoked_at is null
+       and s.expires_at > now()
+       and not s.mfa_pending
+       and u.is_active
+       and (u.role = 'patient' or s.last_seen_at > now() - make_interval(mins => p_idle_minutes)))
 $$;
 
 ALTER FUNCTION auth.session_is_live(p_sid uuid, p_uid uuid, p_idle_minutes integer) OWNER TO service_role;
