@@ -4,8 +4,9 @@
  *
  *   npm run bench:http                       issue #20's comparison, in one run: audited chart
  *                                            reads through the production server with the light
- *                                            router (docs/api-router.md), the same server with
- *                                            API_ROUTER=next (everything through Next), and the
+ *                                            router (docs/api-router.md), the same with
+ *                                            DB_PIPELINING=0 (docs/pipelined-transactions.md), the
+ *                                            same server with API_ROUTER=next (everything through Next), and the
  *                                            in-process upper bound; BENCH_ROUNDS rounds (3),
  *                                            interleaved, medians and ratios printed
  *   npm run bench:http -- --server           the production server alone (tsx server.ts); needs a
@@ -188,7 +189,7 @@ async function drive(label: string, base: string, token: string | null, paths: s
   return run;
 }
 
-type Mode = "router" | "next" | "in-process";
+type Mode = "router" | "router-unpipelined" | "next" | "in-process";
 
 /** issue #20: the three ways of serving the same handlers, measured in one run against one database. */
 async function compare(): Promise<void> {
@@ -203,6 +204,7 @@ async function compare(): Promise<void> {
     const env: NodeJS.ProcessEnv = {
       ...process.env, DATABASE_URL: dbUrl(), CAREBASE_SECRET: secret, DATA_DIR: dataDir, PORT: String(PORT),
       NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", API_ROUTER: mode === "next" ? "next" : "",
+      DB_PIPELINING: mode === "router-unpipelined" ? "0" : "",
     };
     const out = openSync(logFile, "a");
     const args = mode === "in-process" ? ["--import", "tsx", path.join("bench", "http.ts"), "--serve"] : ["--import", "tsx", "server.ts"];
@@ -216,9 +218,10 @@ async function compare(): Promise<void> {
     if (child.exitCode === null) child.kill("SIGKILL");
     await new Promise((r) => setTimeout(r, 300));
   };
-  const results: Record<Mode, number[]> = { router: [], next: [], "in-process": [] };
+  const results: Record<Mode, number[]> = { router: [], "router-unpipelined": [], next: [], "in-process": [] };
   const labels: Record<Mode, string> = {
     router: "production server, light router (the figure)",
+    "router-unpipelined": "the same with DB_PIPELINING=0 (4 round trips)",
     next: "production server, API_ROUTER=next (before)",
     "in-process": "route handlers behind node:http (upper bound)",
   };
@@ -226,7 +229,7 @@ async function compare(): Promise<void> {
   try {
     console.log(`issue #20: audited chart reads, PostgreSQL, ${CONNECTIONS} connections, ${PATIENTS} patients, ${SECONDS} s per run, ${rounds} rounds interleaved; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
     for (let round = 1; round <= rounds; round++) {
-      for (const mode of ["router", "next", "in-process"] as Mode[]) {
+      for (const mode of ["router", "router-unpipelined", "next", "in-process"] as Mode[]) {
         const child = start(mode);
         try {
           await waitForServer(base, child);
@@ -256,8 +259,9 @@ async function compare(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const [r, n, u] = [median(results.router), median(results.next), median(results["in-process"])];
-  console.log(`\nmedians of ${rounds}: light router ${r.toFixed(0)} req/s; through Next ${n.toFixed(0)} req/s; upper bound ${u.toFixed(0)} req/s`);
+  const [r, n, u, rp] = [median(results.router), median(results.next), median(results["in-process"]), median(results["router-unpipelined"])];
+  console.log(`\nmedians of ${rounds}: light router ${r.toFixed(0)} req/s; the same without pipelined transactions ${rp.toFixed(0)} req/s; through Next ${n.toFixed(0)} req/s; upper bound ${u.toFixed(0)} req/s`);
+  console.log(`pipelined transactions (2 round trips per read) ÷ DB_PIPELINING=0 (4): ${(r / rp).toFixed(2)}×`);
   console.log(`light router ÷ through Next: ${(r / n).toFixed(2)}×`);
   console.log(`light router ÷ in-process upper bound: ${((r / u) * 100).toFixed(0)} % (goal ≥ 80 %: ${r / u >= 0.8 ? "met" : "NOT met"})`);
   console.log(`audited chart reads/s through the light router: ${r.toFixed(0)} (goal ≥ 1,000: ${r >= 1000 ? "met" : "NOT met"}; load average ${os.loadavg()[0].toFixed(1)})`);

@@ -7,6 +7,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { log } from "../log";
 import type { DB } from "./schema";
 import { markDatabaseConnectError } from "./unavailable";
+import { pipeliningPool } from "./pipelined-transactions";
 import { env } from "../config/env";
 
 export type EngineKind = "pglite" | "postgresql";
@@ -42,7 +43,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 async function openPostgres(url: string, max: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max, application_name: "carebase" });
   listenForClientErrors(pool, "postgresql");
-  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: markingConnectErrors(pool) }) });
+  // BEGIN and the claims statement travel with a transaction's first statement (pipelined-transactions.ts)
+  const marked = markingConnectErrors(pool);
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: env().DB_PIPELINING ? pipeliningPool(marked) : marked }) });
   await pool.query("select 1");
   return {
     kind: "postgresql",

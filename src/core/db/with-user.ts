@@ -5,6 +5,7 @@ import type { DB } from "./schema";
 import type { Session } from "../auth/session-types";
 import { ForbiddenError, UnauthorizedError } from "../errors";
 import { staffIdleMinutes } from "../auth/staff-idle";
+import { PIPELINED } from "./pipelined-transactions";
 
 export type Tx = Transaction<DB>;
 
@@ -58,9 +59,12 @@ export async function withUser<T>(
     ? { sub: session.userId, role, app_role: session.role, session_id: session.sessionId, aal: session.aal, ...(session.smartApp ? { smart_app: { client_id: session.smartApp.clientId, name: session.smartApp.name } } : {}) }
     : { role };
   return db.kysely.transaction().execute(async (tx) => {
-    // One round trip: the claims, the request's origin, the session check in the database
-    // (live, not pending, aal2 for app_admin: raises otherwise) and the role switch.
-    await sql`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+    // One statement: the claims, the request's origin, the session check in the database
+    // (live, not pending, aal2 for app_admin: raises otherwise) and the role switch. On
+    // PostgreSQL it travels with BEGIN and fn's first statement, in one round trip
+    // (pipelined-transactions.ts), so a refused session surfaces at that statement: fn's
+    // errors are mapped the same way.
+    await sql`${sql.raw(PIPELINED)}select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
                      set_config('request.id', ${context.requestId ?? ""}, true),
                      set_config('request.ip', ${context.ip ?? ""}, true),
                      set_config('request.user_agent', ${(context.userAgent ?? "").slice(0, 512)}, true),
@@ -68,7 +72,7 @@ export async function withUser<T>(
                      set_config('role', ${role}, true)`
       .execute(tx)
       .catch(sessionRefused);
-    return fn(tx);
+    return fn(tx).catch(sessionRefused);
   });
 }
 
@@ -82,7 +86,7 @@ export async function withUser<T>(
 export async function asService<T>(reason: string, fn: (tx: Tx) => Promise<T>, context: RequestContext = {}): Promise<T> {
   const db = await database();
   return db.kysely.transaction().execute(async (tx) => {
-    await sql`select set_config('request.jwt.claims', ${JSON.stringify({ role: "service_role", reason })}, true),
+    await sql`${sql.raw(PIPELINED)}select set_config('request.jwt.claims', ${JSON.stringify({ role: "service_role", reason })}, true),
                      set_config('request.id', ${context.requestId ?? ""}, true),
                      set_config('request.ip', ${context.ip ?? ""}, true),
                      set_config('request.user_agent', ${(context.userAgent ?? "").slice(0, 512)}, true),

@@ -1,0 +1,140 @@
+import pg from "pg";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_PG_URL } from "../../../tests/support/db";
+import { PIPELINED, PipeliningClient, pipeliningPool } from "./pipelined-transactions";
+
+/**
+ * The held-back BEGIN and claims statements (pipelined-transactions.ts) against a real
+ * PostgreSQL server: one pooled client, so every transaction below runs on the same
+ * connection and a transaction left open or aborted would show in the next one.
+ */
+describe.skipIf(!TEST_PG_URL)("pipelined transactions on PostgreSQL", () => {
+  let pool: pg.Pool;
+  let client: PipeliningClient;
+  let db: Kysely<Record<string, never>>;
+  const claims = (value: string) => sql`${sql.raw(PIPELINED)}select set_config('test.claims', ${value}, true)`;
+  const trips = () => client.roundTrips;
+
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: TEST_PG_URL, max: 1 });
+    const wrapped = pipeliningPool(pool);
+    client = (await wrapped.connect()) as PipeliningClient;
+    client.release();
+    db = new Kysely({ dialect: new PostgresDialect({ pool: wrapped }) });
+    await sql`create temp table pipelined_t (n int primary key)`.execute(db);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  /** True when the connection is idle outside any transaction (an aborted one would refuse this). */
+  async function idle(): Promise<boolean> {
+    const { rows } = await sql<{ x: string | null }>`select pg_current_xact_id_if_assigned()::text as x, now() = statement_timestamp() as fresh`.execute(db);
+    return rows.length === 1 && rows[0].x === null;
+  }
+
+  it("sends BEGIN and the claims statement with the first statement: two round trips for a one-statement transaction", async () => {
+    const before = trips();
+    const got = await db.transaction().execute(async (tx) => {
+      await claims("alice").execute(tx);
+      const { rows } = await sql<{ c: string }>`select current_setting('test.claims') as c`.execute(tx);
+      return rows[0].c;
+    });
+    expect(got).toBe("alice");
+    expect(trips() - before).toBe(2);
+    // the setting was transaction-local and the transaction is over
+    const { rows } = await sql<{ c: string | null }>`select current_setting('test.claims', true) as c`.execute(db);
+    expect(rows[0].c ?? "").toBe("");
+    expect(await idle()).toBe(true);
+  });
+
+  it("keeps the transaction: a failure after the first statement rolls back what the batch wrote", async () => {
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await claims("bob").execute(tx);
+        await sql`insert into pipelined_t values (1)`.execute(tx);
+        await sql`select 1 / 0`.execute(tx);
+      }),
+    ).rejects.toMatchObject({ code: "22012" });
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pipelined_t`.execute(db);
+    expect(rows[0].n).toBe(0);
+    await db.transaction().execute(async (tx) => {
+      await claims("bob").execute(tx);
+      await sql`insert into pipelined_t values (2)`.execute(tx);
+    });
+    const after = await sql<{ n: number }>`select n from pipelined_t`.execute(db);
+    expect(after.rows).toEqual([{ n: 2 }]);
+    expect(await idle()).toBe(true);
+  });
+
+  it("a held-back statement that fails stops the batch: the statement behind it never runs, and its error answers every later statement", async () => {
+    let secondError: unknown = null;
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await sql`${sql.raw(PIPELINED)}select 1 / 0`.execute(tx); // held back: no error yet
+        try {
+          await sql`insert into pipelined_t values (3)`.execute(tx);
+        } catch {
+          // code that swallows the first error cannot go on in this transaction
+        }
+        try {
+          await sql`insert into pipelined_t values (4)`.execute(tx);
+        } catch (e) {
+          secondError = e;
+        }
+      }),
+    ).rejects.toMatchObject({ code: "22012" }); // COMMIT answers the same error
+    expect(secondError).toMatchObject({ code: "22012" });
+    const { rows } = await sql<{ n: number }>`select n from pipelined_t order by n`.execute(db);
+    expect(rows).toEqual([{ n: 2 }]);
+    expect(await idle()).toBe(true);
+  });
+
+  it("a transaction that fails before its first statement sends nothing at all", async () => {
+    const before = trips();
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await claims("carol").execute(tx);
+        throw new Error("refused before any statement");
+      }),
+    ).rejects.toThrow("refused before any statement");
+    expect(trips() - before).toBe(0);
+    expect(await idle()).toBe(true);
+  });
+
+  it("a transaction without statements still runs its held-back ones at COMMIT (one round trip), and their errors reach the caller", async () => {
+    const before = trips();
+    await db.transaction().execute(async (tx) => {
+      await claims("dave").execute(tx);
+    });
+    expect(trips() - before).toBe(1);
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await sql`${sql.raw(PIPELINED)}select 1 / 0`.execute(tx);
+      }),
+    ).rejects.toMatchObject({ code: "22012" });
+    expect(await idle()).toBe(true);
+  });
+
+  it("a value pg cannot send fails the batch before anything is written", async () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await claims("erin").execute(tx);
+        await sql`select ${circular}::jsonb`.execute(tx);
+      }),
+    ).rejects.toThrow();
+    expect(await idle()).toBe(true);
+  });
+
+  it("statements outside a transaction, and PIPELINED ones outside one, run as they come", async () => {
+    const before = trips();
+    const { rows } = await sql<{ c: string }>`${sql.raw(PIPELINED)}select set_config('test.claims', 'frank', false) as c`.execute(db);
+    expect(rows[0].c).toBe("frank");
+    expect(trips() - before).toBe(1);
+    await sql`select set_config('test.claims', '', false)`.execute(db);
+  });
+});

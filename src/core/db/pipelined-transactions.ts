@@ -1,0 +1,207 @@
+/**
+ * Fewer round trips per transaction on PostgreSQL (issue #20, docs/pipelined-transactions.md).
+ *
+ * A `withUser` read used to cost four round trips: BEGIN, the claims statement, the read,
+ * COMMIT. Here the pool Kysely uses holds BEGIN and the claims statement back and sends them
+ * together with the transaction's first real statement, as one extended-protocol batch with
+ * one Sync: two round trips instead of four. The server runs the batch in order and stops at
+ * the first error, so a refused session (auth.enter_session raises) means the statement
+ * behind it never runs, exactly as before.
+ *
+ * What may be held back:
+ * - `begin` / `start transaction …` without parameters (what Kysely sends to open a transaction);
+ * - after it, statements that start with PIPELINED (the claims statements of withUser and
+ *   asService, whose results nobody reads).
+ * Everything else runs at once, after what is held back. A rollback with only held-back
+ * statements sends nothing (nothing was sent, so there is nothing to undo). When a held-back
+ * statement fails, its error is the answer to every later statement of that transaction
+ * (COMMIT included) until the rollback, so code that catches the first error cannot carry
+ * on in a transaction that never passed the session check.
+ *
+ * Used for the PostgreSQL pool only; PGlite runs statements as they come.
+ */
+import { createRequire } from "node:module";
+import pg from "pg";
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
+
+/** The marker a statement starts with when its result is not needed before the next one. */
+export const PIPELINED = "/* pipelined */ ";
+
+// pg's own serialiser for bind values (what pg.Query uses for its parameters)
+const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as { prepareValue: (v: unknown) => unknown };
+
+interface Step {
+  text: string;
+  values: unknown[];
+}
+
+/** The parts of pg's wire connection that a batch writes to (pg/lib/connection.js). */
+interface WireConnection {
+  parse(msg: { text: string }): void;
+  bind(msg: { values: unknown[] }): void;
+  describe(msg: { type: "P"; name: string }): void;
+  execute(msg: { portal: string }): void;
+  sync(): void;
+}
+
+type Results = pg.QueryResult | pg.QueryResult[];
+interface QueryInternals {
+  handleCommandComplete(msg: unknown, connection: unknown): void;
+}
+const QueryBase = pg.Query as unknown as new (config: { text: string; callback: (err: Error | null, res: Results) => void }) => QueryInternals;
+
+/** An error of a batch, with the index of the statement that raised it. */
+export class PipelineError extends Error {
+  constructor(readonly cause: unknown, readonly step: number) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/**
+ * Several statements in one extended-protocol batch (Parse/Bind/Describe/Execute each, one
+ * Sync). pg.Query already collects the results of several statements (as it does for a
+ * multi-statement simple query) and answers once, at ReadyForQuery.
+ */
+class BatchQuery extends QueryBase {
+  completed = 0;
+  private readonly prepared: unknown[][];
+
+  constructor(
+    private readonly steps: Step[],
+    callback: (err: Error | null, res: Results) => void,
+  ) {
+    super({ text: steps.map((s) => s.text).join(";\n"), callback });
+    // serialised before anything is written: a value pg cannot send fails the whole batch
+    // here, with nothing on the wire
+    this.prepared = steps.map((s) => s.values.map((v) => prepareValue(v)));
+  }
+
+  requiresPreparation(): boolean {
+    return true;
+  }
+
+  override handleCommandComplete(msg: unknown, connection: unknown): void {
+    this.completed++;
+    super.handleCommandComplete(msg, connection);
+  }
+
+  /** Called by pg.Query.submit with the stream corked: the batch leaves in one write. */
+  prepare(connection: WireConnection): void {
+    this.steps.forEach((s, i) => {
+      connection.parse({ text: s.text });
+      connection.bind({ values: this.prepared[i] });
+      connection.describe({ type: "P", name: "" });
+      connection.execute({ portal: "" });
+    });
+    connection.sync();
+  }
+}
+
+function runBatch(client: pg.PoolClient, steps: Step[]): Promise<pg.QueryResult[]> {
+  return new Promise((resolve, reject) => {
+    const q: BatchQuery = new BatchQuery(steps, (err, res) => {
+      if (err) reject(new PipelineError(err, q.completed));
+      else resolve(Array.isArray(res) ? res : [res]);
+    });
+    void client.query(q as unknown as pg.QueryConfig);
+  });
+}
+
+const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+const ROLLBACK = /^\s*rollback\s*;?\s*$/i;
+
+function heldBack(command: string): PostgresQueryResult<never> {
+  return { command: command as "SELECT", rowCount: 0, rows: [] };
+}
+
+/** A pooled client that holds BEGIN and PIPELINED statements back until the next statement. */
+export class PipeliningClient implements PostgresPoolClient {
+  private pending: Step[] = [];
+  /** The error of a held-back statement, answered until the transaction is rolled back. */
+  private failed: unknown = null;
+  /** Round trips made (tests count them). */
+  roundTrips = 0;
+
+  constructor(readonly raw: pg.PoolClient) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof sqlOrCursor !== "string") {
+      // a cursor is answered synchronously: what is held back goes first, on its own
+      if (this.pending.length) void this.send([]).catch(() => {});
+      this.roundTrips++;
+      return this.raw.query(sqlOrCursor as unknown as pg.QueryConfig) as unknown as PostgresCursor<R>;
+    }
+    const values = [...(parameters ?? [])];
+    if (this.failed !== null) {
+      if (ROLLBACK.test(sqlOrCursor)) {
+        this.failed = null;
+        return this.direct<R>(sqlOrCursor, values);
+      }
+      return Promise.reject(this.failed);
+    }
+    if (this.pending.length === 0) {
+      if (values.length === 0 && BEGIN.test(sqlOrCursor)) {
+        this.pending.push({ text: sqlOrCursor, values });
+        return Promise.resolve(heldBack("BEGIN"));
+      }
+      return this.direct<R>(sqlOrCursor, values);
+    }
+    if (sqlOrCursor.startsWith(PIPELINED)) {
+      this.pending.push({ text: sqlOrCursor, values });
+      return Promise.resolve(heldBack("SELECT"));
+    }
+    if (ROLLBACK.test(sqlOrCursor)) {
+      // nothing of this transaction reached the server
+      this.pending = [];
+      return Promise.resolve(heldBack("ROLLBACK"));
+    }
+    return this.send([{ text: sqlOrCursor, values }]) as Promise<PostgresQueryResult<R>>;
+  }
+
+  private direct<R>(text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
+    this.roundTrips++;
+    return this.raw.query(text, values) as unknown as Promise<PostgresQueryResult<R>>;
+  }
+
+  /** Sends what is held back followed by `steps`; answers the last statement's result. */
+  private async send(steps: Step[]): Promise<pg.QueryResult> {
+    const held = this.pending;
+    this.pending = [];
+    this.roundTrips++;
+    try {
+      const results = await runBatch(this.raw, [...held, ...steps]);
+      return results[results.length - 1];
+    } catch (e) {
+      if (!(e instanceof PipelineError)) throw e;
+      if (e.step < held.length) this.failed = e.cause;
+      throw e.cause;
+    }
+  }
+
+  release(err?: Error | boolean): void {
+    const dirty = this.pending.length > 0 || this.failed !== null;
+    this.pending = [];
+    this.failed = null;
+    // a client given back in the middle of a transaction is not reused
+    (this.raw.release as (e?: Error | boolean) => void)(err ?? (dirty ? new Error("released inside a held-back transaction") : undefined));
+  }
+}
+
+/** The pool Kysely uses on PostgreSQL: each pooled client wrapped once. */
+export function pipeliningPool(pool: PostgresPool & { connect(): Promise<PostgresPoolClient> }): PostgresPool {
+  const wrapped = new WeakMap<object, PipeliningClient>();
+  return {
+    connect: async () => {
+      const raw = (await pool.connect()) as unknown as pg.PoolClient;
+      let c = wrapped.get(raw);
+      if (!c) {
+        c = new PipeliningClient(raw);
+        wrapped.set(raw, c);
+      }
+      return c;
+    },
+    end: () => pool.end(),
+  };
+}
