@@ -9,7 +9,8 @@
  *                                            same server with API_ROUTER=next (everything through Next), and the
  *                                            in-process upper bound; BENCH_ROUNDS rounds (3),
  *                                            interleaved, medians and ratios printed
- *   npm run bench:http -- --server           the production server alone (tsx server.ts); needs a
+ *   npm run bench:http -- --server           the production server alone (what npm start runs: the
+ *                                            compiled server, or tsx server.ts without one); needs a
  *                                            build in NEXT_DIST_DIR (default .next)
  *   npm run bench:http -- --in-process       the route handlers behind node:http in a child
  *                                            process, no Next (no build needed; no proxy,
@@ -32,7 +33,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -189,6 +190,16 @@ async function drive(label: string, base: string, token: string | null, paths: s
   return run;
 }
 
+/**
+ * What `npm start` runs: the compiled server (docs/production-server.md) when the build has
+ * it, else server.ts under tsx. BENCH_SERVER=tsx forces the latter.
+ */
+function productionServer(): string[] {
+  const compiled = path.join(process.env.NEXT_DIST_DIR || ".next", "carebase-server", "server.mjs");
+  if (process.env.BENCH_SERVER !== "tsx" && existsSync(compiled)) return [compiled];
+  return ["--import", "tsx", "server.ts"];
+}
+
 type Mode = "router" | "router-unpipelined" | "next" | "in-process";
 
 /** issue #20: the three ways of serving the same handlers, measured in one run against one database. */
@@ -207,7 +218,7 @@ async function compare(): Promise<void> {
       DB_PIPELINING: mode === "router-unpipelined" ? "0" : "",
     };
     const out = openSync(logFile, "a");
-    const args = mode === "in-process" ? ["--import", "tsx", path.join("bench", "http.ts"), "--serve"] : ["--import", "tsx", "server.ts"];
+    const args = mode === "in-process" ? ["--import", "tsx", path.join("bench", "http.ts"), "--serve"] : productionServer();
     const child = spawn(process.execPath, args, { env, stdio: ["ignore", out, out] });
     closeSync(out);
     return child;
@@ -227,7 +238,7 @@ async function compare(): Promise<void> {
   };
   let patients: string[] = [];
   try {
-    console.log(`issue #20: audited chart reads, PostgreSQL, ${CONNECTIONS} connections, ${PATIENTS} patients, ${SECONDS} s per run, ${rounds} rounds interleaved; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+    console.log(`issue #20: audited chart reads, PostgreSQL, ${CONNECTIONS} connections, ${PATIENTS} patients, ${SECONDS} s per run, ${rounds} rounds interleaved; server: node ${productionServer().join(" ")}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
     for (let round = 1; round <= rounds; round++) {
       for (const mode of ["router", "router-unpipelined", "next", "in-process"] as Mode[]) {
         const child = start(mode);
@@ -293,7 +304,7 @@ async function main(): Promise<void> {
   const prof = process.env.BENCH_HTTP_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_HTTP_PROFILE}`] : [];
   const child = inProcess
     ? spawn(process.execPath, [...prof, "--import", "tsx", path.join("bench", "http.ts"), "--serve"], { env, stdio: ["ignore", out, out] })
-    : spawn(process.execPath, [...prof, "--import", "tsx", "server.ts"], { env, stdio: ["ignore", out, out] });
+    : spawn(process.execPath, [...prof, ...productionServer()], { env, stdio: ["ignore", out, out] });
   closeSync(out);
   const base = `http://127.0.0.1:${PORT}`;
   try {
@@ -311,7 +322,7 @@ async function main(): Promise<void> {
     if (probe.status !== 200) throw new Error(`chart read answered ${probe.status}: ${await probe.text()}`);
 
     const load = os.loadavg()[0].toFixed(1);
-    console.log(`${inProcess ? "route handlers behind node:http (--in-process, no Next)" : "production server (tsx server.ts, Next build in " + (process.env.NEXT_DIST_DIR || ".next") + ")"}; ` +
+    console.log(`${inProcess ? "route handlers behind node:http (--in-process, no Next)" : "production server (node " + productionServer().join(" ") + ")"}; ` +
       `PostgreSQL; ${CONNECTIONS} connections; ${PATIENTS} patients; load average ${load} on ${os.cpus().length} cores`);
     await drive("warm-up (chart reads)", base, token, chart, 3);
     const runs: Run[] = [];

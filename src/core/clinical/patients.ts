@@ -71,7 +71,7 @@ export async function getPatient(session: Session, patientId: string, context: R
       .executeTakeFirst();
     if (!row) throw new NotFoundError("patient");
     return toPatient(row);
-  }, context);
+  }, context, { oneStatement: true });
 }
 
 /** The signed-in patient's own record. */
@@ -84,7 +84,7 @@ export async function getMyPatient(session: Session, context: RequestContext): P
       .executeTakeFirst();
     if (!row) throw new NotFoundError("patient record");
     return toPatient(row);
-  }, context);
+  }, context, { oneStatement: true });
 }
 
 function patientValues(input: Partial<TCreatePatientRequest>) {

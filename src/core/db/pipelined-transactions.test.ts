@@ -1,8 +1,8 @@
 import pg from "pg";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_PG_URL } from "../../../tests/support/db";
-import { PIPELINED, PipeliningClient, pipeliningPool } from "./pipelined-transactions";
+import { oneStatementTransaction, PIPELINED, PipeliningClient, pipeliningPool } from "./pipelined-transactions";
 
 /**
  * The held-back BEGIN and claims statements (pipelined-transactions.ts) against a real
@@ -127,6 +127,63 @@ describe.skipIf(!TEST_PG_URL)("pipelined transactions on PostgreSQL", () => {
         await sql`select ${circular}::jsonb`.execute(tx);
       }),
     ).rejects.toThrow();
+    expect(await idle()).toBe(true);
+  });
+
+  /** A transaction whose one statement carries its COMMIT (withUser's oneStatement). */
+  const oneStatement = <T>(fn: (tx: Transaction<Record<string, never>>) => Promise<T>) =>
+    db.transaction().execute(async (tx) => {
+      await claims("grace").execute(tx);
+      return oneStatementTransaction.run({ used: false }, () => fn(tx));
+    });
+
+  it("a one-statement transaction is one round trip, and what it wrote is committed", async () => {
+    const before = trips();
+    const got = await oneStatement(async (tx) => {
+      const { rows } = await sql<{ c: string }>`insert into pipelined_t values (10) returning current_setting('test.claims') as c`.execute(tx);
+      return rows[0].c;
+    });
+    expect(got).toBe("grace");
+    expect(trips() - before).toBe(1);
+    expect(await idle()).toBe(true);
+    // committed: still there after the transaction (a rolled-back insert would be gone)
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pipelined_t where n = 10`.execute(db);
+    expect(rows[0].n).toBe(1);
+    await sql`delete from pipelined_t where n = 10`.execute(db);
+  });
+
+  it("a one-statement transaction whose statement fails writes nothing and leaves the connection clean", async () => {
+    await expect(
+      oneStatement(async (tx) => {
+        await sql`insert into pipelined_t values (11), (11)`.execute(tx); // the second row collides
+      }),
+    ).rejects.toMatchObject({ code: "23505" });
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pipelined_t where n = 11`.execute(db);
+    expect(rows[0].n).toBe(0);
+    expect(await idle()).toBe(true);
+  });
+
+  it("a one-statement transaction refuses a second statement (the first is already committed)", async () => {
+    await expect(
+      oneStatement(async (tx) => {
+        await sql`insert into pipelined_t values (12)`.execute(tx);
+        await sql`insert into pipelined_t values (13)`.execute(tx);
+      }),
+    ).rejects.toThrow(/second statement/);
+    const { rows } = await sql<{ n: number }>`select n from pipelined_t where n in (12, 13)`.execute(db);
+    expect(rows).toEqual([{ n: 12 }]);
+    expect(await idle()).toBe(true);
+  });
+
+  it("a held-back statement that fails stops a one-statement transaction before its statement", async () => {
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await sql`${sql.raw(PIPELINED)}select 1 / 0`.execute(tx);
+        return oneStatementTransaction.run({ used: false }, () => sql`insert into pipelined_t values (14)`.execute(tx));
+      }),
+    ).rejects.toMatchObject({ code: "22012" });
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pipelined_t where n = 14`.execute(db);
+    expect(rows[0].n).toBe(0);
     expect(await idle()).toBe(true);
   });
 

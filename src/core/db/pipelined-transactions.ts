@@ -20,12 +20,21 @@
  *
  * Used for the PostgreSQL pool only; PGlite runs statements as they come.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
 import pg from "pg";
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 
 /** The marker a statement starts with when its result is not needed before the next one. */
 export const PIPELINED = "/* pipelined */ ";
+
+/**
+ * Set around a transaction that makes exactly one statement (withUser's `oneStatement`):
+ * its COMMIT travels in the same batch as that statement, so the whole transaction is one
+ * round trip. The statement's result is answered only once the COMMIT has succeeded; a
+ * second statement in such a transaction is refused.
+ */
+export const oneStatementTransaction = new AsyncLocalStorage<{ used: boolean }>();
 
 // pg's own serialiser for bind values (what pg.Query uses for its parameters)
 const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as { prepareValue: (v: unknown) => unknown };
@@ -109,6 +118,7 @@ function runBatch(client: pg.PoolClient, steps: Step[]): Promise<pg.QueryResult[
 
 const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const ROLLBACK = /^\s*rollback\s*;?\s*$/i;
+const COMMIT = /^\s*commit\s*;?\s*$/i;
 
 function heldBack(command: string): PostgresQueryResult<never> {
   return { command: command as "SELECT", rowCount: 0, rows: [] };
@@ -119,6 +129,8 @@ export class PipeliningClient implements PostgresPoolClient {
   private pending: Step[] = [];
   /** The error of a held-back statement, answered until the transaction is rolled back. */
   private failed: unknown = null;
+  /** The transaction was committed with its one statement: its COMMIT/ROLLBACK is answered here. */
+  private committed = false;
   /** Round trips made (tests count them). */
   roundTrips = 0;
 
@@ -134,6 +146,13 @@ export class PipeliningClient implements PostgresPoolClient {
       return this.raw.query(sqlOrCursor as unknown as pg.QueryConfig) as unknown as PostgresCursor<R>;
     }
     const values = [...(parameters ?? [])];
+    if (this.committed) {
+      if (COMMIT.test(sqlOrCursor) || ROLLBACK.test(sqlOrCursor)) {
+        this.committed = false;
+        return Promise.resolve(heldBack(COMMIT.test(sqlOrCursor) ? "COMMIT" : "ROLLBACK"));
+      }
+      return Promise.reject(new Error("A one-statement transaction made a second statement; it was already committed."));
+    }
     if (this.failed !== null) {
       if (ROLLBACK.test(sqlOrCursor)) {
         this.failed = null;
@@ -157,7 +176,22 @@ export class PipeliningClient implements PostgresPoolClient {
       this.pending = [];
       return Promise.resolve(heldBack("ROLLBACK"));
     }
+    const one = oneStatementTransaction.getStore();
+    if (one && !one.used && !COMMIT.test(sqlOrCursor)) {
+      one.used = true;
+      return this.sendWithCommit({ text: sqlOrCursor, values }) as Promise<PostgresQueryResult<R>>;
+    }
     return this.send([{ text: sqlOrCursor, values }]) as Promise<PostgresQueryResult<R>>;
+  }
+
+  /** BEGIN, the held-back statements, `step` and COMMIT in one batch; answers `step`'s result. */
+  private async sendWithCommit(step: Step): Promise<pg.QueryResult> {
+    const held = this.pending.length;
+    this.pending.push(step, { text: "commit", values: [] });
+    // if the statement or COMMIT fails, the error goes to fn and Kysely rolls back as usual
+    const results = await this.sendHeld(held);
+    this.committed = true;
+    return results[results.length - 2];
   }
 
   private direct<R>(text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
@@ -167,15 +201,22 @@ export class PipeliningClient implements PostgresPoolClient {
 
   /** Sends what is held back followed by `steps`; answers the last statement's result. */
   private async send(steps: Step[]): Promise<pg.QueryResult> {
-    const held = this.pending;
+    const held = this.pending.length;
+    this.pending.push(...steps);
+    const results = await this.sendHeld(held);
+    return results[results.length - 1];
+  }
+
+  /** Sends everything pending as one batch; the first `held` of them were held back. */
+  private async sendHeld(held: number): Promise<pg.QueryResult[]> {
+    const steps = this.pending;
     this.pending = [];
     this.roundTrips++;
     try {
-      const results = await runBatch(this.raw, [...held, ...steps]);
-      return results[results.length - 1];
+      return await runBatch(this.raw, steps);
     } catch (e) {
       if (!(e instanceof PipelineError)) throw e;
-      if (e.step < held.length) this.failed = e.cause;
+      if (e.step < held) this.failed = e.cause;
       throw e.cause;
     }
   }
@@ -184,6 +225,7 @@ export class PipeliningClient implements PostgresPoolClient {
     const dirty = this.pending.length > 0 || this.failed !== null;
     this.pending = [];
     this.failed = null;
+    this.committed = false;
     // a client given back in the middle of a transaction is not reused
     (this.raw.release as (e?: Error | boolean) => void)(err ?? (dirty ? new Error("released inside a held-back transaction") : undefined));
   }

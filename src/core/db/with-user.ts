@@ -5,7 +5,7 @@ import type { DB } from "./schema";
 import type { Session } from "../auth/session-types";
 import { ForbiddenError, UnauthorizedError } from "../errors";
 import { staffIdleMinutes } from "../auth/staff-idle";
-import { PIPELINED } from "./pipelined-transactions";
+import { oneStatementTransaction, PIPELINED } from "./pipelined-transactions";
 
 export type Tx = Transaction<DB>;
 
@@ -39,6 +39,12 @@ function sessionRefused(e: unknown): never {
   throw e;
 }
 
+/** Runs fn in its transaction; a transaction nested in a one-statement one is not one itself. */
+function runStatements<T>(fn: (tx: Tx) => Promise<T>, tx: Tx, oneStatement: boolean): Promise<T> {
+  if (oneStatement) return oneStatementTransaction.run({ used: false }, () => fn(tx));
+  return oneStatementTransaction.getStore() ? oneStatementTransaction.exit(() => fn(tx)) : fn(tx);
+}
+
 /**
  * THE way to PHI. Runs `fn` in one transaction as the signed-in user: the request's claims
  * are set with set_config(..., true) and the role switched with the transaction-local
@@ -49,6 +55,7 @@ export async function withUser<T>(
   session: Session | null,
   fn: (tx: Tx) => Promise<T>,
   context: RequestContext = {},
+  opts: { oneStatement?: boolean } = {},
 ): Promise<T> {
   // A session that must enrol in two-factor authentication first reaches nothing through
   // here, on any channel (its account page reads its own row on a named service path).
@@ -72,7 +79,9 @@ export async function withUser<T>(
                      set_config('role', ${role}, true)`
       .execute(tx)
       .catch(sessionRefused);
-    return fn(tx).catch(sessionRefused);
+    // oneStatement: fn makes exactly one statement, and its COMMIT travels with it (one
+    // round trip on PostgreSQL; pipelined-transactions.ts). A second statement is refused.
+    return runStatements(fn, tx, opts.oneStatement === true).catch(sessionRefused);
   });
 }
 
@@ -91,7 +100,7 @@ export async function asService<T>(reason: string, fn: (tx: Tx) => Promise<T>, c
                      set_config('request.ip', ${context.ip ?? ""}, true),
                      set_config('request.user_agent', ${(context.userAgent ?? "").slice(0, 512)}, true),
                      set_config('role', 'service_role', true)`.execute(tx);
-    return fn(tx);
+    return runStatements(fn, tx, false);
   });
 }
 

@@ -78,6 +78,9 @@ class NdjsonFile {
   }
 
   abort(): void {
+    // the store's put fails with this error; once the put has settled (its listeners gone),
+    // the stream's own "error" event must not become an uncaught exception
+    this.stream.on("error", () => undefined);
     this.stream.destroy(new Error("export aborted"));
   }
 }
