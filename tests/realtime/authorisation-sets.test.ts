@@ -63,21 +63,26 @@ describe.each(engines)("realtime authorisation sets on %s", (engine) => {
     await t?.drop();
   });
 
-  it("a user reads a patient by app.readable_patient_ids exactly when app.patient_reader_ids names them", async () => {
-    const { forward, inverse } = await serviceQuery(async (tx) => {
+  /** Every user→patient pair the forward set function grants, and every pair the inverse one names. */
+  function pairs(forwardFn: "app.readable_patient_ids" | "app.chartable_patient_ids", inverseFn: "app.patient_reader_ids" | "app.patient_care_team_ids") {
+    return serviceQuery(async (tx) => {
       const forward: string[] = [];
       const inverse: string[] = [];
       for (const [u, user] of Object.entries(users)) {
         for (const [p, patient] of Object.entries(patients)) {
           const { rows } = await sql<{ f: boolean; i: boolean }>`
-            select ${patient}::uuid = any (app.readable_patient_ids(${user.id}::uuid)) as f,
-                   ${user.id}::uuid = any (app.patient_reader_ids(${patient}::uuid)) as i`.execute(tx);
+            select ${patient}::uuid = any (${sql.raw(forwardFn)}(${user.id}::uuid)) as f,
+                   ${user.id}::uuid = any (${sql.raw(inverseFn)}(${patient}::uuid)) as i`.execute(tx);
           if (rows[0].f) forward.push(`${u}→${p}`);
           if (rows[0].i) inverse.push(`${u}→${p}`);
         }
       }
       return { forward, inverse };
     });
+  }
+
+  it("a user reads a patient by app.readable_patient_ids exactly when app.patient_reader_ids names them", async () => {
+    const { forward, inverse } = await pairs("app.readable_patient_ids", "app.patient_reader_ids");
     expect(inverse).toEqual(forward);
     // and the clinic above has what it is meant to have (so the equality is not of two empty lists)
     expect(forward.sort()).toEqual(
@@ -86,20 +91,7 @@ describe.each(engines)("realtime authorisation sets on %s", (engine) => {
   });
 
   it("a user charts for a patient by app.chartable_patient_ids exactly when app.patient_care_team_ids names them", async () => {
-    const { forward, inverse } = await serviceQuery(async (tx) => {
-      const forward: string[] = [];
-      const inverse: string[] = [];
-      for (const [u, user] of Object.entries(users)) {
-        for (const [p, patient] of Object.entries(patients)) {
-          const { rows } = await sql<{ f: boolean; i: boolean }>`
-            select ${patient}::uuid = any (app.chartable_patient_ids(${user.id}::uuid)) as f,
-                   ${user.id}::uuid = any (app.patient_care_team_ids(${patient}::uuid)) as i`.execute(tx);
-          if (rows[0].f) forward.push(`${u}→${p}`);
-          if (rows[0].i) inverse.push(`${u}→${p}`);
-        }
-      }
-      return { forward, inverse };
-    });
+    const { forward, inverse } = await pairs("app.chartable_patient_ids", "app.patient_care_team_ids");
     expect(inverse).toEqual(forward);
     expect(forward.sort()).toEqual(["attending→A", "attending→B", "attending→C", "teamAndGrant→C"].sort());
   });

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { sql, type AliasedRawBuilder } from "kysely";
 import { database } from "../db";
 import { becomeService, type Tx } from "../db/with-user";
+import { PIPELINED } from "../db/pipelined-transactions";
 
 /** What kind of PHI a read returned. */
 export type ReadKind =
@@ -43,7 +44,10 @@ export interface ReadRecord {
  * (readRecordColumn): same record, one round trip fewer.
  */
 export async function recordRead(tx: Tx, read: ReadRecord): Promise<void> {
-  await sql`select app.stage_read(${read.kind}, ${read.patientIds}::uuid[], ${read.recordIds ?? []}::text[], ${
+  // Nobody reads its result: on PostgreSQL it travels with the transaction's next statement
+  // or its COMMIT (pipelined-transactions.ts). A failure still fails the transaction, and
+  // withUser answers nothing until COMMIT has succeeded.
+  await sql`${sql.raw(PIPELINED)}select app.stage_read(${read.kind}, ${read.patientIds}::uuid[], ${read.recordIds ?? []}::text[], ${
     read.details ? JSON.stringify(read.details) : null
   }::jsonb)`.execute(tx);
 }

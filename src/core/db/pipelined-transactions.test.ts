@@ -130,6 +130,46 @@ describe.skipIf(!TEST_PG_URL)("pipelined transactions on PostgreSQL", () => {
     expect(await idle()).toBe(true);
   });
 
+  it("a PIPELINED statement later in the transaction (a read record) goes with COMMIT: no round trip of its own", async () => {
+    const before = trips();
+    await db.transaction().execute(async (tx) => {
+      await claims("heidi").execute(tx);
+      await sql`select 1`.execute(tx);
+      await sql`${sql.raw(PIPELINED)}insert into pipelined_t values (20)`.execute(tx);
+    });
+    expect(trips() - before).toBe(2);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pipelined_t where n = 20`.execute(db);
+    expect(rows[0].n).toBe(1);
+    expect(await idle()).toBe(true);
+  });
+
+  it("a held read record that fails at COMMIT fails the transaction, and nothing of it is committed", async () => {
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await claims("ivan").execute(tx);
+        await sql`insert into pipelined_t values (21)`.execute(tx);
+        await sql`${sql.raw(PIPELINED)}select 1 / 0`.execute(tx);
+      }),
+    ).rejects.toMatchObject({ code: "22012" });
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pipelined_t where n = 21`.execute(db);
+    expect(rows[0].n).toBe(0);
+    expect(await idle()).toBe(true);
+  });
+
+  it("a rollback after BEGIN went out drops what is held back and rolls back on the server", async () => {
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await claims("judy").execute(tx);
+        await sql`insert into pipelined_t values (22)`.execute(tx);
+        await sql`${sql.raw(PIPELINED)}insert into pipelined_t values (23)`.execute(tx);
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pipelined_t where n in (22, 23)`.execute(db);
+    expect(rows[0].n).toBe(0);
+    expect(await idle()).toBe(true);
+  });
+
   /** A transaction whose one statement carries its COMMIT (withUser's oneStatement). */
   const oneStatement = <T>(fn: (tx: Transaction<Record<string, never>>) => Promise<T>) =>
     db.transaction().execute(async (tx) => {

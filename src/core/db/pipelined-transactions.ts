@@ -10,10 +10,12 @@
  *
  * What may be held back:
  * - `begin` / `start transaction …` without parameters (what Kysely sends to open a transaction);
- * - after it, statements that start with PIPELINED (the claims statements of withUser and
- *   asService, whose results nobody reads).
- * Everything else runs at once, after what is held back. A rollback with only held-back
- * statements sends nothing (nothing was sent, so there is nothing to undo). When a held-back
+ * - inside that transaction, statements that start with PIPELINED, whose results nobody
+ *   reads: the claims statements of withUser and asService, and read records (recordRead).
+ *   They go with the next statement, or with COMMIT, in order.
+ * Everything else runs at once, after what is held back. A rollback before BEGIN went out
+ * sends nothing (there is nothing to undo); otherwise what is held back is dropped, as the
+ * rollback would undo it. When a held-back
  * statement fails, its error is the answer to every later statement of that transaction
  * (COMMIT included) until the rollback, so code that catches the first error cannot carry
  * on in a transaction that never passed the session check.
@@ -131,6 +133,10 @@ export class PipeliningClient implements PostgresPoolClient {
   private failed: unknown = null;
   /** The transaction was committed with its one statement: its COMMIT/ROLLBACK is answered here. */
   private committed = false;
+  /** A transaction this client held the BEGIN of is open (until its COMMIT or ROLLBACK). */
+  private open = false;
+  /** Its BEGIN has reached the server. */
+  private begun = false;
   /** Round trips made (tests count them). */
   roundTrips = 0;
 
@@ -155,39 +161,58 @@ export class PipeliningClient implements PostgresPoolClient {
     }
     if (this.failed !== null) {
       if (ROLLBACK.test(sqlOrCursor)) {
-        this.failed = null;
+        this.reset();
         return this.direct<R>(sqlOrCursor, values);
       }
       return Promise.reject(this.failed);
     }
-    if (this.pending.length === 0) {
+    if (!this.open) {
       if (values.length === 0 && BEGIN.test(sqlOrCursor)) {
+        this.open = true;
+        this.begun = false;
         this.pending.push({ text: sqlOrCursor, values });
         return Promise.resolve(heldBack("BEGIN"));
       }
       return this.direct<R>(sqlOrCursor, values);
     }
+    // inside a transaction this client opened
     if (sqlOrCursor.startsWith(PIPELINED)) {
       this.pending.push({ text: sqlOrCursor, values });
       return Promise.resolve(heldBack("SELECT"));
     }
     if (ROLLBACK.test(sqlOrCursor)) {
-      // nothing of this transaction reached the server
-      this.pending = [];
-      return Promise.resolve(heldBack("ROLLBACK"));
+      const reachedServer = this.begun;
+      this.reset();
+      // what is held back would be undone anyway; if not even BEGIN went out, nothing did
+      return reachedServer ? this.direct<R>(sqlOrCursor, values) : Promise.resolve(heldBack("ROLLBACK"));
+    }
+    if (COMMIT.test(sqlOrCursor)) {
+      this.open = false;
+      return this.send([{ text: sqlOrCursor, values }]) as Promise<PostgresQueryResult<R>>;
     }
     const one = oneStatementTransaction.getStore();
-    if (one && !one.used && !COMMIT.test(sqlOrCursor)) {
+    // only the statement right after withUser's own held-back claims (not a transaction some
+    // other code opened inside fn)
+    if (one && !one.used && !this.begun && this.pending.some((p) => p.text.startsWith(PIPELINED))) {
       one.used = true;
       return this.sendWithCommit({ text: sqlOrCursor, values }) as Promise<PostgresQueryResult<R>>;
     }
     return this.send([{ text: sqlOrCursor, values }]) as Promise<PostgresQueryResult<R>>;
   }
 
+  private reset(): void {
+    this.pending = [];
+    this.failed = null;
+    this.committed = false;
+    this.open = false;
+    this.begun = false;
+  }
+
   /** BEGIN, the held-back statements, `step` and COMMIT in one batch; answers `step`'s result. */
   private async sendWithCommit(step: Step): Promise<pg.QueryResult> {
     const held = this.pending.length;
     this.pending.push(step, { text: "commit", values: [] });
+    this.open = false;
     // if the statement or COMMIT fails, the error goes to fn and Kysely rolls back as usual
     const results = await this.sendHeld(held);
     this.committed = true;
@@ -195,6 +220,7 @@ export class PipeliningClient implements PostgresPoolClient {
   }
 
   private direct<R>(text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
+    if (this.open) this.begun = true;
     this.roundTrips++;
     return this.raw.query(text, values) as unknown as Promise<PostgresQueryResult<R>>;
   }
@@ -211,6 +237,7 @@ export class PipeliningClient implements PostgresPoolClient {
   private async sendHeld(held: number): Promise<pg.QueryResult[]> {
     const steps = this.pending;
     this.pending = [];
+    this.begun = true;
     this.roundTrips++;
     try {
       return await runBatch(this.raw, steps);
@@ -222,10 +249,8 @@ export class PipeliningClient implements PostgresPoolClient {
   }
 
   release(err?: Error | boolean): void {
-    const dirty = this.pending.length > 0 || this.failed !== null;
-    this.pending = [];
-    this.failed = null;
-    this.committed = false;
+    const dirty = this.pending.length > 0 || this.failed !== null || this.open;
+    this.reset();
     // a client given back in the middle of a transaction is not reused
     (this.raw.release as (e?: Error | boolean) => void)(err ?? (dirty ? new Error("released inside a held-back transaction") : undefined));
   }
