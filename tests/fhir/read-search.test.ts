@@ -254,6 +254,28 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
     expect((await search(patient, "Communication", {})).total).toBe(0);
   });
 
+  it("records, in the page's own statement, only the rows the page shows: one record per patient; an empty page records nothing", async () => {
+    const before = new Date();
+    const page = await search(attending, "Observation", { patient: c.patientId, _count: "7" });
+    expect(ids(page).length).toBe(7);
+    const none = await search(attending, "Observation", { patient: c.patientId, date: "1901-01-01" });
+    expect(none.total).toBe(0);
+    const both = await search(admin, "Patient", { _count: "10" });
+    expect(ids(both).sort()).toEqual([c.patientId, c.otherPatientId].sort());
+    const rows = await serviceQuery((tx) =>
+      sql<{ actor_id: string; patient_id: string; resource: string; records: string[] }>`
+        select actor_id, patient_id, details ->> 'resource' as resource, details -> 'records' as records
+          from public.audit_log where action = 'read' and details ->> 'via' = 'fhir' and occurred_at >= ${before.toISOString()}::timestamptz
+         order by id`.execute(tx),
+    );
+    const observations = rows.rows.filter((r) => r.resource === "Observation");
+    expect(observations).toEqual([{ actor_id: c.attending.id, patient_id: c.patientId, resource: "Observation", records: ids(page) }]);
+    const patients = rows.rows.filter((r) => r.resource === "Patient");
+    expect(patients.map((r) => [r.actor_id, r.patient_id, r.records]).sort()).toEqual(
+      [[c.admin.id, c.patientId, [c.patientId]], [c.admin.id, c.otherPatientId, [c.otherPatientId]]].sort(),
+    );
+  });
+
   // last: it adds samples the counts above do not expect
   it("pages samples that share a millisecond (or an instant) each exactly once, in time order to the microsecond", async () => {
     await serviceQuery((tx) => sql`insert into public.vitals (patient_id, device_id, metric, value, unit, recorded_at)

@@ -3,7 +3,6 @@ import { drainStagedReads } from "../audit/record";
 import { withUser, type RequestContext } from "../db/with-user";
 import { BadRequestError, NotFoundError } from "../errors";
 import { mapContextFor } from "./map-context";
-import { recordFhirRead } from "./record-fhir-read";
 import { definitionOf } from "./search-resources";
 import { runSearch } from "./search/run-search";
 import { isFhirId } from "./search/search-params";
@@ -19,15 +18,16 @@ export async function readResource(session: Session, type: string, id: string, r
   if (!isFhirId(id)) throw new BadRequestError("The resource id is malformed.", "invalid_id");
   const ctx = mapContextFor(requestUrl, session);
   if (def.type === "AuditEvent") await drainStagedReads();
+  // the read and its record in one statement; with nothing to prepare, its COMMIT travels
+  // with it (one round trip on PostgreSQL, like the JSON chart read)
   return withUser(session, async (tx) => {
     const page = await runSearch(tx, def, {
       filters: [{ name: "_id", param: { type: "token", columns: ["id"], idType: def.idType, codeCondition: def.idCondition }, value: { type: "token", values: [{ code: id }] } }],
       count: 1,
-    }, false);
+    }, { withTotal: false, record: {} });
     const row = page.rows[0];
     if (!row) throw new NotFoundError(type);
     await def.prepare?.(tx, [row], ctx);
-    await recordFhirRead(tx, def, [row]);
     return def.toFhir(row, ctx);
-  }, context);
+  }, context, { oneStatement: !def.prepare });
 }

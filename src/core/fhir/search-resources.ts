@@ -4,10 +4,9 @@ import { withUser, type RequestContext } from "../db/with-user";
 import { NotFoundError } from "../errors";
 import { searchsetBundle } from "./bundle";
 import { mapContextFor } from "./map-context";
-import { recordFhirRead } from "./record-fhir-read";
 import { resourceDefinition, searchParamsOf } from "./resources";
 import type { AnyResourceDefinition } from "./search/resource-definition";
-import { runSearch } from "./search/run-search";
+import { runSearch, searchIsOneStatement } from "./search/run-search";
 import { encodeCursor, parseSearch } from "./search/search-params";
 import type { Bundle } from "./types";
 
@@ -30,9 +29,9 @@ export async function searchResources(session: Session, type: string, requestUrl
   const ctx = mapContextFor(requestUrl, session);
   if (def.type === "AuditEvent") await drainStagedReads(); // staged read records too (docs/audit.md)
   return withUser(session, async (tx) => {
-    const page = await runSearch(tx, def, search);
+    // the page, its total and its read records in one statement
+    const page = await runSearch(tx, def, search, { record: {} });
     await def.prepare?.(tx, page.rows, ctx);
-    await recordFhirRead(tx, def, page.rows);
     let next: string | null = null;
     if (page.next) {
       const n = new URL(url);
@@ -46,5 +45,5 @@ export async function searchResources(session: Session, type: string, requestUrl
       self: `${ctx.base}/${type}${url.search}`,
       next,
     });
-  }, context);
+  }, context, { oneStatement: !def.prepare && searchIsOneStatement(search) });
 }

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Tx } from "../../db/with-user";
+import { FHIR_CHANNEL } from "../record-fhir-read";
 import type { AnyResourceDefinition, SourceRow } from "./resource-definition";
 import { decodeCursor, type Cursor, type DateBound, type Filter, type IdType, type ParsedSearch } from "./search-params";
 
@@ -135,7 +136,25 @@ export interface SearchPage<Row> {
  * plus the total of matches. The total is counted once, for the first page, in the same
  * snapshot, and travels in the cursor, so paging on does not count again.
  */
-export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, search: ParsedSearch, withTotal = true): Promise<SearchPage<Row>> {
+export interface SearchOptions {
+  /** Count the matches (a read by id does not). Default true. */
+  withTotal?: boolean;
+  /**
+   * Record the read of the rows shown in the page's own statement (recordFhirRead's
+   * records: one per patient, the row ids, `via: "fhir"`, the type, and these details),
+   * instead of a statement of its own. Ignored for types whose reads are not audited.
+   */
+  record?: Record<string, unknown>;
+}
+
+/** Whether runSearch makes exactly one statement (a cursor of an older shape may need a second: the count). */
+export function searchIsOneStatement(search: ParsedSearch, opts: SearchOptions = {}): boolean {
+  const cursor = search.cursor ? decodeCursor(search.cursor) : null;
+  return !(cursor && cursor.n === undefined && opts.withTotal !== false && search.total !== "none");
+}
+
+export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, search: ParsedSearch, opts: SearchOptions = {}): Promise<SearchPage<Row>> {
+  const withTotal = opts.withTotal !== false;
   const where = whereClause(search.filters);
   const cursor = search.cursor ? decodeCursor(search.cursor) : null;
   const after = cursor ? afterCursor(def, cursor) : sql<boolean>`true`;
@@ -145,9 +164,15 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
   const pageOrder = def.sortTime ? sql`r.cb_sort_time, ${idKey(def)}` : rowOrder(def);
   const counting = withTotal && cursor?.n === undefined && search.total !== "none";
   // the count rides along in the page's statement (one round trip); the inner `r` is its own
-  const { rows } = counting
-    ? await sql<PageRow<Row>>`with page as (${page}) select r.*, (select count(*)::int from (${def.source}) r where ${where}) as cb_total from page r order by ${pageOrder}`.execute(tx)
-    : await sql<PageRow<Row>>`${page}`.execute(tx);
+  const totalColumn = counting ? sql`, (select count(*)::int from (${def.source}) r where ${where}) as cb_total` : sql``;
+  const recording = opts.record !== undefined && def.readKind !== null;
+  const { rows } = recording
+    ? await sql<PageRow<Row>>`with page as materialized (${page}),
+        recorded as materialized (${recordShown(def, search.count, pageOrder, opts.record!)})
+      select r.* ${totalColumn}, (select count(*) from recorded) as cb_recorded from page r order by ${pageOrder}`.execute(tx)
+    : counting
+      ? await sql<PageRow<Row>>`with page as (${page}) select r.* ${totalColumn} from page r order by ${pageOrder}`.execute(tx)
+      : await sql<PageRow<Row>>`${page}`.execute(tx);
   const more = rows.length > search.count;
   const shown = more ? rows.slice(0, search.count) : rows;
   let total: number | undefined = cursor?.n;
@@ -165,11 +190,25 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
   for (const r of shown) {
     delete r.cb_sort_time;
     delete r.cb_total;
+    delete r.cb_recorded;
   }
   return { rows: shown, total, next };
 }
 
-type PageRow<Row> = Row & { cb_sort_time?: string; cb_total?: number };
+type PageRow<Row> = Row & { cb_sort_time?: string; cb_total?: number; cb_recorded?: string };
+
+/**
+ * The read records of the rows a page shows (the first `count` of `page`, in its order),
+ * as recordFhirRead writes them: one per patient, with the row ids. Referenced by the
+ * page's select list, so it runs exactly when the page has rows (a CTE nobody reads is
+ * never run).
+ */
+function recordShown(def: AnyResourceDefinition, count: number, pageOrder: RawBuilder<unknown>, details: Record<string, unknown>) {
+  const all = JSON.stringify({ via: FHIR_CHANNEL, resource: def.type, ...details });
+  return sql`select app.stage_read(${def.readKind}, case when r.patient_id is null then '{}'::uuid[] else array[r.patient_id::uuid] end,
+      array_agg(r.id::text order by ${pageOrder}), ${all}::jsonb)
+    from (select * from page r order by ${pageOrder} limit ${count}) r group by r.patient_id`;
+}
 
 /**
  * Every row of a patient's compartment for one type ($everything), under RLS; `since`:
