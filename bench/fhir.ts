@@ -98,6 +98,8 @@ async function main(): Promise<void> {
         get(fhirRoute.GET as unknown as Handler, `http://localhost/fhir/R4/Observation?patient=${patientId}&_count=50`, { path: ["Observation"] }),
       "  the same, _total=none (no count)": () =>
         get(fhirRoute.GET as unknown as Handler, `http://localhost/fhir/R4/Observation?patient=${patientId}&_count=50&_total=none`, { path: ["Observation"] }),
+      "  the same, code=8867-4 (heart rate)": () =>
+        get(fhirRoute.GET as unknown as Handler, `http://localhost/fhir/R4/Observation?patient=${patientId}&code=8867-4&_count=50`, { path: ["Observation"] }),
     };
     for (const fn of Object.values(kinds)) for (let i = 0; i < 30; i++) await fn(); // warm-up
     const counts: Record<string, number> = Object.fromEntries(Object.keys(kinds).map((k) => [k, 0]));

@@ -81,6 +81,16 @@ const visitValues = sql.join(
   sql`, `,
 );
 
+const METRICS_BY_LOINC = new Map<string, string[]>();
+for (const [metric, c] of Object.entries(VITAL_CODES)) METRICS_BY_LOINC.set(c.loinc, [...(METRICS_BY_LOINC.get(c.loinc) ?? []), metric]);
+
+/** `code=<loinc>` as a condition on the metric the code is computed from (same rows as `code = <loinc>`). */
+function metricOfCode(code: string) {
+  const metrics = METRICS_BY_LOINC.get(code);
+  if (!metrics) return sql<boolean>`false`;
+  return metrics.length === 1 ? sql<boolean>`r.metric = ${metrics[0]}` : sql<boolean>`r.metric = any(${metrics}::text[])`;
+}
+
 export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
   type: "Observation",
   readKind: "vitals",
@@ -115,7 +125,8 @@ export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
   params: {
     ...PATIENT_PARAMS,
     date: { type: "date", columns: ["effective"] },
-    code: { type: "token", columns: ["code"], system: LOINC },
+    // a LOINC code is matched through the metric it stands for: the metric index serves it
+    code: { type: "token", columns: ["code"], system: LOINC, codeCondition: metricOfCode },
     category: { type: "token", columns: ["category"], system: OBSERVATION_CATEGORY },
     status: { type: "token", columns: ["status_code"], system: "http://hl7.org/fhir/observation-status" },
     device: { type: "reference", columns: ["device_id"], targets: ["Device"], idType: "uuid" },
