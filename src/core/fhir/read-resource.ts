@@ -24,7 +24,7 @@ export async function readResource(session: Session, type: string, id: string, r
     const page = await runSearch(tx, def, {
       filters: [{ name: "_id", param: { type: "token", columns: ["id"], idType: def.idType, codeCondition: def.idCondition }, value: { type: "token", values: [{ code: id }] } }],
       count: 1,
-    }, { withTotal: false, record: {} });
+    }, { withTotal: false, record: {}, single: true });
     const row = page.rows[0];
     if (!row) throw new NotFoundError(type);
     await def.prepare?.(tx, [row], ctx);

@@ -145,6 +145,11 @@ export interface SearchOptions {
    * instead of a statement of its own. Ignored for types whose reads are not audited.
    */
   record?: Record<string, unknown>;
+  /**
+   * A read by id: no page beyond the first `count` rows is wanted, and each row's record
+   * rides in its own select list (cheaper than grouping the page's rows per patient).
+   */
+  single?: boolean;
 }
 
 /** Whether runSearch makes exactly one statement (a cursor of an older shape may need a second: the count). */
@@ -166,7 +171,10 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
   // the count rides along in the page's statement (one round trip); the inner `r` is its own
   const totalColumn = counting ? sql`, (select count(*)::int from (${def.source}) r where ${where}) as cb_total` : sql``;
   const recording = opts.record !== undefined && def.readKind !== null;
-  const { rows } = recording
+  const { rows } = recording && opts.single && !counting
+    ? await sql<PageRow<Row>>`select ${rowColumns(def)} ${sortText}, ${recordRow(def, opts.record!)} as cb_recorded
+        from (${def.source}) r where ${where} and ${after} order by ${rowOrder(def)} limit ${search.count}`.execute(tx)
+    : recording
     ? await sql<PageRow<Row>>`with page as materialized (${page}),
         recorded as materialized (${recordShown(def, search.count, pageOrder, opts.record!)})
       select r.* ${totalColumn}, (select count(*) from recorded) as cb_recorded from page r order by ${pageOrder}`.execute(tx)
@@ -203,6 +211,12 @@ type PageRow<Row> = Row & { cb_sort_time?: string; cb_total?: number; cb_recorde
  * page's select list, so it runs exactly when the page has rows (a CTE nobody reads is
  * never run).
  */
+/** The read record of one row, as recordShown writes it, for the row's own select list. */
+function recordRow(def: AnyResourceDefinition, details: Record<string, unknown>) {
+  const all = JSON.stringify({ via: FHIR_CHANNEL, resource: def.type, ...details });
+  return sql`app.stage_read(${def.readKind}, case when r.patient_id is null then '{}'::uuid[] else array[r.patient_id::uuid] end, array[r.id::text], ${all}::jsonb)`;
+}
+
 function recordShown(def: AnyResourceDefinition, count: number, pageOrder: RawBuilder<unknown>, details: Record<string, unknown>) {
   const all = JSON.stringify({ via: FHIR_CHANNEL, resource: def.type, ...details });
   return sql`select app.stage_read(${def.readKind}, case when r.patient_id is null then '{}'::uuid[] else array[r.patient_id::uuid] end,
