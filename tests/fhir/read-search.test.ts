@@ -99,6 +99,21 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
     expect(await status(attending.search({ resourceType: "Observation", searchParams: { patient: c.patientId, _cursor: forged } }))).toBe(400);
   });
 
+  it("a cursor issued without a total (a _total=none page) pages on with the total counted, also when its page is empty", async () => {
+    const first = await search(attending, "Observation", { patient: c.patientId, _count: "49", _total: "none" });
+    const next = new URL(first.link.find((l) => l.relation === "next")!.url);
+    next.searchParams.delete("_total");
+    const last = await fhirGet(server.url, `Observation?${next.searchParams.toString()}`, c.attending.accessToken);
+    expect(last.status).toBe(200);
+    expect([last.body.total, last.body.entry.length]).toEqual([50, 1]);
+    // a cursor after the last row: an empty page, counted on its own (a second statement)
+    const end = Buffer.from(JSON.stringify({ k: "zzzz", t: "2999-01-01T00:00:00.000000Z" }), "utf8").toString("base64url");
+    const empty = await fhirGet(server.url, `Observation?patient=${c.patientId}&_cursor=${end}`, c.attending.accessToken);
+    expect(empty.status).toBe(200);
+    expect(empty.body.total).toBe(50);
+    expect(empty.body.entry).toBeUndefined(); // FHIR JSON has no empty arrays
+  });
+
   it("reads an Observation by id through the key it is made of (a sample's or a visit's), and _id finds the same", async () => {
     const all = await search(attending, "Observation", { patient: c.patientId, _count: "100" });
     const sample = all.entry!.find((e) => String(e.resource.id).startsWith("vital-"))!.resource;

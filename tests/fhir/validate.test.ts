@@ -31,6 +31,8 @@ describe.each(engines)("every resource served validates against the R4 definitio
     const check = (r: Resource) => {
       const errors = validationErrors(r);
       expect(errors, `${r.resourceType}/${r.id}: ${JSON.stringify(r).slice(0, 600)}`).toEqual([]);
+      // FHIR JSON has no empty arrays or objects (the validators let them pass)
+      expect(emptyMembers(r), `${r.resourceType}/${r.id}`).toEqual([]);
       seen.set(r.resourceType, (seen.get(r.resourceType) ?? 0) + 1);
     };
     for (const type of FHIR_TYPES) {
@@ -55,6 +57,7 @@ describe.each(engines)("every resource served validates against the R4 definitio
     );
     expect(visitHr, "a visit's heart rate is served").toBeDefined();
     expect((await fhirGet(server.url, `Observation/${visitHr!.id}`, c.attending.accessToken)).status).toBe(200);
+    check((await fhirGet(server.url, "Observation?date=1901-01-01", c.admin.accessToken)).body);
     check((await fhirGet(server.url, "metadata")).body);
     check((await fhirGet(server.url, "Patient?bogus=1", c.admin.accessToken)).body);
     check((await fhirGet(server.url, `Patient/${c.otherPatientId}`, c.attending.accessToken)).body);
@@ -63,3 +66,13 @@ describe.each(engines)("every resource served validates against the R4 definitio
     expect(seen.get("OperationOutcome")).toBe(2);
   });
 });
+
+/** The paths of empty arrays and objects in a JSON value. */
+function emptyMembers(v: unknown, path = "$"): string[] {
+  if (Array.isArray(v)) return v.length ? v.flatMap((x, i) => emptyMembers(x, `${path}[${i}]`)) : [path];
+  if (v && typeof v === "object") {
+    const entries = Object.entries(v);
+    return entries.length ? entries.flatMap(([k, x]) => emptyMembers(x, `${path}.${k}`)) : [path];
+  }
+  return [];
+}

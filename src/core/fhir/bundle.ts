@@ -19,7 +19,8 @@ export function searchsetBundle(opts: { base: string; resources: FhirResource[];
     meta: { lastUpdated: new Date().toISOString() },
     total: opts.total,
     link,
-    entry: opts.resources.map((r) => entryOf(opts.base, r)),
+    // FHIR JSON has no empty arrays: a page with no matches has no `entry`
+    ...(opts.resources.length ? { entry: opts.resources.map((r) => entryOf(opts.base, r)) } : {}),
   };
 }
 
@@ -29,6 +30,6 @@ export function collectionBundle(base: string, resources: FhirResource[]): Bundl
     resourceType: "Bundle",
     type: "collection",
     timestamp: new Date().toISOString(),
-    entry: resources.map((r) => ({ fullUrl: fullUrl(base, r), resource: r })),
+    ...(resources.length ? { entry: resources.map((r) => ({ fullUrl: fullUrl(base, r), resource: r })) } : {}),
   };
 }
