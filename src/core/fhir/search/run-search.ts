@@ -131,11 +131,6 @@ export interface SearchPage<Row> {
   next: Cursor | null;
 }
 
-/**
- * A page of a search, under the caller's RLS: keyset on the type's order (never OFFSET),
- * plus the total of matches. The total is counted once, for the first page, in the same
- * snapshot, and travels in the cursor, so paging on does not count again.
- */
 export interface SearchOptions {
   /** Count the matches (a read by id does not). Default true. */
   withTotal?: boolean;
@@ -152,12 +147,20 @@ export interface SearchOptions {
   single?: boolean;
 }
 
-/** Whether runSearch makes exactly one statement (a cursor of an older shape may need a second: the count). */
+/**
+ * Whether runSearch makes exactly one statement: after a cursor that carries no total (one
+ * from a `_total=none` page) an empty page is counted by a second statement.
+ */
 export function searchIsOneStatement(search: ParsedSearch, opts: SearchOptions = {}): boolean {
   const cursor = search.cursor ? decodeCursor(search.cursor) : null;
   return !(cursor && cursor.n === undefined && opts.withTotal !== false && search.total !== "none");
 }
 
+/**
+ * A page of a search, under the caller's RLS: keyset on the type's order (never OFFSET),
+ * plus the total of matches. The total is counted once, for the first page, in the same
+ * snapshot, and travels in the cursor, so paging on does not count again.
+ */
 export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceDefinition, search: ParsedSearch, opts: SearchOptions = {}): Promise<SearchPage<Row>> {
   const withTotal = opts.withTotal !== false;
   const where = whereClause(search.filters);
@@ -205,22 +208,22 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
 
 type PageRow<Row> = Row & { cb_sort_time?: string; cb_total?: number; cb_recorded?: string };
 
+/** The read record of one row, as recordShown writes it, for the row's own select list. */
+function recordRow(def: AnyResourceDefinition, details: Record<string, unknown>) {
+  return sql`app.stage_read(${def.readKind}, ${patientOf}, array[r.id::text], ${recordDetails(def, details)}::jsonb)`;
+}
+
+const patientOf = sql`case when r.patient_id is null then '{}'::uuid[] else array[r.patient_id::uuid] end`;
+const recordDetails = (def: AnyResourceDefinition, details: Record<string, unknown>) => JSON.stringify({ via: FHIR_CHANNEL, resource: def.type, ...details });
+
 /**
  * The read records of the rows a page shows (the first `count` of `page`, in its order),
  * as recordFhirRead writes them: one per patient, with the row ids. Referenced by the
  * page's select list, so it runs exactly when the page has rows (a CTE nobody reads is
  * never run).
  */
-/** The read record of one row, as recordShown writes it, for the row's own select list. */
-function recordRow(def: AnyResourceDefinition, details: Record<string, unknown>) {
-  const all = JSON.stringify({ via: FHIR_CHANNEL, resource: def.type, ...details });
-  return sql`app.stage_read(${def.readKind}, case when r.patient_id is null then '{}'::uuid[] else array[r.patient_id::uuid] end, array[r.id::text], ${all}::jsonb)`;
-}
-
 function recordShown(def: AnyResourceDefinition, count: number, pageOrder: RawBuilder<unknown>, details: Record<string, unknown>) {
-  const all = JSON.stringify({ via: FHIR_CHANNEL, resource: def.type, ...details });
-  return sql`select app.stage_read(${def.readKind}, case when r.patient_id is null then '{}'::uuid[] else array[r.patient_id::uuid] end,
-      array_agg(r.id::text order by ${pageOrder}), ${all}::jsonb)
+  return sql`select app.stage_read(${def.readKind}, ${patientOf}, array_agg(r.id::text order by ${pageOrder}), ${recordDetails(def, details)}::jsonb)
     from (select * from page r order by ${pageOrder} limit ${count}) r group by r.patient_id`;
 }
 
