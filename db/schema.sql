@@ -2074,6 +2074,68 @@ end $$;
 ALTER FUNCTION app.visible_user_ids(uid uuid) OWNER TO service_role;
 
 --
+-- Name: vitals_counts_added(); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.vitals_counts_added() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into public.vitals_counts as c (patient_id, metric, samples)
+  select r.patient_id, r.metric, count(*) from added r group by 1, 2 order by 1, 2
+  on conflict (patient_id, metric) do update set samples = c.samples + excluded.samples;
+  return null;
+end $$;
+
+ALTER FUNCTION app.vitals_counts_added() OWNER TO service_role;
+
+--
+-- Name: vitals_counts_changed(); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.vitals_counts_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.vitals_counts c
+     set samples = greatest(c.samples - g.n, 0)
+    from (select o.patient_id, o.metric, count(*) as n
+            from removed o join added r on r.id = o.id
+           where (o.patient_id, o.metric) is distinct from (r.patient_id, r.metric)
+           group by 1, 2 order by 1, 2) g
+   where c.patient_id = g.patient_id and c.metric = g.metric;
+  insert into public.vitals_counts as c (patient_id, metric, samples)
+  select r.patient_id, r.metric, count(*)
+    from removed o join added r on r.id = o.id
+   where (o.patient_id, o.metric) is distinct from (r.patient_id, r.metric)
+   group by 1, 2 order by 1, 2
+  on conflict (patient_id, metric) do update set samples = c.samples + excluded.samples;
+  return null;
+end $$;
+
+ALTER FUNCTION app.vitals_counts_changed() OWNER TO service_role;
+
+--
+-- Name: vitals_counts_removed(); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.vitals_counts_removed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.vitals_counts c
+     set samples = greatest(c.samples - g.n, 0)
+    from (select r.patient_id, r.metric, count(*) as n from removed r group by 1, 2 order by 1, 2) g
+   where c.patient_id = g.patient_id and c.metric = g.metric;
+  return null;
+end $$;
+
+ALTER FUNCTION app.vitals_counts_removed() OWNER TO service_role;
+
+--
 -- Name: enter_session(uuid, uuid, text, integer); Type: FUNCTION; Schema: auth; Owner: service_role
 --
 
@@ -3423,6 +3485,21 @@ ALTER TABLE public.vitals OWNER TO migration_login;
 COMMENT ON TABLE public.vitals IS 'Wearable and manually recorded vital signs.';
 
 --
+-- Name: vitals_counts; Type: TABLE; Schema: public; Owner: migration_login
+--
+
+CREATE TABLE public.vitals_counts (
+    patient_id uuid NOT NULL,
+    metric text NOT NULL,
+    samples bigint NOT NULL,
+    CONSTRAINT vitals_counts_samples_check CHECK ((samples >= 0))
+);
+
+ALTER TABLE ONLY public.vitals_counts FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE public.vitals_counts OWNER TO migration_login;
+
+--
 -- Name: vitals_id_seq; Type: SEQUENCE; Schema: public; Owner: migration_login
 --
 
@@ -3838,6 +3915,13 @@ ALTER TABLE ONLY public.visits
 
 ALTER TABLE ONLY public.visits
     ADD CONSTRAINT visits_pkey PRIMARY KEY (id);
+
+--
+-- Name: vitals_counts vitals_counts_pkey; Type: CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.vitals_counts
+    ADD CONSTRAINT vitals_counts_pkey PRIMARY KEY (patient_id, metric);
 
 --
 -- Name: vitals vitals_one_sample; Type: CONSTRAINT; Schema: public; Owner: migration_login
@@ -4614,6 +4698,24 @@ CREATE TRIGGER vitals_audit_update AFTER UPDATE ON public.vitals REFERENCING OLD
 CREATE TRIGGER vitals_capture AFTER INSERT ON public.vitals REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.capture_vitals_batch();
 
 --
+-- Name: vitals vitals_counts_added; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER vitals_counts_added AFTER INSERT ON public.vitals REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION app.vitals_counts_added();
+
+--
+-- Name: vitals vitals_counts_changed; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER vitals_counts_changed AFTER UPDATE ON public.vitals REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION app.vitals_counts_changed();
+
+--
+-- Name: vitals vitals_counts_removed; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER vitals_counts_removed AFTER DELETE ON public.vitals REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION app.vitals_counts_removed();
+
+--
 -- Name: fhir_export_jobs fhir_export_jobs_owner_id_fkey; Type: FK CONSTRAINT; Schema: app; Owner: migration_login
 --
 
@@ -4983,6 +5085,13 @@ ALTER TABLE ONLY public.visits
 
 ALTER TABLE ONLY public.visits
     ADD CONSTRAINT visits_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES public.providers(user_id);
+
+--
+-- Name: vitals_counts vitals_counts_patient_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE ONLY public.vitals_counts
+    ADD CONSTRAINT vitals_counts_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES public.patients(id) ON DELETE CASCADE;
 
 --
 -- Name: vitals vitals_device_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: migration_login
@@ -5496,6 +5605,12 @@ CREATE POLICY "Admins read all visits" ON public.visits FOR SELECT TO app_admin 
 CREATE POLICY "Admins read all vitals" ON public.vitals FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
 
 --
+-- Name: vitals_counts Admins read all vitals counts; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Admins read all vitals counts" ON public.vitals_counts FOR SELECT TO app_admin USING (( SELECT app.i_am_admin() AS i_am_admin));
+
+--
 -- Name: emergency_access_grants Admins read every grant; Type: POLICY; Schema: public; Owner: migration_login
 --
 
@@ -5626,6 +5741,12 @@ CREATE POLICY "Care team and the patient read visits" ON public.visits FOR SELEC
 --
 
 CREATE POLICY "Care team and the patient read vitals" ON public.vitals FOR SELECT TO authenticated USING ((patient_id = ANY (( SELECT app.my_readable_patient_ids() AS my_readable_patient_ids)::uuid[])));
+
+--
+-- Name: vitals_counts Care team and the patient read vitals counts; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Care team and the patient read vitals counts" ON public.vitals_counts FOR SELECT TO authenticated USING ((patient_id = ANY (( SELECT app.my_readable_patient_ids() AS my_readable_patient_ids)::uuid[])));
 
 --
 -- Name: vitals Care team and the patient record vitals as themselves; Type: POLICY; Schema: public; Owner: migration_login
@@ -5886,6 +6007,12 @@ CREATE POLICY "Service path has full access" ON public.visits TO service_role US
 CREATE POLICY "Service path has full access" ON public.vitals TO service_role USING (true) WITH CHECK (true);
 
 --
+-- Name: vitals_counts Service path has full access; Type: POLICY; Schema: public; Owner: migration_login
+--
+
+CREATE POLICY "Service path has full access" ON public.vitals_counts TO service_role USING (true) WITH CHECK (true);
+
+--
 -- Name: clinic_settings Signed-in users read the clinic settings; Type: POLICY; Schema: public; Owner: migration_login
 --
 
@@ -6010,6 +6137,12 @@ ALTER TABLE public.visits ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.vitals ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: vitals_counts; Type: ROW SECURITY; Schema: public; Owner: migration_login
+--
+
+ALTER TABLE public.vitals_counts ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: objects Admins read all objects; Type: POLICY; Schema: storage; Owner: migration_login
@@ -6731,6 +6864,27 @@ GRANT ALL ON FUNCTION app.verify_prescription(p_code text) TO anon;
 --
 
 REVOKE ALL ON FUNCTION app.visible_user_ids(uid uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION vitals_counts_added(); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.vitals_counts_added() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.vitals_counts_added() TO migration_login;
+
+--
+-- Name: FUNCTION vitals_counts_changed(); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.vitals_counts_changed() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.vitals_counts_changed() TO migration_login;
+
+--
+-- Name: FUNCTION vitals_counts_removed(); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.vitals_counts_removed() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.vitals_counts_removed() TO migration_login;
 
 --
 -- Name: FUNCTION jwt(); Type: ACL; Schema: auth; Owner: migration_login
@@ -8090,6 +8244,14 @@ GRANT INSERT(unit) ON TABLE public.vitals TO authenticated;
 --
 
 GRANT INSERT(recorded_at) ON TABLE public.vitals TO authenticated;
+
+--
+-- Name: TABLE vitals_counts; Type: ACL; Schema: public; Owner: migration_login
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.vitals_counts TO service_role;
+GRANT SELECT ON TABLE public.vitals_counts TO authenticated;
+GRANT SELECT ON TABLE public.vitals_counts TO app_admin;
 
 --
 -- Name: SEQUENCE vitals_id_seq; Type: ACL; Schema: public; Owner: migration_login

@@ -148,6 +148,16 @@ const MATRIX: Row[] = [
   ["vitals",          "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   ["vitals",          "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   ["vitals",          "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  // The samples per (patient, metric), kept by the vitals triggers (0930): read like the samples, written by nobody.
+  // Rows: P's / Q's heart-rate counter.
+  ["vitals_counts",   "select", "own",     Y,    Y,     Y,    Y,   N,       N,      Y,      N,    N, N,    N],
+  ["vitals_counts",   "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals_counts",   "insert", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals_counts",   "insert", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals_counts",   "update", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals_counts",   "update", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals_counts",   "delete", "own",     N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
+  ["vitals_counts",   "delete", "foreign", N,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
   // Invites: the team or an admin invites; redemption is a service path.
   ["invites",         "select", "own",     Y,    Y,     Y,    Y,   N,       N,      N,      N,    N, N,    N],
   ["invites",         "select", "foreign", Y,    N,     N,    N,   N,       N,      N,      N,    N, N,    N],
@@ -471,6 +481,7 @@ async function seedRows(patient: string, author: TestUser, nurseRowProvider: str
       devices: device,
       vitals: await one(sql<{ id: string }>`insert into public.vitals (patient_id, device_id, metric, value, unit, recorded_at)
         values (${patient}, ${device}, 'heart_rate', 72, 'bpm', now() - interval '1 hour') returning id::text`),
+      vitals_counts: patient,
       invites: await one(sql<{ id: string }>`insert into public.invites (patient_id, code_hash, created_by, expires_at)
         values (${patient}, ${hex(32)}, ${author.id}, now() + interval '7 days') returning id`),
       // through the audit read contract (app.record_read), as the data layer writes it
@@ -714,6 +725,12 @@ const STATEMENTS: Record<Table, Record<Op, Run>> = {
       values (${c.patient}, ${c.me}, 'spo2', 97, '%', now())`),
     update: (tx, c) => affected(tx, sql`update public.vitals set value = 1 where id = ${c.row}::bigint`),
     delete: (tx, c) => affected(tx, sql`delete from public.vitals where id = ${c.row}::bigint`),
+  },
+  vitals_counts: {
+    select: (tx, c) => count(tx, sql`select samples from public.vitals_counts where patient_id = ${c.row}::uuid and metric = 'heart_rate'`),
+    insert: (tx, c) => affected(tx, sql`insert into public.vitals_counts (patient_id, metric, samples) values (${c.patient}, 'weight', 1)`),
+    update: (tx, c) => affected(tx, sql`update public.vitals_counts set samples = 0 where patient_id = ${c.row}::uuid and metric = 'heart_rate'`),
+    delete: (tx, c) => affected(tx, sql`delete from public.vitals_counts where patient_id = ${c.row}::uuid and metric = 'heart_rate'`),
   },
   invites: {
     select: (tx, c) => count(tx, sql`select id, expires_at from public.invites where id = ${c.row}`),

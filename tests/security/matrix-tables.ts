@@ -13,5 +13,5 @@ export const MATRIX_TABLES = [
   "app.signing_keys",
   "emergency_access_grants", "patient_shares", "auth.email_link_tokens",
   "app.smart_apps", "app.smart_grants", "app.oauth_payloads",
-  "telehealth_calls", "app.call_signals",
+  "telehealth_calls", "app.call_signals", "vitals_counts",
 ] as const;

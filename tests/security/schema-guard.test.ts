@@ -31,6 +31,9 @@ const REVIEWED_DEFINER_GRANTS: Record<string, string> = {
   "app.capture_row_change()": OWNER_LOGIN,
   "app.capture_vitals_batch()": OWNER_LOGIN,
   "app.creator_joins_care_team()": OWNER_LOGIN,
+  "app.vitals_counts_added()": OWNER_LOGIN,
+  "app.vitals_counts_changed()": OWNER_LOGIN,
+  "app.vitals_counts_removed()": OWNER_LOGIN,
   // service-only (service_role, and other definer functions)
   "app.audit_drain_reads(integer)": "",
   "app.audit_write(text,text,text,uuid,jsonb,jsonb,jsonb,uuid)": "",

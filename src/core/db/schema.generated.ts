@@ -500,6 +500,12 @@ export interface Vitals {
   value: number;
 }
 
+export interface VitalsCounts {
+  metric: string;
+  patient_id: string;
+  samples: Int8;
+}
+
 export interface DB {
   "app.audit_chain_heads": AppAuditChainHeads;
   "app.audit_checkpoints": AppAuditCheckpoints;
@@ -542,4 +548,5 @@ export interface DB {
   telehealth_calls: TelehealthCalls;
   visits: Visits;
   vitals: Vitals;
+  vitals_counts: VitalsCounts;
 }

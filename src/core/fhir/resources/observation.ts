@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import { LOINC, OBSERVATION_CATEGORY, UCUM, VISIT_VITAL_KEYS, VITAL_CODES } from "../codes";
 import type { ResourceDefinition, SourceRow } from "../search/resource-definition";
+import { whereClause } from "../search/run-search";
+import type { Filter } from "../search/search-params";
 import type { FhirResource } from "../types";
 import { fhirInstant, instant, meta, PATIENT_PARAMS } from "./shared";
 
@@ -91,6 +93,28 @@ function metricOfCode(code: string) {
   return metrics.length === 1 ? sql<boolean>`r.metric = ${metrics[0]}` : sql<boolean>`r.metric = any(${metrics}::text[])`;
 }
 
+/** The vital signs taken at visits, one row each (the second source of Observations; its patient_id and metric name themselves). */
+const visitVitals = sql`select 'visit-' || vi.id || '-' || replace(x.metric, '_', '-'), vi.patient_id, vi.updated_at, vi.visit_date, x.metric,
+             case when jsonb_typeof(x.val) = 'number' then (x.val #>> '{}')::float8 end,
+             case when jsonb_typeof(x.val) = 'string' then x.val #>> '{}' end,
+             null::uuid, vi.provider_id, vi.id, null::bigint
+        from public.visits vi cross join lateral (values ${visitValues}) as x(metric, val)
+       where vi.vitals is not null and x.val is not null and jsonb_typeof(x.val) <> 'null'`;
+
+const COUNTED_PARAMS = new Set(["patient", "subject", "code"]);
+
+/**
+ * The total of a search by patient (and code): the samples from the counters the vitals
+ * ingest keeps (public.vitals_counts, 0930) plus the patient's visit vitals, counted. Both
+ * under the caller's RLS, like the rows. Other searches count their matching rows.
+ */
+function countedTotal(filters: Filter[]) {
+  if (!filters.every((f) => COUNTED_PARAMS.has(f.name)) || !filters.some((f) => f.name !== "code")) return null;
+  const where = whereClause(filters);
+  return sql<number>`((select coalesce(sum(r.samples), 0) from public.vitals_counts r where ${where})
+    + (select count(*) from (${visitVitals}) r where ${where}))::int`;
+}
+
 export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
   type: "Observation",
   readKind: "vitals",
@@ -115,12 +139,7 @@ export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
              v.id as sample_id
         from public.vitals v
       union all
-      select 'visit-' || vi.id || '-' || replace(x.metric, '_', '-'), vi.patient_id, vi.updated_at, vi.visit_date, x.metric,
-             case when jsonb_typeof(x.val) = 'number' then (x.val #>> '{}')::float8 end,
-             case when jsonb_typeof(x.val) = 'string' then x.val #>> '{}' end,
-             null::uuid, vi.provider_id, vi.id, null::bigint
-        from public.visits vi cross join lateral (values ${visitValues}) as x(metric, val)
-       where vi.vitals is not null and x.val is not null and jsonb_typeof(x.val) <> 'null'
+      ${visitVitals}
     ) o`,
   params: {
     ...PATIENT_PARAMS,
@@ -132,5 +151,6 @@ export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
     device: { type: "reference", columns: ["device_id"], targets: ["Device"], idType: "uuid" },
     encounter: { type: "reference", columns: ["visit_id"], targets: ["Encounter"], idType: "uuid" },
   },
+  total: countedTotal,
   toFhir: toFhirObservation,
 };

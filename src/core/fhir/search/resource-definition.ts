@@ -3,7 +3,7 @@ import type { Session } from "../../auth/session-types";
 import type { ReadKind } from "../../audit/record";
 import type { Tx } from "../../db/with-user";
 import type { FhirResource } from "../types";
-import type { IdType, ParamDef } from "./search-params";
+import type { Filter, IdType, ParamDef } from "./search-params";
 
 /** What a mapper may need besides its row: where links point, and who asks (signed URLs). */
 export interface MapContext {
@@ -53,6 +53,11 @@ export interface ResourceDefinition<Row extends SourceRow = SourceRow> {
   params: Record<string, ParamDef>;
   /** The column `patient`/`subject` and the compartment ($everything) use; null: not in the Patient compartment. */
   patientColumn: "patient_id" | null;
+  /**
+   * The total of a search with these filters from something cheaper than counting its rows
+   * (Observation: the counters the vitals ingest keeps), or null to count the rows.
+   */
+  total?: (filters: Filter[]) => RawBuilder<number> | null;
   /** Work a page needs inside the caller's transaction before mapping (e.g. issuing signed URLs); returns its extra audit records. */
   prepare?: (tx: Tx, rows: Row[], ctx: MapContext) => Promise<void>;
   toFhir: (row: Row, ctx: MapContext) => FhirResource;

@@ -172,7 +172,8 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
   const pageOrder = def.sortTime ? sql`r.cb_sort_time, ${idKey(def)}` : rowOrder(def);
   const counting = withTotal && cursor?.n === undefined && search.total !== "none";
   // the count rides along in the page's statement (one round trip); the inner `r` is its own
-  const totalColumn = counting ? sql`, (select count(*)::int from (${def.source}) r where ${where}) as cb_total` : sql``;
+  const countAll = def.total?.(search.filters) ?? sql<number>`(select count(*)::int from (${def.source}) r where ${where})`;
+  const totalColumn = counting ? sql`, ${countAll} as cb_total` : sql``;
   const recording = opts.record !== undefined && def.readKind !== null;
   const { rows } = recording && opts.single && !counting
     ? await sql<PageRow<Row>>`select ${rowColumns(def)} ${sortText}, ${recordRow(def, opts.record!)} as cb_recorded
@@ -190,7 +191,7 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
   if (counting) total = rows.length ? rows[0].cb_total : cursor ? undefined : 0;
   if (total === undefined && withTotal && search.total !== "none") {
     // an empty page after a cursor of an older shape: count on its own
-    const c = await sql<{ n: number }>`select count(*)::int as n from (${def.source}) r where ${where}`.execute(tx);
+    const c = await sql<{ n: number }>`select ${countAll} as n`.execute(tx);
     total = c.rows[0]?.n ?? 0;
   }
   let next: Cursor | null = null;
