@@ -2099,12 +2099,16 @@ CREATE FUNCTION app.vitals_counts_changed() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
+  perform 1 from public.vitals_counts c
+   where (c.patient_id, c.metric) in (select o.patient_id, o.metric from removed o join added r on r.id = o.id
+                                       where (o.patient_id, o.metric) is distinct from (r.patient_id, r.metric))
+   order by c.patient_id, c.metric for update;
   update public.vitals_counts c
      set samples = greatest(c.samples - g.n, 0)
     from (select o.patient_id, o.metric, count(*) as n
             from removed o join added r on r.id = o.id
            where (o.patient_id, o.metric) is distinct from (r.patient_id, r.metric)
-           group by 1, 2 order by 1, 2) g
+           group by 1, 2) g
    where c.patient_id = g.patient_id and c.metric = g.metric;
   insert into public.vitals_counts as c (patient_id, metric, samples)
   select r.patient_id, r.metric, count(*)
@@ -2126,9 +2130,13 @@ CREATE FUNCTION app.vitals_counts_removed() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
+  -- lock in key order first (an UPDATE ... FROM takes its rows in whatever order its join yields)
+  perform 1 from public.vitals_counts c
+   where (c.patient_id, c.metric) in (select r.patient_id, r.metric from removed r)
+   order by c.patient_id, c.metric for update;
   update public.vitals_counts c
      set samples = greatest(c.samples - g.n, 0)
-    from (select r.patient_id, r.metric, count(*) as n from removed r group by 1, 2 order by 1, 2) g
+    from (select r.patient_id, r.metric, count(*) as n from removed r group by 1, 2) g
    where c.patient_id = g.patient_id and c.metric = g.metric;
   return null;
 end $$;

@@ -10,8 +10,10 @@
 -- Kept by statement-level triggers on public.vitals over the rows each statement inserted,
 -- deleted or changed: one upsert per (patient, metric) per statement, in the same
 -- transaction, so a counter is exactly as visible as the samples it counts (MVCC) and two
--- instances ingesting at once add up (ON CONFLICT takes the row lock). Rows are touched in
--- key order, so two statements cannot lock the same counters in opposite orders.
+-- instances ingesting at once add up (ON CONFLICT takes the row lock). Inserts and deletes
+-- take their counters in key order, so two of them cannot lock the same counters in opposite
+-- orders. (An UPDATE that moves samples between patients or metrics, which no application
+-- path does, locks the counters it leaves before those it joins.)
 -- tests/fhir/vitals-counts.test.ts holds the counters equal to count(*) on both engines.
 --
 -- Derived PHI (it says how many readings a patient has): read under the same rule as the
@@ -56,9 +58,13 @@ create function app.vitals_counts_removed() returns trigger
   set search_path = ''
 as $$
 begin
+  -- lock in key order first (an UPDATE ... FROM takes its rows in whatever order its join yields)
+  perform 1 from public.vitals_counts c
+   where (c.patient_id, c.metric) in (select r.patient_id, r.metric from removed r)
+   order by c.patient_id, c.metric for update;
   update public.vitals_counts c
      set samples = greatest(c.samples - g.n, 0)
-    from (select r.patient_id, r.metric, count(*) as n from removed r group by 1, 2 order by 1, 2) g
+    from (select r.patient_id, r.metric, count(*) as n from removed r group by 1, 2) g
    where c.patient_id = g.patient_id and c.metric = g.metric;
   return null;
 end $$;
@@ -69,12 +75,16 @@ create function app.vitals_counts_changed() returns trigger
   set search_path = ''
 as $$
 begin
+  perform 1 from public.vitals_counts c
+   where (c.patient_id, c.metric) in (select o.patient_id, o.metric from removed o join added r on r.id = o.id
+                                       where (o.patient_id, o.metric) is distinct from (r.patient_id, r.metric))
+   order by c.patient_id, c.metric for update;
   update public.vitals_counts c
      set samples = greatest(c.samples - g.n, 0)
     from (select o.patient_id, o.metric, count(*) as n
             from removed o join added r on r.id = o.id
            where (o.patient_id, o.metric) is distinct from (r.patient_id, r.metric)
-           group by 1, 2 order by 1, 2) g
+           group by 1, 2) g
    where c.patient_id = g.patient_id and c.metric = g.metric;
   insert into public.vitals_counts as c (patient_id, metric, samples)
   select r.patient_id, r.metric, count(*)
