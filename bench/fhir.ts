@@ -63,10 +63,14 @@ async function seed(): Promise<{ token: string; patientId: string }> {
              case when g % 2 = 0 then 60 + g % 40 else g % 500 end, case when g % 2 = 0 then 'bpm' else 'count' end,
              now() - make_interval(mins => g)
         from generate_series(1, 10000) g`.execute(tx);
-    // the rest of the clinic: 40 other patients with 1,000 samples each (a table of one patient plans like no clinic's)
+    // the rest of the clinic: 40 other patients with 1,000 samples and 20 visits each (a table of one patient plans like no clinic's)
     await sql`with others as (
         insert into public.patients (created_by, first_name, last_name, date_of_birth, gender)
-        select ${providerId}, 'Other', 'Patient ' || g, '1980-01-01', 'male' from generate_series(1, 40) g returning id)
+        select ${providerId}, 'Other', 'Patient ' || g, '1980-01-01', 'male' from generate_series(1, 40) g returning id),
+      their_visits as (
+        insert into public.visits (patient_id, provider_id, visit_date, chief_complaint, vitals)
+        select o.id, ${providerId}, now() - make_interval(days => g * 7), 'Check-up', jsonb_build_object('heart_rate', 72, 'blood_pressure', '118/76')
+          from others o cross join generate_series(1, 20) g)
       insert into public.vitals (patient_id, metric, value, unit, recorded_at, recorded_by)
       select o.id, 'heart_rate', 60 + g % 40, 'bpm', now() - make_interval(mins => g), ${providerId}
         from others o cross join generate_series(1, 1000) g`.execute(tx);

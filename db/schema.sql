@@ -2074,6 +2074,119 @@ end $$;
 ALTER FUNCTION app.visible_user_ids(uid uuid) OWNER TO service_role;
 
 --
+-- Name: visit_vital_metrics(jsonb); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.visit_vital_metrics(vitals jsonb) RETURNS SETOF text
+    LANGUAGE sql IMMUTABLE STRICT
+    SET search_path TO ''
+    AS $$
+  select k.metric
+    from (values ('blood_pressure', 'blood_pressure'), ('heart_rate', 'heart_rate'), ('temperature_c', 'temperature'),
+                 ('respiratory_rate', 'respiratory_rate'), ('spo2', 'spo2'), ('weight_kg', 'weight'), ('height_cm', 'height')) as k(key, metric)
+   where vitals -> k.key is not null and jsonb_typeof(vitals -> k.key) <> 'null'
+$$;
+
+ALTER FUNCTION app.visit_vital_metrics(vitals jsonb) OWNER TO service_role;
+
+--
+-- Name: visit_vitals_added(); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.visit_vitals_added() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.visit_vitals_count(array_agg(g.patient_id), array_agg(g.metric), array_agg(g.n))
+     from (select r.patient_id, m.metric, count(*) as n
+             from added r cross join lateral app.visit_vital_metrics(r.vitals) as m(metric)
+            group by 1, 2) g
+   having count(*) > 0;
+  return null;
+end $$;
+
+ALTER FUNCTION app.visit_vitals_added() OWNER TO service_role;
+
+--
+-- Name: visit_vitals_changed(); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.visit_vitals_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.visit_vitals_count(array_agg(g.patient_id), array_agg(g.metric), array_agg(g.n))
+     from (select d.patient_id, d.metric, sum(d.n)::bigint as n
+             from (select r.patient_id, m.metric, 1 as n
+                     from added r join removed o on o.id = r.id
+                          cross join lateral app.visit_vital_metrics(r.vitals) as m(metric)
+                    where (r.patient_id, r.vitals) is distinct from (o.patient_id, o.vitals)
+                   union all
+                   select o.patient_id, m.metric, -1
+                     from added r join removed o on o.id = r.id
+                          cross join lateral app.visit_vital_metrics(o.vitals) as m(metric)
+                    where (r.patient_id, r.vitals) is distinct from (o.patient_id, o.vitals)) d
+            group by 1, 2
+           having sum(d.n) <> 0) g
+   having count(*) > 0;
+  return null;
+end $$;
+
+ALTER FUNCTION app.visit_vitals_changed() OWNER TO service_role;
+
+--
+-- Name: visit_vitals_count(uuid[], text[], bigint[]); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.visit_vitals_count(patient_ids uuid[], metrics text[], n bigint[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  locked text[];
+begin
+  select coalesce(array_agg(c.patient_id || ' ' || c.metric), '{}') into locked
+    from (select c.patient_id, c.metric from public.vitals_counts c
+           where (c.patient_id, c.metric) in (select * from unnest(patient_ids, metrics))
+           order by c.patient_id, c.metric for update) c;
+  update public.vitals_counts c
+     set visit_vitals = greatest(c.visit_vitals + d.n, 0)
+    from unnest(patient_ids, metrics, n) as d(patient_id, metric, n)
+   where c.patient_id = d.patient_id and c.metric = d.metric
+     and c.patient_id || ' ' || c.metric = any (locked); -- one committed since is added to below
+  -- counters that did not exist when locked (another writer may have added one since)
+  insert into public.vitals_counts as c (patient_id, metric, samples, visit_vitals)
+  select d.patient_id, d.metric, 0, d.n
+    from unnest(patient_ids, metrics, n) as d(patient_id, metric, n)
+   where d.n > 0 and not (d.patient_id || ' ' || d.metric = any (locked))
+   order by d.patient_id, d.metric
+  on conflict (patient_id, metric) do update set visit_vitals = c.visit_vitals + excluded.visit_vitals;
+end $$;
+
+ALTER FUNCTION app.visit_vitals_count(patient_ids uuid[], metrics text[], n bigint[]) OWNER TO service_role;
+
+--
+-- Name: visit_vitals_removed(); Type: FUNCTION; Schema: app; Owner: service_role
+--
+
+CREATE FUNCTION app.visit_vitals_removed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.visit_vitals_count(array_agg(g.patient_id), array_agg(g.metric), array_agg(-g.n))
+     from (select r.patient_id, m.metric, count(*) as n
+             from removed r cross join lateral app.visit_vital_metrics(r.vitals) as m(metric)
+            group by 1, 2) g
+   having count(*) > 0;
+  return null;
+end $$;
+
+ALTER FUNCTION app.visit_vitals_removed() OWNER TO service_role;
+
+--
 -- Name: vitals_counts_added(); Type: FUNCTION; Schema: app; Owner: service_role
 --
 
@@ -3500,7 +3613,9 @@ CREATE TABLE public.vitals_counts (
     patient_id uuid NOT NULL,
     metric text NOT NULL,
     samples bigint NOT NULL,
-    CONSTRAINT vitals_counts_samples_check CHECK ((samples >= 0))
+    visit_vitals bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT vitals_counts_samples_check CHECK ((samples >= 0)),
+    CONSTRAINT vitals_counts_visit_vitals_check CHECK ((visit_vitals >= 0))
 );
 
 ALTER TABLE ONLY public.vitals_counts FORCE ROW LEVEL SECURITY;
@@ -4650,6 +4765,24 @@ CREATE TRIGGER telehealth_calls_audit_insert AFTER INSERT ON public.telehealth_c
 --
 
 CREATE TRIGGER telehealth_calls_audit_update AFTER UPDATE ON public.telehealth_calls REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.audit_statement_change('id', 'patient_id');
+
+--
+-- Name: visits visit_vitals_added; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER visit_vitals_added AFTER INSERT ON public.visits REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION app.visit_vitals_added();
+
+--
+-- Name: visits visit_vitals_changed; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER visit_vitals_changed AFTER UPDATE ON public.visits REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION app.visit_vitals_changed();
+
+--
+-- Name: visits visit_vitals_removed; Type: TRIGGER; Schema: public; Owner: migration_login
+--
+
+CREATE TRIGGER visit_vitals_removed AFTER DELETE ON public.visits REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION app.visit_vitals_removed();
 
 --
 -- Name: visits visits_audit_delete; Type: TRIGGER; Schema: public; Owner: migration_login
@@ -6872,6 +7005,33 @@ GRANT ALL ON FUNCTION app.verify_prescription(p_code text) TO anon;
 --
 
 REVOKE ALL ON FUNCTION app.visible_user_ids(uid uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION visit_vitals_added(); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.visit_vitals_added() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.visit_vitals_added() TO migration_login;
+
+--
+-- Name: FUNCTION visit_vitals_changed(); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.visit_vitals_changed() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.visit_vitals_changed() TO migration_login;
+
+--
+-- Name: FUNCTION visit_vitals_count(patient_ids uuid[], metrics text[], n bigint[]); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.visit_vitals_count(patient_ids uuid[], metrics text[], n bigint[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION visit_vitals_removed(); Type: ACL; Schema: app; Owner: service_role
+--
+
+REVOKE ALL ON FUNCTION app.visit_vitals_removed() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.visit_vitals_removed() TO migration_login;
 
 --
 -- Name: FUNCTION vitals_counts_added(); Type: ACL; Schema: app; Owner: service_role

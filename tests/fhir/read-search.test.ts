@@ -292,6 +292,39 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
   });
 
   // last: it adds samples the counts above do not expect
+  it("pages a visit's vital signs and samples of the same instant each exactly once, in (time, id) order, whichever source they come from", async () => {
+    // a page takes its first rows from each source (samples, visits) and merges them: ties at a
+    // page's edge cross both sources and pages
+    await serviceQuery(async (tx) => {
+      await sql`insert into public.visits (patient_id, provider_id, visit_date, chief_complaint, vitals)
+        values (${c.patientId}, ${c.attending.id}, '2027-04-01 10:00:00+00', 'Tie one', ${JSON.stringify({ heart_rate: 71, spo2: 98, weight_kg: 70 })}::jsonb),
+               (${c.patientId}, ${c.attending.id}, '2027-04-01 10:00:00+00', 'Tie two', ${JSON.stringify({ heart_rate: 72 })}::jsonb),
+               (${c.patientId}, ${c.attending.id}, '2027-04-01 11:00:00+00', 'Later', ${JSON.stringify({ heart_rate: 73, temperature_c: 36.9 })}::jsonb)`.execute(tx);
+      await sql`insert into public.vitals (patient_id, device_id, metric, value, unit, recorded_at)
+        values (${c.patientId}, ${c.deviceId}, 'heart_rate', 81, 'bpm', '2027-04-01 10:00:00+00'),
+               (${c.patientId}, ${c.deviceId}, 'steps', 82, 'count', '2027-04-01 10:00:00+00'),
+               (${c.patientId}, ${c.deviceId}, 'heart_rate', 83, 'bpm', '2027-04-01 09:59:59.999999+00'),
+               (${c.patientId}, ${c.deviceId}, 'heart_rate', 84, 'bpm', '2027-04-01 10:30:00+00')`.execute(tx);
+    });
+    const all = await search(attending, "Observation", { patient: c.patientId, date: "2027-04-01", _count: "100" });
+    expect(all.total).toBe(10);
+    const expected = ids(all);
+    const key = (e: Bundle["entry"][number]) => [Date.parse((e.resource as { effectiveDateTime: string }).effectiveDateTime), e.resource.id as string] as const;
+    const keys = all.entry!.map(key);
+    // time, then id bytewise ("vital-…" after "visit-…")
+    expect([...keys].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))).toEqual(keys);
+    for (const count of ["1", "2", "3", "4"]) {
+      const seen: string[] = [];
+      let page: Bundle | undefined = await search(attending, "Observation", { patient: c.patientId, date: "2027-04-01", _count: count });
+      while (page) {
+        expect(page.total).toBe(10);
+        seen.push(...ids(page));
+        page = (await attending.nextPage({ bundle: page as any })) as unknown as Bundle | undefined;
+      }
+      expect(seen, `_count=${count}`).toEqual(expected);
+    }
+  });
+
   it("pages samples that share a millisecond (or an instant) each exactly once, in time order to the microsecond", async () => {
     await serviceQuery((tx) => sql`insert into public.vitals (patient_id, device_id, metric, value, unit, recorded_at)
       values (${c.patientId}, ${c.deviceId}, 'heart_rate', 61, 'bpm', '2027-03-01 00:00:00.000200+00'),

@@ -34,8 +34,12 @@ const REVIEWED_DEFINER_GRANTS: Record<string, string> = {
   "app.vitals_counts_added()": OWNER_LOGIN,
   "app.vitals_counts_changed()": OWNER_LOGIN,
   "app.vitals_counts_removed()": OWNER_LOGIN,
+  "app.visit_vitals_added()": OWNER_LOGIN,
+  "app.visit_vitals_changed()": OWNER_LOGIN,
+  "app.visit_vitals_removed()": OWNER_LOGIN,
   // service-only (service_role, and other definer functions)
   "app.audit_drain_reads(integer)": "",
+  "app.visit_vitals_count(uuid[],text[],bigint[])": "",
   "app.audit_write(text,text,text,uuid,jsonb,jsonb,jsonb,uuid)": "",
   "app.can_read_patient(uuid,uuid)": "",
   "app.care_team_patient_ids(uuid,text[])": "",

@@ -504,6 +504,7 @@ export interface VitalsCounts {
   metric: string;
   patient_id: string;
   samples: Int8;
+  visit_vitals: Generated<Int8>;
 }
 
 export interface DB {

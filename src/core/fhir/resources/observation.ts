@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import { LOINC, OBSERVATION_CATEGORY, UCUM, VISIT_VITAL_KEYS, VITAL_CODES } from "../codes";
 import type { ResourceDefinition, SourceRow } from "../search/resource-definition";
 import { whereClause } from "../search/run-search";
@@ -93,26 +93,35 @@ function metricOfCode(code: string) {
   return metrics.length === 1 ? sql<boolean>`r.metric = ${metrics[0]}` : sql<boolean>`r.metric = any(${metrics}::text[])`;
 }
 
-/** The vital signs taken at visits, one row each (the second source of Observations; its patient_id and metric name themselves). */
-const visitVitals = sql`select 'visit-' || vi.id || '-' || replace(x.metric, '_', '-'), vi.patient_id, vi.updated_at, vi.visit_date, x.metric,
-             case when jsonb_typeof(x.val) = 'number' then (x.val #>> '{}')::float8 end,
-             case when jsonb_typeof(x.val) = 'string' then x.val #>> '{}' end,
-             null::uuid, vi.provider_id, vi.id, null::bigint
+/** The wearable and manual samples, one row each (the first source of Observations). */
+const samples = sql`select 'vital-' || v.id as id, v.patient_id, v.created_at as last_updated, v.recorded_at as effective, v.metric,
+             v.value::float8 as value_num, null::text as value_text, v.device_id, v.recorded_by as performer_id, null::uuid as visit_id,
+             v.id as sample_id
+        from public.vitals v`;
+
+/** The vital signs taken at visits, one row each (the second source of Observations). */
+const visitVitals = sql`select 'visit-' || vi.id || '-' || replace(x.metric, '_', '-') as id, vi.patient_id, vi.updated_at as last_updated,
+             vi.visit_date as effective, x.metric,
+             case when jsonb_typeof(x.val) = 'number' then (x.val #>> '{}')::float8 end as value_num,
+             case when jsonb_typeof(x.val) = 'string' then x.val #>> '{}' end as value_text,
+             null::uuid as device_id, vi.provider_id as performer_id, vi.id as visit_id, null::bigint as sample_id
         from public.visits vi cross join lateral (values ${visitValues}) as x(metric, val)
        where vi.vitals is not null and x.val is not null and jsonb_typeof(x.val) <> 'null'`;
+
+/** Rows of either source with the columns searches compare: the LOINC code, the category, the status. */
+const searchable = (rows: RawBuilder<unknown>) =>
+  sql<ObservationSourceRow>`select o.*, case o.metric ${codeCase} end as code, 'vital-signs'::text as category, 'final'::text as status_code from (${rows}) o`;
 
 const COUNTED_PARAMS = new Set(["patient", "subject", "code"]);
 
 /**
- * The total of a search by patient (and code): the samples from the counters the vitals
- * ingest keeps (public.vitals_counts, 0930) plus the patient's visit vitals, counted. Both
- * under the caller's RLS, like the rows. Other searches count their matching rows.
+ * The total of a search by patient (and code): the counters the vitals ingest and the visits
+ * keep per patient and metric (public.vitals_counts: samples 0930, visit vitals 0940), under
+ * the caller's RLS like the rows. Other searches count their matching rows.
  */
 function countedTotal(filters: Filter[]) {
   if (!filters.every((f) => COUNTED_PARAMS.has(f.name)) || !filters.some((f) => f.name !== "code")) return null;
-  const where = whereClause(filters);
-  return sql<number>`((select coalesce(sum(r.samples), 0) from public.vitals_counts r where ${where})
-    + (select count(*) from (${visitVitals}) r where ${where}))::int`;
+  return sql<number>`(select coalesce(sum(r.samples + r.visit_vitals), 0)::int from public.vitals_counts r where ${whereClause(filters)})`;
 }
 
 export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
@@ -133,14 +142,10 @@ export const observationDefinition: ResourceDefinition<ObservationSourceRow> = {
     return sql<boolean>`false`;
   },
   patientColumn: "patient_id",
-  source: sql<ObservationSourceRow>`select o.*, case o.metric ${codeCase} end as code, 'vital-signs'::text as category, 'final'::text as status_code from (
-      select 'vital-' || v.id as id, v.patient_id, v.created_at as last_updated, v.recorded_at as effective, v.metric,
-             v.value::float8 as value_num, null::text as value_text, v.device_id, v.recorded_by as performer_id, null::uuid as visit_id,
-             v.id as sample_id
-        from public.vitals v
-      union all
-      ${visitVitals}
-    ) o`,
+  source: searchable(sql`${samples} union all ${visitVitals}`),
+  // a page takes about one page from each: the samples' time index, and the patient's visits
+  // by date (visits_patient_date_idx) seven vital signs at a time, instead of all of them sorted
+  sourceParts: [searchable(samples), searchable(visitVitals)],
   params: {
     ...PATIENT_PARAMS,
     date: { type: "date", columns: ["effective"] },

@@ -49,6 +49,14 @@ export interface ResourceDefinition<Row extends SourceRow = SourceRow> {
   idCondition?: (id: string) => RawBuilder<boolean>;
   /** The rows, as `select … from …` with columns id, patient_id, last_updated and the mapper's. */
   source: RawBuilder<Row>;
+  /**
+   * With sortTime, when the source is a union: its parts, each with the source's columns.
+   * A page then takes from each part only its first rows in time order (ties included) and
+   * merges those, so a page reads about one page of each part through its own index instead
+   * of building and sorting every matching row of a part that no index orders as a whole
+   * (Observation: a patient's visit vitals, seven per visit).
+   */
+  sourceParts?: RawBuilder<Row>[];
   /** The search parameters besides _id, _lastUpdated and the result parameters. */
   params: Record<string, ParamDef>;
   /** The column `patient`/`subject` and the compartment ($everything) use; null: not in the Patient compartment. */

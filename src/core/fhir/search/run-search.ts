@@ -148,6 +148,22 @@ export interface SearchOptions {
 }
 
 /**
+ * What a page selects from: the type's source or, for a union whose parts each have an index
+ * in time order (sourceParts), the first `limit` rows of each part by sort time, ties
+ * included, merged. The page's first `limit` rows in (time, id) order are among them: a
+ * part's share of them is a prefix of that part's order, and no row of it is later than the
+ * part's `limit`-th time.
+ */
+function pageSource(def: AnyResourceDefinition, where: RawBuilder<boolean>, after: RawBuilder<boolean>, limit: number) {
+  if (!def.sortTime || !def.sourceParts?.length) return def.source;
+  const t = col(def.sortTime);
+  return sql.join(
+    def.sourceParts.map((part) => sql`(select * from (${part}) r where ${where} and ${after} order by ${t} fetch first ${limit} rows with ties)`),
+    sql` union all `,
+  );
+}
+
+/**
  * Whether runSearch makes exactly one statement: after a cursor that carries no total (one
  * from a `_total=none` page) an empty page is counted by a second statement.
  */
@@ -167,7 +183,7 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
   const cursor = search.cursor ? decodeCursor(search.cursor) : null;
   const after = cursor ? afterCursor(def, cursor) : sql<boolean>`true`;
   const sortText = def.sortTime ? sql`, ${sortTimeText(def.sortTime)} as cb_sort_time` : sql``;
-  const page = sql`select ${rowColumns(def)} ${sortText} from (${def.source}) r where ${where} and ${after} order by ${rowOrder(def)} limit ${search.count + 1}`;
+  const page = sql`select ${rowColumns(def)} ${sortText} from (${pageSource(def, where, after, search.count + 1)}) r where ${where} and ${after} order by ${rowOrder(def)} limit ${search.count + 1}`;
   // the page's own order again (its columns may be rendered as text: sort by the exact sort time)
   const pageOrder = def.sortTime ? sql`r.cb_sort_time, ${idKey(def)}` : rowOrder(def);
   const counting = withTotal && cursor?.n === undefined && search.total !== "none";
