@@ -309,7 +309,7 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
     const all = await search(attending, "Observation", { patient: c.patientId, date: "2027-04-01", _count: "100" });
     expect(all.total).toBe(10);
     const expected = ids(all);
-    const key = (e: Bundle["entry"][number]) => [Date.parse((e.resource as { effectiveDateTime: string }).effectiveDateTime), e.resource.id as string] as const;
+    const key = (e: NonNullable<Bundle["entry"]>[number]) => [Date.parse((e.resource as { effectiveDateTime: string }).effectiveDateTime), e.resource.id as string] as const;
     const keys = all.entry!.map(key);
     // time, then id bytewise ("vital-…" after "visit-…")
     expect([...keys].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))).toEqual(keys);
@@ -322,6 +322,27 @@ describe.each(engines)("FHIR read and search through fhir-kit-client (%s)", (eng
         page = (await attending.nextPage({ bundle: page as any })) as unknown as Bundle | undefined;
       }
       expect(seen, `_count=${count}`).toEqual(expected);
+    }
+  });
+
+  it("a search kept prepared on its connection answers each caller under their own rules, also once its plan is generic", async () => {
+    // the same statement text for every caller (docs/prepared-statements.md); more rounds than
+    // the five custom plans the server makes before it may keep a generic one
+    const outsider = new Client({ baseUrl: server.url, bearerToken: c.outsider.accessToken });
+    const mine = await search(attending, "Observation", { patient: c.patientId, _count: "5" });
+    expect(mine.total).toBeGreaterThan(0);
+    for (let round = 0; round < 8; round++) {
+      for (const [who, client] of [["attending", attending], ["admin", admin], ["patient", patient]] as const) {
+        const b = await search(client, "Observation", { patient: c.patientId, _count: "5" });
+        expect(b.total, who).toBe(mine.total);
+        expect(ids(b), who).toEqual(ids(mine));
+      }
+      const hidden = await search(outsider, "Observation", { patient: c.patientId, _count: "5" });
+      expect(hidden.total).toBe(0);
+      expect(hidden.entry).toBeUndefined();
+      const theirs = await search(outsider, "Observation", { patient: c.otherPatientId, _count: "5" });
+      expect(theirs.total).toBe(1);
+      expect((await search(attending, "Observation", { patient: c.otherPatientId, _count: "5" })).total).toBe(0);
     }
   });
 

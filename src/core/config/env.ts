@@ -91,6 +91,8 @@ const schema = z.object({
   DB_POOL_MAX: whole("DB_POOL_MAX", 10, 1, 1000),
   /** 0 sends BEGIN and the claims statement on their own again (comparison only; docs/pipelined-transactions.md). */
   DB_PIPELINING: flag("DB_PIPELINING").transform((v) => v !== false),
+  /** 0 sends the statements marked PREPARED unnamed (a pooler that keeps no named statements; docs/prepared-statements.md). */
+  DB_PREPARED: flag("DB_PREPARED").transform((v) => v !== false),
   /** Checked where it is used (length, presence with DATABASE_URL): a RootSecretError names the fix. */
   CAREBASE_SECRET: raw().transform((v) => (v ? v : undefined)),
   LOG_LEVEL: raw().transform((v, ctx) => {

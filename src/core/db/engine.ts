@@ -45,7 +45,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   listenForClientErrors(pool, "postgresql");
   // BEGIN and the claims statement travel with a transaction's first statement (pipelined-transactions.ts)
   const marked = markingConnectErrors(pool);
-  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: env().DB_PIPELINING ? pipeliningPool(marked) : marked }) });
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: env().DB_PIPELINING ? pipeliningPool(marked, { prepared: env().DB_PREPARED }) : marked }) });
   await pool.query("select 1");
   return {
     kind: "postgresql",

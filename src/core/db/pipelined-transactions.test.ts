@@ -2,7 +2,7 @@ import pg from "pg";
 import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_PG_URL } from "../../../tests/support/db";
-import { oneStatementTransaction, PIPELINED, PipeliningClient, pipeliningPool } from "./pipelined-transactions";
+import { MAX_PREPARED, oneStatementTransaction, PIPELINED, PREPARED, PipeliningClient, pipeliningPool } from "./pipelined-transactions";
 
 /**
  * The held-back BEGIN and claims statements (pipelined-transactions.ts) against a real
@@ -233,5 +233,87 @@ describe.skipIf(!TEST_PG_URL)("pipelined transactions on PostgreSQL", () => {
     expect(rows[0].c).toBe("frank");
     expect(trips() - before).toBe(1);
     await sql`select set_config('test.claims', '', false)`.execute(db);
+  });
+  describe("PREPARED statements", () => {
+    const kept = () => sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements order by name`.execute(db).then((r) => r.rows);
+    const inTx = <T>(fn: (tx: Transaction<Record<string, never>>) => Promise<T>) =>
+      db.transaction().execute(async (tx) => {
+        await claims("p").execute(tx);
+        return fn(tx);
+      });
+    const half = (tx: Transaction<Record<string, never>>, n: number) => sql<{ h: number }>`${sql.raw(PREPARED)}select 100 / ${n}::int as h`.execute(tx).then((r) => r.rows[0].h);
+
+    it("are parsed once per connection under a name and bound to it afterwards, with each use's own values", async () => {
+      expect(await inTx((tx) => half(tx, 4))).toBe(25);
+      const after = await kept();
+      const mine = after.filter((k) => k.statement.includes("select 100 /"));
+      expect(mine).toHaveLength(1);
+      expect(mine[0].name).toMatch(/^cb_\d+$/);
+      // again, in a one-statement transaction too: bound to the same name, not parsed again
+      expect(await inTx((tx) => half(tx, 5))).toBe(20);
+      expect(await db.transaction().execute(async (tx) => {
+        await claims("p").execute(tx);
+        return oneStatementTransaction.run({ used: false }, () => half(tx, 10));
+      })).toBe(10);
+      expect(await kept()).toEqual(after);
+      expect(await idle()).toBe(true);
+    });
+
+    it("one that fails is closed and parsed under a new name on its next use", async () => {
+      const before = (await kept()).find((k) => k.statement.includes("select 100 /"))!;
+      await expect(inTx((tx) => half(tx, 0))).rejects.toMatchObject({ code: "22012" });
+      expect(await inTx((tx) => half(tx, 2))).toBe(50);
+      const now = (await kept()).filter((k) => k.statement.includes("select 100 /"));
+      expect(now).toHaveLength(1);
+      expect(now[0].name).not.toBe(before.name);
+      expect(await idle()).toBe(true);
+    });
+
+    it("one whose table changed under it fails once, then is parsed again (a migration while the server runs)", async () => {
+      await sql`create temp table prepared_t (a int)`.execute(db);
+      await sql`insert into prepared_t values (1)`.execute(db);
+      const all = (tx: Transaction<Record<string, never>>) => sql<Record<string, number>>`${sql.raw(PREPARED)}select * from prepared_t`.execute(tx).then((r) => r.rows);
+      expect(await inTx(all)).toEqual([{ a: 1 }]);
+      await sql`alter table prepared_t add column b int default 2`.execute(db);
+      await expect(inTx(all)).rejects.toThrow(/cached plan must not change result type/);
+      expect(await inTx(all)).toEqual([{ a: 1, b: 2 }]);
+      expect(await idle()).toBe(true);
+    });
+
+    it("one behind a held-back statement that failed was never parsed: its next use parses it", async () => {
+      const text = (tx: Transaction<Record<string, never>>) => sql<{ x: number }>`${sql.raw(PREPARED)}select 7 as x`.execute(tx).then((r) => r.rows[0].x);
+      await expect(db.transaction().execute(async (tx) => {
+        await sql`${sql.raw(PIPELINED)}select 1 / 0`.execute(tx);
+        return text(tx);
+      })).rejects.toMatchObject({ code: "22012" });
+      expect((await kept()).some((k) => k.statement.includes("select 7 as x"))).toBe(false);
+      expect(await inTx(text)).toBe(7);
+      expect((await kept()).filter((k) => k.statement.includes("select 7 as x"))).toHaveLength(1);
+    });
+
+    it("with DB_PREPARED=0 are sent unnamed", async () => {
+      const plain = new pg.Pool({ connectionString: TEST_PG_URL, max: 1 });
+      const other = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool: pipeliningPool(plain, { prepared: false }) }) });
+      try {
+        const got = await other.transaction().execute(async (tx) => {
+          await claims("q").execute(tx);
+          const n = await half(tx, 20);
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(tx);
+          return [n, rows[0].n];
+        });
+        expect(got).toEqual([5, 0]);
+      } finally {
+        await other.destroy();
+      }
+    });
+
+    it(`keeps at most ${MAX_PREPARED} per connection and sends the rest unnamed`, async () => {
+      await inTx(async (tx) => {
+        for (let i = 0; i < MAX_PREPARED + 5; i++) expect((await sql<{ i: number }>`${sql.raw(PREPARED)}select ${i}::int as i, ${sql.lit(i)} as j`.execute(tx)).rows[0].i).toBe(i);
+      });
+      expect(client.preparedCount).toBe(MAX_PREPARED);
+      expect((await kept()).length).toBeLessThanOrEqual(MAX_PREPARED);
+      expect(await idle()).toBe(true);
+    });
   });
 });

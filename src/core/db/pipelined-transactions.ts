@@ -31,6 +31,18 @@ import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryRes
 export const PIPELINED = "/* pipelined */ ";
 
 /**
+ * The marker of a statement kept prepared on each connection (a named statement): parsed,
+ * analysed and rewritten (row-level security included) once per connection, and planned
+ * once the server finds its generic plan as good as a custom one. For large statements of a
+ * fixed shape whose plan does not hinge on their values (FHIR searches by patient or id:
+ * docs/prepared-statements.md).
+ */
+export const PREPARED = "/* prepared */ ";
+
+/** Named statements kept per connection; beyond it, marked statements are sent unnamed. */
+export const MAX_PREPARED = 64;
+
+/**
  * Set around a transaction that makes exactly one statement (withUser's `oneStatement`):
  * its COMMIT travels in the same batch as that statement, so the whole transaction is one
  * round trip. The statement's result is answered only once the COMMIT has succeeded; a
@@ -44,14 +56,19 @@ const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as { 
 interface Step {
   text: string;
   values: unknown[];
+  /** A named statement's name (PREPARED). */
+  name?: string;
+  /** Whether the batch parses it (first use on this connection) or binds the one parsed before. */
+  parse?: boolean;
 }
 
 /** The parts of pg's wire connection that a batch writes to (pg/lib/connection.js). */
 interface WireConnection {
-  parse(msg: { text: string }): void;
-  bind(msg: { values: unknown[] }): void;
+  parse(msg: { text: string; name?: string }): void;
+  bind(msg: { values: unknown[]; statement?: string }): void;
   describe(msg: { type: "P"; name: string }): void;
   execute(msg: { portal: string }): void;
+  close(msg: { type: "S"; name: string }): void;
   sync(): void;
 }
 
@@ -79,6 +96,8 @@ class BatchQuery extends QueryBase {
 
   constructor(
     private readonly steps: Step[],
+    /** Named statements to close first (retired: a failed batch may or may not have parsed them). */
+    private readonly closing: string[],
     callback: (err: Error | null, res: Results) => void,
   ) {
     super({ text: steps.map((s) => s.text).join(";\n"), callback });
@@ -98,9 +117,12 @@ class BatchQuery extends QueryBase {
 
   /** Called by pg.Query.submit with the stream corked: the batch leaves in one write. */
   prepare(connection: WireConnection): void {
+    // closing a statement that does not exist is not an error
+    for (const name of this.closing) connection.close({ type: "S", name });
     this.steps.forEach((s, i) => {
-      connection.parse({ text: s.text });
-      connection.bind({ values: this.prepared[i] });
+      if (s.name === undefined) connection.parse({ text: s.text });
+      else if (s.parse) connection.parse({ text: s.text, name: s.name });
+      connection.bind({ values: this.prepared[i], ...(s.name !== undefined ? { statement: s.name } : {}) });
       connection.describe({ type: "P", name: "" });
       connection.execute({ portal: "" });
     });
@@ -108,9 +130,9 @@ class BatchQuery extends QueryBase {
   }
 }
 
-function runBatch(client: pg.PoolClient, steps: Step[]): Promise<pg.QueryResult[]> {
+function runBatch(client: pg.PoolClient, steps: Step[], closing: string[] = []): Promise<pg.QueryResult[]> {
   return new Promise((resolve, reject) => {
-    const q: BatchQuery = new BatchQuery(steps, (err, res) => {
+    const q: BatchQuery = new BatchQuery(steps, closing, (err, res) => {
       if (err) reject(new PipelineError(err, q.completed));
       else resolve(Array.isArray(res) ? res : [res]);
     });
@@ -139,8 +161,17 @@ export class PipeliningClient implements PostgresPoolClient {
   private begun = false;
   /** Round trips made (tests count them). */
   roundTrips = 0;
+  /** PREPARED statements parsed on this connection (or in the batch being sent): text → name. */
+  private readonly named = new Map<string, string>();
+  /** Names to close with the next batch. */
+  private retired: string[] = [];
+  private lastName = 0;
 
-  constructor(readonly raw: pg.PoolClient) {}
+  constructor(
+    readonly raw: pg.PoolClient,
+    /** Whether PREPARED statements are kept named (DB_PREPARED). */
+    private readonly prepared = true,
+  ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
@@ -235,17 +266,44 @@ export class PipeliningClient implements PostgresPoolClient {
 
   /** Sends everything pending as one batch; the first `held` of them were held back. */
   private async sendHeld(held: number): Promise<pg.QueryResult[]> {
-    const steps = this.pending;
+    const steps = this.pending.map((s) => this.withName(s));
+    const closing = this.retired;
     this.pending = [];
+    this.retired = [];
     this.begun = true;
     this.roundTrips++;
     try {
-      return await runBatch(this.raw, steps);
+      return await runBatch(this.raw, steps, closing);
     } catch (e) {
       if (!(e instanceof PipelineError)) throw e;
+      // the failed statement and those skipped after it: whether their Parse ran is unknown
+      // (and a statement whose plan no longer fits its tables fails on every use), so their
+      // names are closed with the next batch and a later use parses under a new name
+      for (const s of steps.slice(e.step)) if (s.name !== undefined) this.retire(s);
       if (e.step < held) this.failed = e.cause;
       throw e.cause;
     }
+  }
+
+  /** A PREPARED statement under its name on this connection (parsed by this batch if new). */
+  private withName(step: Step): Step {
+    if (!this.prepared || !step.text.startsWith(PREPARED)) return step;
+    const name = this.named.get(step.text);
+    if (name !== undefined) return { ...step, name, parse: false };
+    if (this.named.size >= MAX_PREPARED) return step;
+    const fresh = `cb_${++this.lastName}`;
+    this.named.set(step.text, fresh);
+    return { ...step, name: fresh, parse: true };
+  }
+
+  private retire(step: Step): void {
+    if (this.named.get(step.text) === step.name) this.named.delete(step.text);
+    this.retired.push(step.name!);
+  }
+
+  /** Named statements kept on this connection (tests). */
+  get preparedCount(): number {
+    return this.named.size;
   }
 
   release(err?: Error | boolean): void {
@@ -257,14 +315,14 @@ export class PipeliningClient implements PostgresPoolClient {
 }
 
 /** The pool Kysely uses on PostgreSQL: each pooled client wrapped once. */
-export function pipeliningPool(pool: PostgresPool & { connect(): Promise<PostgresPoolClient> }): PostgresPool {
+export function pipeliningPool(pool: PostgresPool & { connect(): Promise<PostgresPoolClient> }, opts: { prepared?: boolean } = {}): PostgresPool {
   const wrapped = new WeakMap<object, PipeliningClient>();
   return {
     connect: async () => {
       const raw = (await pool.connect()) as unknown as pg.PoolClient;
       let c = wrapped.get(raw);
       if (!c) {
-        c = new PipeliningClient(raw);
+        c = new PipeliningClient(raw, opts.prepared !== false);
         wrapped.set(raw, c);
       }
       return c;

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from "kysely";
+import { PREPARED } from "../../db/pipelined-transactions";
 import type { Tx } from "../../db/with-user";
 import { FHIR_CHANNEL } from "../record-fhir-read";
 import type { AnyResourceDefinition, SourceRow } from "./resource-definition";
@@ -164,6 +165,17 @@ function pageSource(def: AnyResourceDefinition, where: RawBuilder<boolean>, afte
 }
 
 /**
+ * A page statement is kept prepared on its connection (PREPARED) when no filter is a date or
+ * a string: references, ids and codes are equalities, whose plan (an index on the patient,
+ * the id, the metric) is the right one whatever the value, so the server may keep one
+ * generic plan. A date range or a name prefix can match one row or all of them: those are
+ * planned for their values each time.
+ */
+function keptPrepared(filters: Filter[]) {
+  return filters.every((f) => f.value.type === "reference" || f.value.type === "token") ? sql.raw(PREPARED) : sql.raw("");
+}
+
+/**
  * Whether runSearch makes exactly one statement: after a cursor that carries no total (one
  * from a `_total=none` page) an empty page is counted by a second statement.
  */
@@ -191,16 +203,17 @@ export async function runSearch<Row extends SourceRow>(tx: Tx, def: AnyResourceD
   const countAll = def.total?.(search.filters) ?? sql<number>`(select count(*)::int from (${def.source}) r where ${where})`;
   const totalColumn = counting ? sql`, ${countAll} as cb_total` : sql``;
   const recording = opts.record !== undefined && def.readKind !== null;
+  const kept = keptPrepared(search.filters);
   const { rows } = recording && opts.single && !counting
-    ? await sql<PageRow<Row>>`select ${rowColumns(def)} ${sortText}, ${recordRow(def, opts.record!)} as cb_recorded
+    ? await sql<PageRow<Row>>`${kept}select ${rowColumns(def)} ${sortText}, ${recordRow(def, opts.record!)} as cb_recorded
         from (${def.source}) r where ${where} and ${after} order by ${rowOrder(def)} limit ${search.count}`.execute(tx)
     : recording
-    ? await sql<PageRow<Row>>`with page as materialized (${page}),
+    ? await sql<PageRow<Row>>`${kept}with page as materialized (${page}),
         recorded as materialized (${recordShown(def, search.count, pageOrder, opts.record!)})
       select r.* ${totalColumn}, (select count(*) from recorded) as cb_recorded from page r order by ${pageOrder}`.execute(tx)
     : counting
-      ? await sql<PageRow<Row>>`with page as (${page}) select r.* ${totalColumn} from page r order by ${pageOrder}`.execute(tx)
-      : await sql<PageRow<Row>>`${page}`.execute(tx);
+      ? await sql<PageRow<Row>>`${kept}with page as (${page}) select r.* ${totalColumn} from page r order by ${pageOrder}`.execute(tx)
+      : await sql<PageRow<Row>>`${kept}${page}`.execute(tx);
   const more = rows.length > search.count;
   const shown = more ? rows.slice(0, search.count) : rows;
   let total: number | undefined = cursor?.n;
