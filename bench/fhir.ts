@@ -4,7 +4,9 @@
  *
  *   1. throughput, rounds alternating: GET /api/v1/patients/{id} (the JSON chart read),
  *      GET /fhir/R4/Patient/{id}, GET /fhir/R4/Observation?patient={id}&_count=50
- *      (goal: each FHIR read ≥ 0.8× the chart read's requests/s);
+ *      (goal: each FHIR read ≥ 0.8× the chart read's requests/s); and, for scale, the JSON
+ *      API's read of 50 samples (GET /api/v1/patients/{id}/vitals, raw), a list of about the
+ *      Observation page's size, which the Observation search is also compared with;
  *   2. GET /fhir/R4/Patient/{id}/$everything for a patient with 100 visits (7 vital signs
  *      each), 200 prescriptions and 10,000 wearable samples: p50 and p95 (goal: p50 ≤ 150 ms).
  *
@@ -22,6 +24,7 @@ import { openMigratedDatabase } from "../scripts/lib/migrated-database";
 import { asService } from "@/core/db/with-user";
 import { startSession } from "@/core/auth/start-session";
 import * as patientRoute from "@/app/api/v1/patients/[id]/route";
+import * as vitalsRoute from "@/app/api/v1/patients/[id]/vitals/route";
 import * as fhirRoute from "@/app/fhir/R4/[...path]/route";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -95,8 +98,17 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`${url}: ${res.status} ${Buffer.from(body).toString().slice(0, 300)}`);
       return body.byteLength;
     };
+    // the JSON API's read of 50 samples (the patient's latest 50 heart-rate readings): a list of
+    // about the Observation page's size, beside the one-row chart read the goal names
+    const window = await asService("bench window", (tx) =>
+      sql<{ from: string; to: string }>`select to_char(min(recorded_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "from",
+          to_char(max(recorded_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "to"
+        from (select recorded_at from public.vitals where patient_id = ${patientId} and metric = 'heart_rate' order by recorded_at desc limit 50) s`.execute(tx),
+    ).then((r) => r.rows[0]);
+    const vitalsUrl = `http://localhost/api/v1/patients/${patientId}/vitals?metric=heart_rate&bucket=raw&from=${window.from}&to=${window.to}`;
     const kinds: Record<string, () => Promise<number>> = {
       "JSON chart read   GET /api/v1/patients/{id}": () => get(patientRoute.GET as unknown as Handler, `http://localhost/api/v1/patients/${patientId}`, { id: patientId }),
+      "JSON list of 50 samples GET /api/v1/patients/{id}/vitals": () => get(vitalsRoute.GET as unknown as Handler, vitalsUrl, { id: patientId }),
       "FHIR Patient read GET /fhir/R4/Patient/{id}": () => get(fhirRoute.GET as unknown as Handler, `http://localhost/fhir/R4/Patient/${patientId}`, { path: ["Patient", patientId] }),
       "FHIR Observation search ?patient=&_count=50": () =>
         get(fhirRoute.GET as unknown as Handler, `http://localhost/fhir/R4/Observation?patient=${patientId}&_count=50`, { path: ["Observation"] }),
@@ -121,10 +133,14 @@ async function main(): Promise<void> {
     const engine = pglite ? "PGlite" : "PostgreSQL";
     console.log(`bench:fhir on ${engine}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; ${ROUNDS} rounds of ${SECONDS} s per kind, sequential requests`);
     const base = counts[Object.keys(kinds)[0]] / (times[Object.keys(kinds)[0]] / 1000);
+    const rate = (name: string) => counts[name] / (times[name] / 1000);
     for (const name of Object.keys(kinds)) {
-      const rps = counts[name] / (times[name] / 1000);
+      const rps = rate(name);
       console.log(`  ${name}: ${rps.toFixed(0)} req/s  (${(rps / base).toFixed(2)}x the JSON chart read)`);
     }
+    const list = rate(Object.keys(kinds)[1]);
+    console.log(`  Observation search (50 resources) against the JSON list of 50 samples: ${(rate(Object.keys(kinds)[3]) / list).toFixed(2)}x` +
+      `; with _total=none ${(rate(Object.keys(kinds)[4]) / list).toFixed(2)}x; code=8867-4 ${(rate(Object.keys(kinds)[5]) / list).toFixed(2)}x`);
     const url = `http://localhost/fhir/R4/Patient/${patientId}/$everything`;
     let bytes = 0;
     for (let i = 0; i < 3; i++) bytes = await get(fhirRoute.GET as unknown as Handler, url, { path: ["Patient", patientId, "$everything"] });
