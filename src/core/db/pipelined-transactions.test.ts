@@ -307,12 +307,24 @@ describe.skipIf(!TEST_PG_URL)("pipelined transactions on PostgreSQL", () => {
       }
     });
 
-    it(`keeps at most ${MAX_PREPARED} per connection and sends the rest unnamed`, async () => {
+    it(`keeps at most ${MAX_PREPARED} per connection, closing the least recently used`, async () => {
+      const nth = (tx: Transaction<Record<string, never>>, i: number) =>
+        sql<{ i: number }>`${sql.raw(PREPARED)}select ${i}::int as i, ${sql.lit(i)} as j`.execute(tx).then((r) => r.rows[0].i);
       await inTx(async (tx) => {
-        for (let i = 0; i < MAX_PREPARED + 5; i++) expect((await sql<{ i: number }>`${sql.raw(PREPARED)}select ${i}::int as i, ${sql.lit(i)} as j`.execute(tx)).rows[0].i).toBe(i);
+        for (let i = 0; i < MAX_PREPARED; i++) expect(await nth(tx, i)).toBe(i);
+        // the first one used again: the most recent now, so the next new one evicts the second
+        expect(await nth(tx, 0)).toBe(0);
+        for (let i = MAX_PREPARED; i < MAX_PREPARED + 5; i++) expect(await nth(tx, i)).toBe(i);
       });
       expect(client.preparedCount).toBe(MAX_PREPARED);
-      expect((await kept()).length).toBeLessThanOrEqual(MAX_PREPARED);
+      // the evicted ones are closed with later batches (the last one with the next)
+      const texts = (await kept()).map((k) => k.statement);
+      expect(texts.length).toBeLessThanOrEqual(MAX_PREPARED + 1);
+      expect(texts.some((t) => t.includes("as i, 0 as j"))).toBe(true);
+      expect(texts.some((t) => t.includes("as i, 2 as j"))).toBe(false);
+      // an evicted one is parsed again when it comes back
+      expect(await inTx((tx) => nth(tx, 2))).toBe(2);
+      expect((await kept()).filter((k) => k.statement.includes("as i, 2 as j"))).toHaveLength(1);
       expect(await idle()).toBe(true);
     });
   });

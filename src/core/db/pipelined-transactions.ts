@@ -39,7 +39,7 @@ export const PIPELINED = "/* pipelined */ ";
  */
 export const PREPARED = "/* prepared */ ";
 
-/** Named statements kept per connection; beyond it, marked statements are sent unnamed. */
+/** Named statements kept per connection; the least recently used one is closed to make room. */
 export const MAX_PREPARED = 64;
 
 /**
@@ -161,7 +161,7 @@ export class PipeliningClient implements PostgresPoolClient {
   private begun = false;
   /** Round trips made (tests count them). */
   roundTrips = 0;
-  /** PREPARED statements parsed on this connection (or in the batch being sent): text → name. */
+  /** PREPARED statements parsed on this connection (or in the batch being sent): text → name, least recently used first. */
   private readonly named = new Map<string, string>();
   /** Names to close with the next batch. */
   private retired: string[] = [];
@@ -289,8 +289,17 @@ export class PipeliningClient implements PostgresPoolClient {
   private withName(step: Step): Step {
     if (!this.prepared || !step.text.startsWith(PREPARED)) return step;
     const name = this.named.get(step.text);
-    if (name !== undefined) return { ...step, name, parse: false };
-    if (this.named.size >= MAX_PREPARED) return step;
+    if (name !== undefined) {
+      this.named.delete(step.text);
+      this.named.set(step.text, name);
+      return { ...step, name, parse: false };
+    }
+    if (this.named.size >= MAX_PREPARED) {
+      // closed with the next batch, after this one has bound it for the last time
+      const [oldest, oldName] = this.named.entries().next().value as [string, string];
+      this.named.delete(oldest);
+      this.retired.push(oldName);
+    }
     const fresh = `cb_${++this.lastName}`;
     this.named.set(step.text, fresh);
     return { ...step, name: fresh, parse: true };
