@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, installTestDatabase, type TestDatabase } from "../support/db";
 import { createPatient, createUser, serviceQuery, sql } from "../support/seed";
 import { observationDefinition } from "@/core/fhir/resources/observation";
+import { VISIT_VITAL_KEYS } from "@/core/fhir/codes";
 import { parseSearch } from "@/core/fhir/search/search-params";
 import { searchParamsOf } from "@/core/fhir/resources";
 import { asService } from "@/core/db/with-user";
@@ -137,6 +138,13 @@ describe.each(engines)("vitals counters (%s)", (engine) => {
     await serviceQuery((tx) => sql`delete from public.visits where chief_complaint = 'Batch' and patient_id = ${p2}`.execute(tx));
     s = await state();
     expect(s.kept).toEqual(s.real);
+  });
+
+  it("count every key the Observation source reads from a visit's vitals, under the metric it maps it to", async () => {
+    // the migration's list (app.visit_vital_metrics) and the mapper's (VISIT_VITAL_KEYS) are one list
+    const all = Object.fromEntries(Object.keys(VISIT_VITAL_KEYS).map((k) => [k, 1]));
+    const got = await serviceQuery((tx) => sql<{ m: string }>`select m from app.visit_vital_metrics(${JSON.stringify({ ...all, unknown_key: 1 })}::jsonb) m`.execute(tx));
+    expect(got.rows.map((r) => r.m).sort()).toEqual(Object.values(VISIT_VITAL_KEYS).sort());
   });
 
   it.runIf(engine === "postgresql")("two writers amending visits of the same patient at once add up", async () => {
