@@ -266,10 +266,11 @@ export class PipeliningClient implements PostgresPoolClient {
 
   /** Sends everything pending as one batch; the first `held` of them were held back. */
   private async sendHeld(held: number): Promise<pg.QueryResult[]> {
-    const steps = this.pending.map((s) => this.withName(s));
+    // names retired before this batch are closed first; one this batch evicts goes with the next
     const closing = this.retired;
-    this.pending = [];
     this.retired = [];
+    const steps = this.pending.map((s) => this.withName(s));
+    this.pending = [];
     this.begun = true;
     this.roundTrips++;
     try {
